@@ -1,0 +1,126 @@
+#!/bin/sh
+# Set up a Debian 12 machine for tcplogd, build it, then run or test it.
+#
+#   sh .ci/setup.sh run    install what is missing, build in build/ and run
+#                          tcplogd in the foreground on etc/tcplogd.conf
+#   sh .ci/setup.sh test   install, build build/ (plain) and build-asan/
+#                          (-fsanitize=address,undefined), run the unit and
+#                          integration tests on both and make distcheck;
+#                          ends with one line "N passed, N failed"
+set -eu
+
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
+libevent-dev libinih-dev check mandoc util-linux procps"
+
+install_packages() {
+	missing=
+	for p in $PACKAGES; do
+		if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null |
+		    grep -q 'install ok installed'; then
+			missing="$missing $p"
+		fi
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: run as root to install:$missing" >&2
+		exit 1
+	fi
+	echo "setup: installing$missing"
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null
+}
+
+# build DIR [configure options]: configure once, then make.
+build() {
+	dir=$1
+	shift
+	[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi)
+	mkdir -p "$top/$dir"
+	if [ ! -f "$top/$dir/Makefile" ]; then
+		(cd "$top/$dir" && ../configure "$@" >configure.out) || {
+			cat "$top/$dir/configure.out" "$top/$dir/config.log" >&2
+			exit 1
+		}
+	fi
+	make -C "$top/$dir" -j"$(nproc)" >/dev/null
+}
+
+passed=0
+failed=0
+skipped=0
+
+# Count the automake test results under a build dir; show failed logs.
+tally() {
+	for trs in $(find "$1" -name '*.trs' | sort); do
+		result=$(sed -n 's/^:test-result: //p' "$trs")
+		case $result in
+		PASS|XFAIL) passed=$((passed + 1)) ;;
+		SKIP) skipped=$((skipped + 1)) ;;
+		*)
+			failed=$((failed + 1))
+			log=${trs%.trs}.log
+			echo "==== FAIL: $2 ${log#"$top"/}"
+			cat "$log"
+			;;
+		esac
+	done
+}
+
+# suite DIR LABEL: make check in DIR; a failure with no failed test
+# (a build error) still counts.
+suite() {
+	echo "setup: tests on the $2 build"
+	rc=0
+	make -C "$1" -k -j2 check >"$1/check.out" 2>&1 || rc=$?
+	before=$failed
+	tally "$1/tests" "$2"
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
+		failed=$((failed + 1))
+		echo "==== FAIL: make check in $1"
+		tail -n 50 "$1/check.out"
+	fi
+}
+
+# step NAME COMMAND...: one pass/fail unit that is not an automake test.
+step() {
+	name=$1
+	shift
+	echo "setup: $name"
+	if "$@" >"$top/build/$name.log" 2>&1; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "==== FAIL: $name"
+		tail -n 100 "$top/build/$name.log"
+	fi
+}
+
+case ${1:-} in
+run)
+	install_packages
+	build build
+	exec "$top/build/src/tcplogd" -f "$top/etc/tcplogd.conf"
+	;;
+test)
+	install_packages
+	build build --enable-werror
+	build build-asan --enable-asan --enable-werror --enable-debug
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	export ASAN_OPTIONS=detect_leaks=1
+	suite build plain
+	suite build-asan asan
+	step distcheck make -C build distcheck
+	echo "$skipped skipped"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	;;
+*)
+	echo "usage: sh .ci/setup.sh run | test" >&2
+	exit 64
+	;;
+esac

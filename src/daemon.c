@@ -1,0 +1,464 @@
+/*
+ * Copyright (c) 2026 The tcplogd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The daemon: loads the config, opens the sinks, binds the listeners,
+ * runs the event loop and handles signals, and stops in order: stop
+ * accepting, read what clients already sent, emit partial lines and
+ * disconnect records, flush the outputs (for at most shutdown_timeout
+ * seconds), free everything.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "tcplogd.h"
+#include "log.h"
+
+static void	daemon_signal_cb(evutil_socket_t, short, void *);
+static void	daemon_stop_cb(evutil_socket_t, short, void *);
+static void	daemon_accept_cb(evutil_socket_t, short, void *);
+static void	daemon_refused_cb(evutil_socket_t, short, void *);
+static void	daemon_stop(struct daemon *);
+static int	daemon_open_sinks(struct daemon *, char **);
+static int	daemon_open_listeners(struct daemon *, char **);
+static int	daemon_write_ports(struct daemon *);
+static void	daemon_raise_nofile(void);
+static void	daemon_free(struct daemon *);
+
+static const int daemon_signals[] = {
+	SIGTERM, SIGINT, SIGHUP, SIGUSR1
+};
+
+/* Soft descriptor limit up to the hard one. */
+static void
+daemon_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return;
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit");
+	log_debug("descriptor limit %llu", (unsigned long long)rl.rlim_cur);
+}
+
+/* Open the outputs some listener uses, once each. */
+static int
+daemon_open_sinks(struct daemon *d, char **cause)
+{
+	struct lconf	*lc;
+	struct sink	*out = NULL, *sys = NULL;
+	int		 outputs = 0;
+
+	TAILQ_FOREACH(lc, &d->conf->listeners, entry)
+		outputs |= lc->outputs;
+	if (outputs & OUTPUT_STDOUT) {
+		if ((out = sink_new(d, d->base, &sink_stdout_ops,
+		    cause)) == NULL)
+			return (-1);
+		TAILQ_INSERT_TAIL(&d->sinks, out, entry);
+	}
+	if (outputs & OUTPUT_SYSLOG) {
+		sink_syslog_setup(d->conf->syslog_ident);
+		if ((sys = sink_new(d, d->base, &sink_syslog_ops,
+		    cause)) == NULL)
+			return (-1);
+		TAILQ_INSERT_TAIL(&d->sinks, sys, entry);
+	}
+	return (0);
+}
+
+/* Build and bind one listener per [listener NAME]. */
+static int
+daemon_open_listeners(struct daemon *d, char **cause)
+{
+	struct lconf	*lc;
+	struct listener	*l;
+	struct sink	*s;
+
+	TAILQ_FOREACH(lc, &d->conf->listeners, entry) {
+		l = listener_new(d, lc);
+		TAILQ_INSERT_TAIL(&d->listeners, l, entry);
+		TAILQ_FOREACH(s, &d->sinks, entry) {
+			if ((s->ops == &sink_stdout_ops &&
+			    (lc->outputs & OUTPUT_STDOUT)) ||
+			    (s->ops == &sink_syslog_ops &&
+			    (lc->outputs & OUTPUT_SYSLOG)))
+				l->sinks[l->nsinks++] = s;
+		}
+		if (listener_bind(l, cause) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Write "NAME ADDRESS:PORT" for every bound address to the port file,
+ * atomically: a reader sees the old file or the whole new one.
+ */
+static int
+daemon_write_ports(struct daemon *d)
+{
+	const char	*path = d->opts->port_file;
+	struct listener	*l;
+	FILE		*f;
+	char		*tmp;
+	size_t		 i;
+	int		 saved_errno;
+
+	if (path == NULL)
+		return (0);
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		goto fail;
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		for (i = 0; i < l->nevls; i++)
+			fprintf(f, "%s %s\n", l->conf->name, l->bound[i]);
+	}
+	if (fflush(f) != 0 || ferror(f)) {
+		saved_errno = errno;
+		fclose(f);
+		errno = saved_errno;
+		goto fail;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		goto fail;
+	free(tmp);
+	return (0);
+
+fail:
+	log_warn("port file %s", path);
+	saved_errno = errno;
+	unlink(tmp);
+	free(tmp);
+	errno = saved_errno;
+	return (-1);
+}
+
+/* Signals, all through the loop. */
+static void
+daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
+{
+	struct daemon	*d = arg;
+	struct listener	*l;
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		if (d->stopping) {
+			log_warnx("SIG%s again: exiting without waiting for "
+			    "output", sigabbrev_np(sig));
+			event_base_loopbreak(d->base);
+			return;
+		}
+		log_info("SIG%s received: stopping", sigabbrev_np(sig));
+		daemon_stop(d);
+		break;
+	case SIGHUP:
+		log_info("SIGHUP received: ignored (config reload comes in a "
+		    "later version)");
+		break;
+	case SIGUSR1:
+		TAILQ_FOREACH(l, &d->listeners, entry)
+			listener_stats_log(l);
+		break;
+	}
+}
+
+/*
+ * Graceful stop: no new connections; every client is read until it
+ * closes or goes quiet (conn_shutdown()), which emits partial lines and
+ * disconnect records; then the outputs are flushed.  All of it within
+ * shutdown_timeout.
+ */
+static void
+daemon_stop(struct daemon *d)
+{
+	struct timeval	 tv = { d->conf->shutdown_timeout, 0 };
+	struct listener	*l;
+	struct conn	*c;
+
+	d->stopping = 1;
+	d->ev_stop = evtimer_new(d->base, daemon_stop_cb, d);
+	evtimer_add(d->ev_stop, &tv);
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		listener_close(l);
+		TAILQ_FOREACH(c, &l->conns, entry)
+			conn_shutdown(c);
+	}
+	if (d->active == 0)
+		daemon_conns_closed(d);
+}
+
+/* Stopping, and the last connection is gone: flush the outputs. */
+void
+daemon_conns_closed(struct daemon *d)
+{
+	struct listener	*l;
+	struct sink	*s;
+
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		listener_stats_log(l);
+	TAILQ_FOREACH(s, &d->sinks, entry) {
+		if (s->ops->flush != NULL && sink_pending(s) > 0)
+			s->ops->flush(s);
+	}
+	daemon_sink_drained(d);
+}
+
+/* shutdown_timeout expired: close what is left and exit. */
+static void
+daemon_stop_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
+{
+	struct daemon	*d = arg;
+	struct listener	*l;
+	struct conn	*c;
+	struct sink	*s;
+
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		while ((c = TAILQ_FIRST(&l->conns)) != NULL)
+			conn_drain(c);
+	}
+	TAILQ_FOREACH(s, &d->sinks, entry) {
+		if (sink_pending(s) > 0) {
+			log_warnx("%s: shutdown_timeout (%u s) expired, %zu "
+			    "bytes unwritten", s->ops->name,
+			    d->conf->shutdown_timeout, sink_pending(s));
+		}
+	}
+	event_base_loopbreak(d->base);
+}
+
+/* A sink wrote its last byte while stopping: done if all have. */
+void
+daemon_sink_drained(struct daemon *d)
+{
+	struct sink	*s;
+
+	if (!d->stopping || d->active > 0)
+		return;
+	TAILQ_FOREACH(s, &d->sinks, entry) {
+		if (sink_pending(s) > 0 && !s->broken)
+			return;
+	}
+	event_base_loopbreak(d->base);
+}
+
+/* A sink crossed a water mark: pause or resume its listeners. */
+void
+daemon_sink_blocked(struct daemon *d, struct sink *s, int blocked)
+{
+	struct listener	*l;
+	size_t		 i, n = 0;
+	int		 paused;
+
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		paused = 0;
+		for (i = 0; i < l->nsinks; i++)
+			paused |= l->sinks[i]->blocked;
+		if (paused != l->paused) {
+			listener_pause(l, paused);
+			n++;
+		}
+	}
+	if (blocked) {
+		log_warnx("%s: output stalled (%zu bytes unwritten), pausing "
+		    "%zu listener%s", s->ops->name, sink_pending(s), n,
+		    n == 1 ? "" : "s");
+	} else
+		log_info("%s: output resumed", s->ops->name);
+}
+
+/* accept() ran out of descriptors: pause accepting for a second. */
+void
+daemon_accept_backoff(struct daemon *d, int error)
+{
+	struct timeval	 tv = { 1, 0 };
+	struct listener	*l;
+
+	if (evtimer_pending(d->ev_accept, NULL))
+		return;
+	log_warnx("accept: %s: accepting paused for 1 second",
+	    strerror(error));
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		listener_enable(l, 0);
+	evtimer_add(d->ev_accept, &tv);
+}
+
+static void
+daemon_accept_cb(evutil_socket_t fd __unused, short what __unused,
+    void *arg)
+{
+	struct daemon	*d = arg;
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		listener_enable(l, 1);
+}
+
+/* A connection was refused over a cap: summarise at most once a second. */
+void
+daemon_refused(struct daemon *d)
+{
+	struct timeval	 tv = { 1, 0 };
+	struct listener	*l;
+
+	if (evtimer_pending(d->ev_refused, NULL))
+		return;
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		listener_refused_log(l);
+	evtimer_add(d->ev_refused, &tv);
+}
+
+static void
+daemon_refused_cb(evutil_socket_t fd __unused, short what __unused,
+    void *arg)
+{
+	struct daemon	*d = arg;
+	struct listener	*l;
+	struct timeval	 tv = { 1, 0 };
+	int		 more = 0;
+
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		if (l->stats.refused != l->refused_noted)
+			more = 1;
+		listener_refused_log(l);
+	}
+	if (more)
+		evtimer_add(d->ev_refused, &tv);
+}
+
+/* Free in reverse order of creation. */
+static void
+daemon_free(struct daemon *d)
+{
+	struct listener	*l;
+	struct sink	*s;
+	size_t		 i;
+
+	while ((l = TAILQ_FIRST(&d->listeners)) != NULL) {
+		TAILQ_REMOVE(&d->listeners, l, entry);
+		listener_free(l, CONN_SHUTDOWN);
+	}
+	while ((s = TAILQ_FIRST(&d->sinks)) != NULL) {
+		TAILQ_REMOVE(&d->sinks, s, entry);
+		sink_free(s);
+	}
+	for (i = 0; i < nitems(d->ev_sigs); i++) {
+		if (d->ev_sigs[i] != NULL)
+			event_free(d->ev_sigs[i]);
+	}
+	if (d->ev_stop != NULL)
+		event_free(d->ev_stop);
+	if (d->ev_accept != NULL)
+		event_free(d->ev_accept);
+	if (d->ev_refused != NULL)
+		event_free(d->ev_refused);
+	config_free(d->conf);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	sink_syslog_setup(NULL);
+}
+
+/* Run tcplogd; returns the exit status. */
+int
+daemon_run(const struct daemon_opts *opts)
+{
+	struct daemon	 d;
+	struct listener	*l;
+	char		**errors, *cause = NULL;
+	size_t		 nerrors, i, n = 0;
+	int		 status = 1;
+
+	log_init(opts->debug, "tcplogd");
+	memset(&d, 0, sizeof d);
+	d.opts = opts;
+	TAILQ_INIT(&d.listeners);
+	TAILQ_INIT(&d.sinks);
+
+	d.conf = config_load(opts->config, &errors, &nerrors);
+	if (opts->check_only) {
+		for (i = 0; i < nerrors; i++)
+			fprintf(stderr, "%s\n", errors[i]);
+		config_errors_free(errors, nerrors);
+		if (d.conf == NULL)
+			return (EX_CONFIG);
+		printf("configuration OK\n");
+		config_free(d.conf);
+		return (0);
+	}
+	if (d.conf == NULL) {
+		for (i = 0; i < nerrors; i++)
+			log_warnx("%s", errors[i]);
+		config_errors_free(errors, nerrors);
+		return (EX_CONFIG);
+	}
+	config_errors_free(errors, nerrors);
+
+	signal(SIGPIPE, SIG_IGN);
+	daemon_raise_nofile();
+	if ((d.base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		goto out;
+	}
+	log_info("tcplogd %s, libevent %s, backend %s", PACKAGE_VERSION,
+	    event_get_version(), event_base_get_method(d.base));
+
+	for (i = 0; i < nitems(daemon_signals); i++) {
+		d.ev_sigs[i] = evsignal_new(d.base, daemon_signals[i],
+		    daemon_signal_cb, &d);
+		if (d.ev_sigs[i] == NULL || evsignal_add(d.ev_sigs[i],
+		    NULL) != 0) {
+			log_warnx("cannot handle signal %d", daemon_signals[i]);
+			goto out;
+		}
+	}
+	d.ev_accept = evtimer_new(d.base, daemon_accept_cb, &d);
+	d.ev_refused = evtimer_new(d.base, daemon_refused_cb, &d);
+
+	if (daemon_open_sinks(&d, &cause) != 0 ||
+	    daemon_open_listeners(&d, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		goto out;
+	}
+	if (daemon_write_ports(&d) != 0)
+		goto out;
+	TAILQ_FOREACH(l, &d.listeners, entry)
+		n++;
+	log_info("ready (%zu listener%s)", n, n == 1 ? "" : "s");
+
+	if (event_base_dispatch(d.base) == -1)
+		log_warnx("event loop failed");
+	status = 0;
+out:
+	daemon_free(&d);
+	return (status);
+}

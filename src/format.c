@@ -1,0 +1,296 @@
+/*
+ * Copyright (c) 2026 The tcplogd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Turns a record into one line of text.  Pure: no I/O and no allocation
+ * beyond the output buffer the caller hands in.
+ *
+ *	[TIME ]LISTENER PEER[ [FLAGS]]: DATA
+ *	[TIME ]LISTENER PEER connected
+ *	[TIME ]LISTENER PEER disconnected (REASON) N records N bytes
+ *
+ * DATA is escaped so that one record is always one line and no byte is
+ * lost: valid UTF-8 other than control characters passes, '\' and TAB
+ * become "\\" and "\t", and every other byte (C0, DEL, the C1 controls
+ * U+0080..U+009F and each byte of invalid UTF-8) becomes "\xHH".
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tcplogd.h"
+
+static size_t	format_utf8_len(const u_char *, size_t);
+static char	*format_hex(char *, u_char);
+static char	*format_u64(char *, uint64_t);
+static char	*format_str(char *, const char *);
+
+static const char format_hexdigits[] = "0123456789abcdef";
+
+/*
+ * Bytes that pass unchanged: printable ASCII except '\'.  Everything else
+ * takes the slow path.
+ */
+static const u_char format_plain[256] = {
+	[' '] = 1, ['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1,
+	['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1,
+	[','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1,
+	['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1,
+	['>'] = 1, ['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+	['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+	['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,
+	['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['['] = 1,
+	[']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1,
+	['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+	['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1
+};
+
+/*
+ * Length of the well-formed UTF-8 sequence at p (RFC 3629 section 4), or
+ * 0 if there is none: overlong forms, surrogates, code points above
+ * U+10FFFF, stray continuation bytes and truncated sequences are invalid.
+ */
+static size_t
+format_utf8_len(const u_char *p, size_t len)
+{
+	u_char	c = p[0], lo = 0x80, hi = 0xbf;
+	size_t	n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return (0);
+	if (len < n)
+		return (0);
+	if (p[1] < lo || p[1] > hi)
+		return (0);
+	for (i = 2; i < n; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return (0);
+	}
+	return (n);
+}
+
+static char *
+format_hex(char *o, u_char c)
+{
+	*o++ = '\\';
+	*o++ = 'x';
+	*o++ = format_hexdigits[c >> 4];
+	*o++ = format_hexdigits[c & 0xf];
+	return (o);
+}
+
+static char *
+format_str(char *o, const char *s)
+{
+	size_t	n = strlen(s);
+
+	memcpy(o, s, n);
+	return (o + n);
+}
+
+static char *
+format_u64(char *o, uint64_t v)
+{
+	char	tmp[24];
+	size_t	n = 0;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*o++ = tmp[--n];
+	return (o);
+}
+
+/* Worst-case size of format_escape() output for len input bytes. */
+size_t
+format_escape_max(size_t len)
+{
+	return (len * 4);
+}
+
+/* Escape len bytes of src into dst; returns the bytes written. */
+size_t
+format_escape(char *dst, const u_char *src, size_t len)
+{
+	char		*o = dst;
+	const u_char	*p = src, *end = src + len, *run;
+	size_t		 n;
+
+	while (p < end) {
+		run = p;
+		while (p < end && format_plain[*p])
+			p++;
+		if (p != run) {
+			memcpy(o, run, p - run);
+			o += p - run;
+			if (p == end)
+				break;
+		}
+		if (*p == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+			p++;
+		} else if (*p == '\t') {
+			*o++ = '\\';
+			*o++ = 't';
+			p++;
+		} else if (*p < 0x80)
+			o = format_hex(o, *p++);
+		else if ((n = format_utf8_len(p, end - p)) == 0)
+			o = format_hex(o, *p++);
+		else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			/* C1 control: both bytes escaped. */
+			o = format_hex(o, p[0]);
+			o = format_hex(o, p[1]);
+			p += 2;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	return (o - dst);
+}
+
+/*
+ * RFC 3339 UTC time with microseconds into buf (FORMAT_TIME_LEN bytes, no
+ * NUL).  The date and time part is cached for the current second.
+ */
+void
+format_time(char *buf, const struct timeval *tv)
+{
+	static time_t	 cached = (time_t)-1;
+	static char	 prefix[20];	/* 2026-11-28T08:22:55 */
+	struct tm	 tm;
+	long		 usec = tv->tv_usec;
+	int		 i;
+
+	if (tv->tv_sec != cached) {
+		gmtime_r(&tv->tv_sec, &tm);
+		strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%S", &tm);
+		cached = tv->tv_sec;
+	}
+	memcpy(buf, prefix, 19);
+	buf[19] = '.';
+	for (i = 25; i >= 20; i--) {
+		buf[i] = '0' + usec % 10;
+		usec /= 10;
+	}
+	buf[26] = 'Z';
+}
+
+/* Upper bound of format_text() output for rec, newline included. */
+size_t
+format_text_max(const struct record *rec)
+{
+	size_t	n;
+
+	n = FORMAT_TIME_LEN + 1 + strlen(rec->listener) + 1 +
+	    strlen(rec->peer) + 128;
+	if (rec->type == REC_DATA)
+		n += format_escape_max(rec->len);
+	return (n);
+}
+
+/*
+ * Format rec into dst (format_text_max() bytes) as one line ending in a
+ * newline, with the time if ts is set; returns the length.
+ */
+size_t
+format_text(char *dst, const struct record *rec, int ts)
+{
+	char	*o = dst;
+	int	 flags = rec->flags, first = 1;
+
+	if (ts) {
+		format_time(o, rec->tv);
+		o += FORMAT_TIME_LEN;
+		*o++ = ' ';
+	}
+	o = format_str(o, rec->listener);
+	*o++ = ' ';
+	o = format_str(o, rec->peer);
+	switch (rec->type) {
+	case REC_DATA:
+		if (flags != 0) {
+			o = format_str(o, " [");
+			if (flags & REC_PARTIAL) {
+				o = format_str(o, "partial");
+				first = 0;
+			}
+			if (flags & REC_TRUNCATED) {
+				o = format_str(o, first ? "truncated" :
+				    ",truncated");
+				first = 0;
+			}
+			if (flags & REC_SPLIT)
+				o = format_str(o, first ? "split" : ",split");
+			*o++ = ']';
+		}
+		*o++ = ':';
+		*o++ = ' ';
+		o += format_escape(o, rec->data, rec->len);
+		break;
+	case REC_CONNECTED:
+		o = format_str(o, " connected");
+		break;
+	case REC_DISCONNECTED:
+		o = format_str(o, " disconnected (");
+		o = format_str(o, conn_reason_string(rec->reason));
+		o = format_str(o, ") ");
+		o = format_u64(o, rec->records);
+		o = format_str(o, " records ");
+		o = format_u64(o, rec->bytes);
+		o = format_str(o, " bytes");
+		break;
+	}
+	*o++ = '\n';
+	return (o - dst);
+}
+
+/* Append rec as a text line to buf; returns 0 or -1. */
+int
+format_evbuffer(struct evbuffer *buf, const struct record *rec, int ts)
+{
+	struct evbuffer_iovec	v;
+
+	if (evbuffer_reserve_space(buf, format_text_max(rec), &v, 1) != 1)
+		return (-1);
+	v.iov_len = format_text(v.iov_base, rec, ts);
+	return (evbuffer_commit_space(buf, &v, 1));
+}

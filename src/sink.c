@@ -1,0 +1,204 @@
+/*
+ * Copyright (c) 2026 The tcplogd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Sinks: where records go.  This file has the generic part and the
+ * buffered writer that the stdout sink (and later file sinks) use:
+ * records are formatted into an evbuffer in the loop and written in large
+ * non-blocking writes, when a batch is full or when a short timer finds
+ * output waiting.  Over SINK_HIGH_WATER unwritten bytes the sink tells
+ * the daemon, which stops reading from the clients of the listeners
+ * writing to it; below SINK_LOW_WATER they read again.  So a stalled
+ * reader loses nothing and memory stays bounded.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tcplogd.h"
+#include "log.h"
+
+static void	sink_flush_cb(evutil_socket_t, short, void *);
+static void	sink_check_water(struct sink *);
+
+/* Open a sink; NULL with a cause if it cannot be opened. */
+struct sink *
+sink_new(struct daemon *d, struct event_base *base,
+    const struct sink_ops *ops, char **cause)
+{
+	struct sink	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->ops = ops;
+	s->d = d;
+	s->base = base;
+	s->fd = -1;
+	if (ops->open(s, cause) != 0) {
+		free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+void
+sink_free(struct sink *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ops->close != NULL)
+		s->ops->close(s);
+	free(s);
+}
+
+/* Write one record. */
+void
+sink_emit(struct sink *s, const struct lconf *lc, const struct record *rec)
+{
+	s->ops->write(s, lc, rec);
+}
+
+/* Unwritten bytes. */
+size_t
+sink_pending(struct sink *s)
+{
+	return (s->buf != NULL ? evbuffer_get_length(s->buf) : 0);
+}
+
+/* Set up buffered writing to fd. */
+int
+sink_buffered_init(struct sink *s, int fd)
+{
+	s->fd = fd;
+	s->buf = evbuffer_new();
+	s->ev_write = event_new(s->base, fd, EV_WRITE, sink_flush_cb, s);
+	s->ev_flush = evtimer_new(s->base, sink_flush_cb, s);
+	if (s->buf == NULL || s->ev_write == NULL || s->ev_flush == NULL)
+		fatalx("%s: cannot set up output", s->ops->name);
+	return (0);
+}
+
+/* Format a record into the buffer; write when a batch is full. */
+void
+sink_buffered_write(struct sink *s, const struct lconf *lc,
+    const struct record *rec)
+{
+	struct timeval	tv = { 0, SINK_FLUSH_MSEC * 1000 };
+	int		ts;
+
+	if (s->broken) {
+		s->dropped += format_text_max(rec);
+		return;
+	}
+	ts = lc->timestamps == TS_YES || (lc->timestamps == TS_AUTO &&
+	    s->auto_ts);
+	if (format_evbuffer(s->buf, rec, ts) != 0)
+		fatalx("%s: out of memory", s->ops->name);
+	if (evbuffer_get_length(s->buf) >= SINK_WRITE_BATCH) {
+		if (!s->failed && !event_pending(s->ev_write, EV_WRITE, NULL))
+			sink_buffered_flush(s);
+		else
+			sink_check_water(s);
+	} else if (!evtimer_pending(s->ev_flush, NULL))
+		evtimer_add(s->ev_flush, &tv);
+}
+
+/* Tell the daemon when the buffer crosses the water marks. */
+static void
+sink_check_water(struct sink *s)
+{
+	size_t	len = evbuffer_get_length(s->buf);
+
+	if (!s->blocked && len >= SINK_HIGH_WATER) {
+		s->blocked = 1;
+		if (s->d != NULL)
+			daemon_sink_blocked(s->d, s, 1);
+	} else if (s->blocked && len <= SINK_LOW_WATER) {
+		s->blocked = 0;
+		if (s->d != NULL)
+			daemon_sink_blocked(s->d, s, 0);
+	}
+}
+
+static void
+sink_flush_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
+{
+	sink_buffered_flush(arg);
+}
+
+/*
+ * Write as much as the fd takes now.  EAGAIN waits for the fd; EPIPE
+ * means nobody will ever read, so output is dropped (and counted); any
+ * other error is said once and retried every SINK_RETRY_SEC with the
+ * records kept.
+ */
+void
+sink_buffered_flush(struct sink *s)
+{
+	struct timeval	retry = { SINK_RETRY_SEC, 0 };
+	size_t		len;
+	int		n;
+
+	while ((len = evbuffer_get_length(s->buf)) > 0) {
+		n = evbuffer_write(s->buf, s->fd);
+		if (n > 0) {
+			s->written += n;
+			if (s->failed) {
+				log_info("%s: writing again", s->ops->name);
+				s->failed = 0;
+			}
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			event_add(s->ev_write, NULL);
+			break;
+		}
+		if (n == -1 && errno == EPIPE) {
+			log_warnx("%s: reader gone (%s), discarding output",
+			    s->ops->name, strerror(errno));
+			s->broken = 1;
+			s->dropped += len;
+			evbuffer_drain(s->buf, len);
+			break;
+		}
+		if (!s->failed)
+			log_warn("%s: write failed, retrying", s->ops->name);
+		s->failed = 1;
+		evtimer_add(s->ev_flush, &retry);
+		break;
+	}
+	sink_check_water(s);
+	if (evbuffer_get_length(s->buf) == 0 && s->d != NULL &&
+	    s->d->stopping)
+		daemon_sink_drained(s->d);
+}
+
+/* Free the buffer and events; the caller closes the fd. */
+void
+sink_buffered_close(struct sink *s)
+{
+	if (s->ev_write != NULL)
+		event_free(s->ev_write);
+	if (s->ev_flush != NULL)
+		event_free(s->ev_flush);
+	if (s->buf != NULL)
+		evbuffer_free(s->buf);
+	s->ev_write = s->ev_flush = NULL;
+	s->buf = NULL;
+}

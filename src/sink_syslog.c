@@ -1,0 +1,104 @@
+/*
+ * Copyright (c) 2026 The tcplogd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The syslog(3) sink.  Each record goes out with its listener's facility
+ * and priority, without TIME (syslog adds its own).  syslog(3) blocks
+ * when the syslog daemon stops reading /dev/log; tcplogd lets it: the
+ * loop waits, clients are held back by TCP, and nothing is lost.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "tcplogd.h"
+#include "log.h"
+
+/* Scratch line for formatting; grows to the largest record seen. */
+struct syslog_state {
+	char	*buf;
+	size_t	 size;
+};
+
+static int	syslog_open(struct sink *, char **);
+static void	syslog_write(struct sink *, const struct lconf *,
+		    const struct record *);
+static void	syslog_close(struct sink *);
+
+const struct sink_ops sink_syslog_ops = {
+	.name = "syslog",
+	.open = syslog_open,
+	.write = syslog_write,
+	.close = syslog_close,
+};
+
+/* openlog(3) keeps the pointer: the ident must outlive every reload. */
+static char	*syslog_ident;
+
+/* Set the ident used from now on; NULL closes the log at exit. */
+void
+sink_syslog_setup(const char *ident)
+{
+	if (ident != NULL && syslog_ident != NULL &&
+	    strcmp(syslog_ident, ident) == 0)
+		return;
+	if (syslog_ident != NULL)
+		closelog();
+	free(syslog_ident);
+	syslog_ident = NULL;
+	if (ident == NULL)
+		return;
+	syslog_ident = xstrdup(ident);
+	openlog(syslog_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static int
+syslog_open(struct sink *s, char **cause __unused)
+{
+	s->state = xcalloc(1, sizeof (struct syslog_state));
+	return (0);
+}
+
+static void
+syslog_write(struct sink *s, const struct lconf *lc,
+    const struct record *rec)
+{
+	struct syslog_state	*st = s->state;
+	size_t			 need, n;
+
+	need = format_text_max(rec);
+	if (need > st->size) {
+		free(st->buf);
+		st->size = need;
+		st->buf = xmalloc(st->size);
+	}
+	n = format_text(st->buf, rec, 0);
+	syslog(lc->facility | lc->priority, "%.*s", (int)(n - 1), st->buf);
+	s->written += n;
+}
+
+static void
+syslog_close(struct sink *s)
+{
+	struct syslog_state	*st = s->state;
+
+	if (st != NULL) {
+		free(st->buf);
+		free(st);
+	}
+	s->state = NULL;
+}

@@ -1,0 +1,369 @@
+/*
+ * Copyright (c) 2026 The tcplogd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Shared structures and prototypes of tcplogd, grouped by the file that
+ * implements them.  Ownership: the daemon owns the config, the listeners
+ * and the sinks; a listener owns its evconnlisteners and its connections;
+ * a connection owns its bufferevent and protocol state.  Listener settings
+ * (struct lconf) are reference counted so that live connections keep the
+ * settings they started with when a reload replaces the config.
+ */
+
+#ifndef TCPLOGD_H
+#define TCPLOGD_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#ifndef __unused
+#define __unused __attribute__((__unused__))
+#endif
+
+#ifndef nitems
+#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+#endif
+
+#define TCPLOGD_CONF_DEFAULT	SYSCONFDIR "/tcplogd.conf"
+
+struct conn;
+struct listener;
+struct sink;
+struct daemon;
+
+/* Why a connection ended; the text is in conn_reason_string(). */
+enum conn_reason {
+	CONN_EOF,		/* "closed by peer" */
+	CONN_RESET,		/* "reset" */
+	CONN_ERROR,		/* "error" */
+	CONN_TOO_LONG,		/* "line too long" */
+	CONN_SHUTDOWN,		/* "shutdown" */
+	CONN_TIMEOUT,		/* "idle timeout" */
+	CONN_RELOAD		/* "reload" */
+};
+
+/* Record flags. */
+#define REC_PARTIAL	0x1
+#define REC_TRUNCATED	0x2
+#define REC_SPLIT	0x4
+
+enum rec_type {
+	REC_DATA,
+	REC_CONNECTED,
+	REC_DISCONNECTED
+};
+
+/* One thing to write: received data or a connection event. */
+struct record {
+	enum rec_type		 type;
+	const struct timeval	*tv;		/* borrowed */
+	const char		*listener;	/* borrowed */
+	const char		*peer;		/* borrowed, "ip:port" */
+	const u_char		*data;		/* borrowed, REC_DATA only */
+	size_t			 len;
+	int			 flags;		/* REC_* */
+	enum conn_reason	 reason;	/* REC_DISCONNECTED only */
+	uint64_t		 records;	/* REC_DISCONNECTED only */
+	uint64_t		 bytes;		/* REC_DISCONNECTED only */
+};
+
+/* config.c */
+enum lconf_mode {
+	MODE_LINE,
+	MODE_RAW
+};
+
+enum lconf_overlong {
+	OVERLONG_TRUNCATE,
+	OVERLONG_SPLIT,
+	OVERLONG_CLOSE
+};
+
+enum lconf_timestamps {
+	TS_AUTO,
+	TS_YES,
+	TS_NO
+};
+
+#define OUTPUT_STDOUT	0x1
+#define OUTPUT_SYSLOG	0x2
+
+#define CONF_MAX_LINE_DEFAULT	16384
+#define CONF_MAX_LINE_LIMIT	(64 * 1024 * 1024)
+#define CONF_MAX_CONNS_DEFAULT	10000
+#define CONF_SHUTDOWN_DEFAULT	5
+
+/* One address of a listener, as written and as parsed. */
+struct laddr {
+	char			*text;		/* owned, as in the config */
+	int			 any;		/* "*": all IPv4 and IPv6 */
+	struct sockaddr_storage	 ss;		/* unused when any */
+	socklen_t		 sslen;
+	int			 port;
+};
+
+/* Settings of one [listener NAME]; reference counted. */
+struct lconf {
+	int			 refs;
+	char			*name;		/* owned */
+	int			 line;		/* of the section header */
+	struct laddr		*addrs;		/* owned */
+	size_t			 naddrs;
+	enum lconf_mode		 mode;
+	int			 outputs;	/* OUTPUT_* */
+	int			 events;
+	enum lconf_timestamps	 timestamps;
+	size_t			 max_line;
+	enum lconf_overlong	 overlong;
+	u_int			 max_conns;	/* 0: only the total applies */
+	int			 facility;	/* LOG_DAEMON, ... */
+	int			 priority;	/* LOG_INFO, ... */
+	TAILQ_ENTRY(lconf)	 entry;
+};
+TAILQ_HEAD(lconf_list, lconf);
+
+/* The whole parsed config file. */
+struct config {
+	char			*path;		/* owned */
+	u_int			 max_conns;	/* total over all listeners */
+	char			*syslog_ident;	/* owned */
+	u_int			 shutdown_timeout; /* seconds */
+	struct lconf_list	 listeners;
+};
+
+struct config	*config_load(const char *, char ***, size_t *);
+void		 config_free(struct config *);
+void		 config_errors_free(char **, size_t);
+struct lconf	*lconf_ref(struct lconf *);
+void		 lconf_unref(struct lconf *);
+const char	*lconf_mode_string(enum lconf_mode);
+const char	*lconf_overlong_string(enum lconf_overlong);
+int		 laddr_parse(const char *, struct laddr *, char **);
+int		 laddr_conflict(const struct laddr *, const struct laddr *);
+
+/* format.c */
+#define FORMAT_TIME_LEN		27	/* 2026-11-28T08:22:55.123456Z */
+
+size_t		 format_escape(char *, const u_char *, size_t);
+size_t		 format_escape_max(size_t);
+void		 format_time(char *, const struct timeval *);
+size_t		 format_text_max(const struct record *);
+size_t		 format_text(char *, const struct record *, int);
+int		 format_evbuffer(struct evbuffer *, const struct record *, int);
+
+/* proto.c */
+struct proto_ops {
+	const char	*name;
+	void		*(*init)(struct conn *);
+	void		 (*connection_made)(struct conn *, void *);
+	int		 (*data_received)(struct conn *, void *,
+			    struct evbuffer *);
+	void		 (*connection_lost)(struct conn *, void *,
+			    struct evbuffer *, enum conn_reason);
+	void		 (*free)(void *);
+};
+
+const struct proto_ops	*proto_find(enum lconf_mode);
+
+/* proto_line.c */
+extern const struct proto_ops proto_line_ops;
+
+/* proto_raw.c */
+extern const struct proto_ops proto_raw_ops;
+
+/* conn.c */
+#define CONN_PEER_LEN	(INET6_ADDRSTRLEN + 9)	/* "[addr]:port" */
+#define CONN_READ_MARGIN 2	/* input bound is max_line + CR + LF */
+#define CONN_QUIET_MSEC	200	/* stopping: close after this silence */
+#define CONN_DRAIN_MAX	(1024 * 1024) /* stopping, out of time */
+
+/* One TCP peer. */
+struct conn {
+	struct listener		*l;		/* borrowed, owns us */
+	struct lconf		*conf;		/* referenced */
+	const struct proto_ops	*ops;		/* borrowed */
+	void			*state;		/* owned by ops */
+	struct bufferevent	*bev;		/* owned, closes the fd */
+	char			 peer[CONN_PEER_LEN];
+	struct timeval		 tv;		/* time of the current batch */
+	uint64_t		 bytes;		/* received */
+	uint64_t		 records;	/* data records emitted */
+	size_t			 seen;		/* input bytes counted */
+	int			 overlong_noted;
+	int			 closing;
+	TAILQ_ENTRY(conn)	 entry;
+};
+TAILQ_HEAD(conn_list, conn);
+
+struct conn	*conn_new(struct listener *, evutil_socket_t,
+		    const struct sockaddr *, int);
+void		 conn_close(struct conn *, enum conn_reason);
+void		 conn_emit(struct conn *, const u_char *, size_t, int);
+void		 conn_overlong(struct conn *, size_t);
+void		 conn_pause(struct conn *, int);
+void		 conn_drain(struct conn *);
+void		 conn_shutdown(struct conn *);
+void		 conn_peer_string(const struct sockaddr *, char *, size_t);
+const char	*conn_reason_string(enum conn_reason);
+
+/* listener.c */
+struct listener_stats {
+	uint64_t		 accepted;
+	uint64_t		 refused;
+	uint64_t		 active;
+	uint64_t		 records;
+	uint64_t		 bytes;
+	uint64_t		 overlong;
+	uint64_t		 partial;
+};
+
+#define LISTENER_MAX_SINKS	4
+
+/* The factory: one [listener NAME] and its sockets. */
+struct listener {
+	struct daemon		*d;		/* borrowed */
+	struct lconf		*conf;		/* referenced */
+	const struct proto_ops	*ops;		/* borrowed */
+	struct evconnlistener	**evls;		/* owned */
+	char			**bound;	/* owned, "ADDR:PORT" */
+	size_t			 nevls;
+	struct sink		*sinks[LISTENER_MAX_SINKS]; /* borrowed */
+	size_t			 nsinks;
+	int			 paused;	/* output backpressure */
+	struct conn_list	 conns;		/* owned */
+	struct listener_stats	 stats;
+	uint64_t		 refused_noted;	/* refusals already logged */
+	TAILQ_ENTRY(listener)	 entry;
+};
+TAILQ_HEAD(listener_list, listener);
+
+struct listener	*listener_new(struct daemon *, struct lconf *);
+int		 listener_bind(struct listener *, char **);
+void		 listener_free(struct listener *, enum conn_reason);
+void		 listener_close(struct listener *);
+void		 listener_enable(struct listener *, int);
+void		 listener_pause(struct listener *, int);
+void		 listener_stats_log(struct listener *);
+void		 listener_write(struct listener *, const struct lconf *,
+		    const struct record *);
+void		 listener_refused_log(struct listener *);
+
+/* sink.c */
+#define SINK_HIGH_WATER	(4 * 1024 * 1024)	/* stop reading clients */
+#define SINK_LOW_WATER	(1024 * 1024)		/* read again */
+#define SINK_WRITE_BATCH (256 * 1024)		/* write at once */
+#define SINK_FLUSH_MSEC	100			/* flush a quiet buffer */
+#define SINK_RETRY_SEC	1			/* after a write error */
+
+struct sink_ops {
+	const char	*name;
+	int		 (*open)(struct sink *, char **);
+	void		 (*write)(struct sink *, const struct lconf *,
+			    const struct record *);
+	int		 (*reopen)(struct sink *);
+	void		 (*flush)(struct sink *);
+	void		 (*close)(struct sink *);
+};
+
+/* One output; listeners writing to the same output share it. */
+struct sink {
+	const struct sink_ops	*ops;		/* borrowed */
+	struct daemon		*d;		/* borrowed, NULL in tests */
+	struct event_base	*base;		/* borrowed */
+	int			 fd;		/* buffered sinks */
+	int			 auto_ts;	/* timestamps = auto means yes */
+	struct evbuffer		*buf;		/* owned, unwritten output */
+	struct event		*ev_write;	/* owned, fd writable */
+	struct event		*ev_flush;	/* owned, flush timer */
+	int			 blocked;	/* over SINK_HIGH_WATER */
+	int			 failed;	/* write error noted */
+	int			 broken;	/* reader gone, dropping */
+	uint64_t		 written;	/* bytes */
+	uint64_t		 dropped;	/* bytes */
+	void			*state;		/* owned by ops */
+	TAILQ_ENTRY(sink)	 entry;
+};
+TAILQ_HEAD(sink_list, sink);
+
+struct sink	*sink_new(struct daemon *, struct event_base *,
+		    const struct sink_ops *, char **);
+void		 sink_free(struct sink *);
+void		 sink_emit(struct sink *, const struct lconf *,
+		    const struct record *);
+int		 sink_buffered_init(struct sink *, int);
+void		 sink_buffered_write(struct sink *, const struct lconf *,
+		    const struct record *);
+void		 sink_buffered_flush(struct sink *);
+void		 sink_buffered_close(struct sink *);
+size_t		 sink_pending(struct sink *);
+
+/* sink_stdout.c */
+extern const struct sink_ops sink_stdout_ops;
+
+/* sink_syslog.c */
+extern const struct sink_ops sink_syslog_ops;
+void		 sink_syslog_setup(const char *);
+
+/* daemon.c */
+struct daemon_opts {
+	const char		*config;
+	const char		*port_file;
+	int			 check_only;
+	int			 debug;
+};
+
+/* The running daemon. */
+struct daemon {
+	struct event_base	*base;		/* owned */
+	struct config		*conf;		/* owned */
+	const struct daemon_opts *opts;		/* borrowed */
+	struct listener_list	 listeners;	/* owned */
+	struct sink_list	 sinks;		/* owned */
+	struct event		*ev_sigs[4];	/* owned */
+	struct event		*ev_stop;	/* owned, shutdown timer */
+	struct event		*ev_accept;	/* owned, EMFILE backoff */
+	struct event		*ev_refused;	/* owned, refusal summary */
+	uint64_t		 active;	/* connections, all listeners */
+	int			 stopping;
+};
+
+int		 daemon_run(const struct daemon_opts *);
+void		 daemon_sink_blocked(struct daemon *, struct sink *, int);
+void		 daemon_sink_drained(struct daemon *);
+void		 daemon_conns_closed(struct daemon *);
+void		 daemon_accept_backoff(struct daemon *, int);
+void		 daemon_refused(struct daemon *);
+
+/* xmalloc.c */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+char		*xstrdup(const char *);
+char		*xstrndup(const char *, size_t);
+int		 xasprintf(char **, const char *, ...)
+		    __attribute__((__format__(__printf__, 2, 3)));
+
+#endif /* TCPLOGD_H */
