@@ -136,6 +136,7 @@ struct config_parse {
 	const char		*pos;
 	int			 line;
 	int			 skip_line;	/* reader refused this line */
+	int			 sections;	/* headers seen, good or bad */
 	struct config_section	*cur;		/* NULL: ignore keys */
 	struct config_section	 global;
 	struct lconf		 defaults;
@@ -161,6 +162,8 @@ static int	config_output(struct config_parse *, const char *, int *);
 static void	config_inherit(struct config_parse *, struct config_section *);
 static void	config_validate(struct config_parse *);
 static int	config_name_ok(const char *);
+static char	*config_trim(char *);
+static int	config_has_error(struct config_parse *, int);
 static char	*config_read_file(const char *);
 
 /* Record one error: "FILE:LINE: message" (no line if line is 0). */
@@ -182,6 +185,21 @@ config_error(struct config_parse *cp, int line, const char *fmt, ...)
 	cp->errors = xreallocarray(cp->errors, cp->nerrors + 1,
 	    sizeof *cp->errors);
 	cp->errors[cp->nerrors++] = s;
+}
+
+/* Was an error recorded for this line? */
+static int
+config_has_error(struct config_parse *cp, int line)
+{
+	char	*prefix;
+	size_t	 i, n;
+	int	 found = 0;
+
+	n = xasprintf(&prefix, "%s:%d:", cp->path, line);
+	for (i = 0; i < cp->nerrors && !found; i++)
+		found = strncmp(cp->errors[i], prefix, n) == 0;
+	free(prefix);
+	return (found);
 }
 
 /* Read a whole file into a NUL-terminated string. */
@@ -270,9 +288,14 @@ config_read_cb(char *str, int num, void *arg)
 		config_section(cp, p, len);
 		return (str);
 	}
+	/* As inih: ';' after a blank starts a comment. */
 	for (s = p; s < p + len; s++) {
 		if (*s == '=' || *s == ':')
 			break;
+		if (*s == ';' && s > p && (s[-1] == ' ' || s[-1] == '\t')) {
+			s = p + len;
+			break;
+		}
 	}
 	if (s == p + len) {
 		config_error(cp, cp->line, "expected KEY = VALUE");
@@ -293,6 +316,7 @@ config_section(struct config_parse *cp, const char *p, size_t len)
 	size_t			 i;
 
 	cp->cur = NULL;
+	cp->sections++;
 	end = memchr(p, ']', len);
 	if (end == NULL) {
 		config_error(cp, cp->line, "missing ']' in section header");
@@ -312,8 +336,8 @@ config_section(struct config_parse *cp, const char *p, size_t len)
 		free(name);
 		return;
 	}
-	if (strncmp(name, "listener", 8) != 0 ||
-	    (name[8] != ' ' && name[8] != '\t')) {
+	if (strncmp(name, "listener", 8) != 0 || (name[8] != '\0' &&
+	    name[8] != ' ' && name[8] != '\t')) {
 		config_error(cp, cp->line, "unknown section [%s]", name);
 		free(name);
 		return;
@@ -350,6 +374,19 @@ config_section(struct config_parse *cp, const char *p, size_t len)
 	free(name);
 }
 
+/* Strip blanks at both ends, in place. */
+static char *
+config_trim(char *s)
+{
+	size_t	n;
+
+	s += strspn(s, " \t");
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return (s);
+}
+
 static int
 config_name_ok(const char *name)
 {
@@ -378,7 +415,7 @@ config_key_cb(void *arg, const char *section __unused, const char *key,
 		return (1);
 	if (cs == NULL) {
 		/* Keys before any section, or in a rejected one. */
-		if (cp->global.lc == NULL && cp->nsects == 0)
+		if (cp->sections == 0)
 			config_error(cp, cp->line, "%s: key outside a section",
 			    key);
 		return (1);
@@ -578,8 +615,7 @@ config_output(struct config_parse *cp, const char *value, int *out)
 
 	s = copy = xstrdup(value);
 	while (!error && (word = strsep(&s, ",")) != NULL) {
-		word += strspn(word, " \t");
-		word[strcspn(word, " \t")] = '\0';
+		word = config_trim(word);
 		if (config_word(config_outputs, word, &v) != 0) {
 			list = config_words(config_outputs);
 			config_error(cp, cp->line, "output: invalid value "
@@ -611,8 +647,7 @@ config_listen(struct config_parse *cp, struct lconf *lc, const char *value)
 
 	s = copy = xstrdup(value);
 	while ((word = strsep(&s, ",")) != NULL) {
-		word += strspn(word, " \t");
-		word[strcspn(word, " \t")] = '\0';
+		word = config_trim(word);
 		if (laddr_parse(word, &la, &cause) != 0) {
 			config_error(cp, cp->line, "listen: %s", cause);
 			free(cause);
@@ -813,11 +848,13 @@ config_load(const char *path, char ***errors, size_t *nerrors)
 		goto done;
 	}
 	cp.text = cp.pos = text;
+	if (strncmp(cp.pos, "\xef\xbb\xbf", 3) == 0)
+		cp.pos += 3;	/* a UTF-8 byte order mark */
 	rc = ini_parse_stream(config_read_cb, &cp, config_key_cb, &cp);
 	free(text);
 	if (rc == -2)
 		fatalx("%s: out of memory", path);
-	if (rc > 0 && cp.nerrors == 0)
+	if (rc > 0 && !config_has_error(&cp, rc))
 		config_error(&cp, rc, "syntax error");
 	config_validate(&cp);
 

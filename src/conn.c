@@ -219,8 +219,6 @@ conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 	rec.records = rec.bytes = 0;
 	c->records++;
 	c->l->stats.records++;
-	if (flags & REC_PARTIAL)
-		c->l->stats.partial++;
 	listener_write(c->l, c->conf, &rec);
 }
 

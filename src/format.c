@@ -34,6 +34,7 @@
 
 #include "tcplogd.h"
 
+static int	format_plain8(const u_char *);
 static size_t	format_utf8_len(const u_char *, size_t);
 static char	*format_hex(char *, u_char);
 static char	*format_u64(char *, uint64_t);
@@ -63,6 +64,28 @@ static const u_char format_plain[256] = {
 	['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 	['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1
 };
+
+#define FORMAT_ONES	0x0101010101010101ULL
+#define FORMAT_HIGHS	0x8080808080808080ULL
+
+/*
+ * Are all 8 bytes at p plain?  Word-at-a-time tests for a byte below
+ * 0x20, equal to '\\' or DEL, or with the high bit set; each test is
+ * exact about "any byte".
+ */
+static int
+format_plain8(const u_char *p)
+{
+	uint64_t	x, bs, del, low;
+
+	memcpy(&x, p, sizeof x);
+	low = (x - FORMAT_ONES * 0x20) & ~x;
+	bs = x ^ (FORMAT_ONES * '\\');
+	bs = (bs - FORMAT_ONES) & ~bs;
+	del = x ^ (FORMAT_ONES * 0x7f);
+	del = (del - FORMAT_ONES) & ~del;
+	return (((low | bs | del | x) & FORMAT_HIGHS) == 0);
+}
 
 /*
  * Length of the well-formed UTF-8 sequence at p (RFC 3629 section 4), or
@@ -153,6 +176,8 @@ format_escape(char *dst, const u_char *src, size_t len)
 
 	while (p < end) {
 		run = p;
+		while (end - p >= 8 && format_plain8(p))
+			p += 8;
 		while (p < end && format_plain[*p])
 			p++;
 		if (p != run) {
@@ -189,29 +214,35 @@ format_escape(char *dst, const u_char *src, size_t len)
 
 /*
  * RFC 3339 UTC time with microseconds into buf (FORMAT_TIME_LEN bytes, no
- * NUL).  The date and time part is cached for the current second.
+ * NUL).  Records of one batch share a time, so the last one is cached,
+ * and so is the date and time part of the current second.
  */
 void
 format_time(char *buf, const struct timeval *tv)
 {
-	static time_t	 cached = (time_t)-1;
-	static char	 prefix[20];	/* 2026-11-28T08:22:55 */
-	struct tm	 tm;
-	long		 usec = tv->tv_usec;
-	int		 i;
+	static struct timeval	 last;
+	static int		 valid;
+	static char		 cached[FORMAT_TIME_LEN];
+	struct tm		 tm;
+	long			 usec = tv->tv_usec;
+	int			 i;
 
-	if (tv->tv_sec != cached) {
+	if (!valid || tv->tv_sec != last.tv_sec) {
 		gmtime_r(&tv->tv_sec, &tm);
-		strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%S", &tm);
-		cached = tv->tv_sec;
+		strftime(cached, 20, "%Y-%m-%dT%H:%M:%S", &tm);
+		cached[19] = '.';
+		cached[26] = 'Z';
+		last.tv_usec = -1;
 	}
-	memcpy(buf, prefix, 19);
-	buf[19] = '.';
-	for (i = 25; i >= 20; i--) {
-		buf[i] = '0' + usec % 10;
-		usec /= 10;
+	if (tv->tv_usec != last.tv_usec) {
+		for (i = 25; i >= 20; i--) {
+			cached[i] = '0' + usec % 10;
+			usec /= 10;
+		}
 	}
-	buf[26] = 'Z';
+	last = *tv;
+	valid = 1;
+	memcpy(buf, cached, FORMAT_TIME_LEN);
 }
 
 /* Upper bound of format_text() output for rec, newline included. */

@@ -203,6 +203,7 @@ line_connection_lost(struct conn *c, void *state, struct evbuffer *in,
 
 	if (st->discarding || (len = evbuffer_get_length(in)) == 0)
 		return;
+	c->l->stats.partial++;
 	p = evbuffer_pullup(in, len);
 	(void)line_emit(c, st, p, len, REC_PARTIAL);
 	evbuffer_drain(in, len);

@@ -1,0 +1,1292 @@
+/*
+ * Copyright (c) 2026 The tcplogd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Unit tests of config.c: every key read from the files in tests/data
+ * into struct config and struct lconf, the built-in defaults and the
+ * [tcplogd] defaults, the exact text of every error (all of them, with
+ * the right line numbers), and listen addresses: laddr_parse() and
+ * laddr_conflict().
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "common.h"
+
+#define DATA(f)		TEST_DATA "/" f
+
+static struct config	*load(const char *);
+static char		*temp_conf(const char *);
+static struct config	*load_text(const char *);
+static void		 check_loaded(const char *, struct config *, char **,
+			    size_t, const char *const *);
+static void		 check_errors(const char *, const char *const *);
+static void		 check_text_errors(const char *, const char *const *);
+static struct lconf	*find(struct config *, const char *);
+static void		 check_inet(const struct laddr *, const char *, int);
+static void		 check_inet6(const struct laddr *, const char *, int);
+
+/* Load a file that must be valid. */
+static struct config *
+load(const char *path)
+{
+	struct config	 *conf;
+	char		**errors;
+	size_t		  nerrors, i;
+
+	conf = config_load(path, &errors, &nerrors);
+	for (i = 0; i < nerrors; i++)
+		fprintf(stderr, "%s\n", errors[i]);
+	ck_assert_uint_eq(nerrors, 0);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(conf->path, path);
+	config_errors_free(errors, nerrors);
+	return (conf);
+}
+
+/* Write text to a new temporary file; returns its path. */
+static char *
+temp_conf(const char *text)
+{
+	const char	*dir = getenv("TMPDIR");
+	char		*path;
+	size_t		 len = strlen(text);
+	int		 fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	xasprintf(&path, "%s/check_config.XXXXXX", dir);
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	ck_assert_int_eq(close(fd), 0);
+	return (path);
+}
+
+/* Load text as a config file of its own; NULL if it is not valid. */
+static struct config *
+load_text(const char *text)
+{
+	struct config	 *conf;
+	char		 *path, **errors;
+	size_t		  nerrors, i;
+
+	path = temp_conf(text);
+	conf = config_load(path, &errors, &nerrors);
+	unlink(path);
+	free(path);
+	for (i = 0; i < nerrors; i++)
+		fprintf(stderr, "%s\n", errors[i]);
+	config_errors_free(errors, nerrors);
+	return (conf);
+}
+
+/* check_errors() for text in a file of its own. */
+static void
+check_text_errors(const char *text, const char *const *want)
+{
+	struct config	 *conf;
+	char		 *path, **errors;
+	size_t		  nerrors;
+
+	path = temp_conf(text);
+	conf = config_load(path, &errors, &nerrors);
+	unlink(path);
+	check_loaded(path, conf, errors, nerrors, want);
+	free(path);
+}
+
+/*
+ * Loading path failed with exactly these errors, in this order; each is
+ * given without the leading path (":LINE: message" or ": message").
+ */
+static void
+check_loaded(const char *path, struct config *conf, char **errors,
+    size_t nerrors, const char *const *want)
+{
+	size_t	nwant, i, plen = strlen(path);
+
+	ck_assert_ptr_null(conf);
+	for (nwant = 0; want[nwant] != NULL; nwant++)
+		;
+	for (i = 0; i < nerrors; i++) {
+		ck_assert_msg(strncmp(errors[i], path, plen) == 0,
+		    "error without the path: %s", errors[i]);
+		ck_assert_msg(i < nwant, "unexpected error %zu: %s", i,
+		    errors[i] + plen);
+		ck_assert_str_eq(errors[i] + plen, want[i]);
+	}
+	ck_assert_msg(nerrors == nwant, "%zu errors, wanted %zu (missing: "
+	    "%s)", nerrors, nwant, want[nerrors < nwant ? nerrors : 0]);
+	config_errors_free(errors, nerrors);
+}
+
+/* Loading the file fails with exactly these errors. */
+static void
+check_errors(const char *path, const char *const *want)
+{
+	struct config	 *conf;
+	char		**errors;
+	size_t		  nerrors;
+
+	conf = config_load(path, &errors, &nerrors);
+	check_loaded(path, conf, errors, nerrors, want);
+}
+
+static struct lconf *
+find(struct config *conf, const char *name)
+{
+	struct lconf	*lc;
+
+	TAILQ_FOREACH(lc, &conf->listeners, entry) {
+		if (strcmp(lc->name, name) == 0)
+			return (lc);
+	}
+	ck_abort_msg("no listener %s", name);
+	return (NULL);
+}
+
+static void
+check_inet(const struct laddr *la, const char *addr, int port)
+{
+	const struct sockaddr_in	*sin = (const void *)&la->ss;
+	struct in_addr			 want;
+
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &want), 1);
+	ck_assert_int_eq(la->any, 0);
+	ck_assert_int_eq(la->port, port);
+	ck_assert_int_eq(sin->sin_family, AF_INET);
+	ck_assert_uint_eq(ntohs(sin->sin_port), port);
+	ck_assert_uint_eq(sin->sin_addr.s_addr, want.s_addr);
+	ck_assert_uint_eq(la->sslen, sizeof (struct sockaddr_in));
+}
+
+static void
+check_inet6(const struct laddr *la, const char *addr, int port)
+{
+	const struct sockaddr_in6	*sin6 = (const void *)&la->ss;
+	struct in6_addr			 want;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, addr, &want), 1);
+	ck_assert_int_eq(la->any, 0);
+	ck_assert_int_eq(la->port, port);
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(sin6->sin6_port), port);
+	ck_assert_mem_eq(&sin6->sin6_addr, &want, sizeof want);
+	ck_assert_uint_eq(la->sslen, sizeof (struct sockaddr_in6));
+}
+
+START_TEST(test_every_key)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("good.conf"));
+	ck_assert_uint_eq(conf->max_conns, 500);
+	ck_assert_str_eq(conf->syslog_ident, "mylogd");
+	ck_assert_uint_eq(conf->shutdown_timeout, 30);
+
+	lc = TAILQ_FIRST(&conf->listeners);
+	ck_assert_str_eq(lc->name, "main");
+	ck_assert_int_eq(lc->refs, 1);
+	ck_assert_int_eq(lc->line, 7);
+	ck_assert_uint_eq(lc->naddrs, 3);
+	ck_assert_str_eq(lc->addrs[0].text, "127.0.0.1:1234");
+	check_inet(&lc->addrs[0], "127.0.0.1", 1234);
+	ck_assert_str_eq(lc->addrs[1].text, "[::1]:1234");
+	check_inet6(&lc->addrs[1], "::1", 1234);
+	ck_assert_str_eq(lc->addrs[2].text, "*:2000");
+	ck_assert_int_eq(lc->addrs[2].any, 1);
+	ck_assert_int_eq(lc->addrs[2].port, 2000);
+	ck_assert_int_eq(lc->mode, MODE_RAW);
+	ck_assert_int_eq(lc->outputs, OUTPUT_STDOUT | OUTPUT_SYSLOG);
+	ck_assert_int_eq(lc->events, 0);
+	ck_assert_int_eq(lc->timestamps, TS_YES);
+	ck_assert_uint_eq(lc->max_line, 4096);
+	ck_assert_int_eq(lc->overlong, OVERLONG_SPLIT);
+	ck_assert_uint_eq(lc->max_conns, 50);
+	ck_assert_int_eq(lc->facility, LOG_LOCAL3);
+	ck_assert_int_eq(lc->priority, LOG_NOTICE);
+
+	lc = TAILQ_NEXT(lc, entry);
+	ck_assert_str_eq(lc->name, "other-1_x.Y");
+	ck_assert_int_eq(lc->line, 20);
+	ck_assert_uint_eq(lc->naddrs, 1);
+	check_inet(&lc->addrs[0], "0.0.0.0", 0);
+	ck_assert_int_eq(lc->mode, MODE_LINE);
+	ck_assert_uint_eq(lc->max_conns, 0);
+	ck_assert_ptr_null(TAILQ_NEXT(lc, entry));
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_builtin_defaults)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("defaults.conf"));
+	ck_assert_uint_eq(conf->max_conns, CONF_MAX_CONNS_DEFAULT);
+	ck_assert_uint_eq(conf->max_conns, 10000);
+	ck_assert_str_eq(conf->syslog_ident, "tcplogd");
+	ck_assert_uint_eq(conf->shutdown_timeout, CONF_SHUTDOWN_DEFAULT);
+	ck_assert_uint_eq(conf->shutdown_timeout, 5);
+	lc = find(conf, "main");
+	ck_assert_int_eq(lc->line, 1);
+	ck_assert_uint_eq(lc->naddrs, 1);
+	check_inet(&lc->addrs[0], "127.0.0.1", 1234);
+	ck_assert_int_eq(lc->mode, MODE_LINE);
+	ck_assert_int_eq(lc->outputs, OUTPUT_STDOUT);
+	ck_assert_int_eq(lc->events, 1);
+	ck_assert_int_eq(lc->timestamps, TS_AUTO);
+	ck_assert_uint_eq(lc->max_line, CONF_MAX_LINE_DEFAULT);
+	ck_assert_uint_eq(lc->max_line, 16384);
+	ck_assert_int_eq(lc->overlong, OVERLONG_TRUNCATE);
+	ck_assert_uint_eq(lc->max_conns, 0);
+	ck_assert_int_eq(lc->facility, LOG_DAEMON);
+	ck_assert_int_eq(lc->priority, LOG_INFO);
+	config_free(conf);
+}
+END_TEST
+
+/* [tcplogd] gives defaults to listeners before and after it. */
+START_TEST(test_global_defaults)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+	const char	*names[] = { "before", "after", "plain" };
+	size_t		 i;
+
+	conf = load(DATA("override.conf"));
+	for (i = 0; i < nitems(names); i++) {
+		lc = find(conf, names[i]);
+		if (strcmp(names[i], "before") != 0) {
+			ck_assert_int_eq(lc->mode, MODE_RAW);
+			ck_assert_int_eq(lc->outputs, OUTPUT_SYSLOG);
+		}
+		if (strcmp(names[i], "after") != 0) {
+			ck_assert_int_eq(lc->events, 0);
+			ck_assert_int_eq(lc->timestamps, TS_NO);
+			ck_assert_uint_eq(lc->max_line, 100);
+			ck_assert_int_eq(lc->overlong, OVERLONG_CLOSE);
+			ck_assert_int_eq(lc->facility, LOG_USER);
+			ck_assert_int_eq(lc->priority, LOG_DEBUG);
+		}
+	}
+	config_free(conf);
+}
+END_TEST
+
+/* A listener's own key wins over [tcplogd], whatever the order. */
+START_TEST(test_listener_overrides)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("override.conf"));
+	lc = find(conf, "before");
+	ck_assert_int_eq(lc->mode, MODE_LINE);
+	ck_assert_int_eq(lc->outputs, OUTPUT_STDOUT);
+	lc = find(conf, "after");
+	ck_assert_uint_eq(lc->max_line, 200);
+	ck_assert_int_eq(lc->events, 1);
+	ck_assert_int_eq(lc->timestamps, TS_AUTO);
+	ck_assert_int_eq(lc->overlong, OVERLONG_TRUNCATE);
+	ck_assert_int_eq(lc->facility, LOG_LOCAL7);
+	ck_assert_int_eq(lc->priority, LOG_EMERG);
+	config_free(conf);
+}
+END_TEST
+
+/* max_connections: the total in [tcplogd], a listener's own cap in one. */
+START_TEST(test_max_connections)
+{
+	struct config	*conf;
+
+	conf = load(DATA("override.conf"));
+	ck_assert_uint_eq(conf->max_conns, 7);
+	ck_assert_uint_eq(find(conf, "before")->max_conns, 0);
+	ck_assert_uint_eq(find(conf, "after")->max_conns, 3);
+	ck_assert_uint_eq(find(conf, "plain")->max_conns, 0);
+	config_free(conf);
+
+	conf = load(DATA("good.conf"));
+	ck_assert_uint_eq(conf->max_conns, 500);
+	ck_assert_uint_eq(find(conf, "main")->max_conns, 50);
+	ck_assert_uint_eq(find(conf, "other-1_x.Y")->max_conns, 0);
+	config_free(conf);
+}
+END_TEST
+
+/* The largest and smallest numbers accepted. */
+START_TEST(test_limits)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("global-zero.conf"));
+	ck_assert_uint_eq(conf->max_conns, 0);
+	ck_assert_uint_eq(conf->shutdown_timeout, 0);
+	lc = find(conf, "main");
+	ck_assert_uint_eq(lc->max_line, CONF_MAX_LINE_LIMIT);
+	ck_assert_uint_eq(lc->max_conns, 1000000000);
+	config_free(conf);
+
+	conf = load_text("[tcplogd]\nshutdown_timeout = 3600\n"
+	    "[listener m]\nlisten = 127.0.0.1:65535\nmax_line = 1\n");
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->shutdown_timeout, 3600);
+	ck_assert_uint_eq(find(conf, "m")->max_line, 1);
+	check_inet(&find(conf, "m")->addrs[0], "127.0.0.1", 65535);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_bools)
+{
+	struct config	*conf;
+	char		 name[8];
+	int		 i;
+
+	conf = load(DATA("bools.conf"));
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof name, "b%d", i);
+		ck_assert_int_eq(find(conf, name)->events, i % 2 == 0);
+	}
+	config_free(conf);
+}
+END_TEST
+
+/* Every word of every enumerated key. */
+START_TEST(test_words)
+{
+	static const struct {
+		const char	*key;
+		const char	*word;
+		size_t		 offset;
+		int		 value;
+	} t[] = {
+#define W(k, w, f, v)	{ k, w, offsetof(struct lconf, f), v }
+		W("mode", "line", mode, MODE_LINE),
+		W("mode", "raw", mode, MODE_RAW),
+		W("output", "stdout", outputs, OUTPUT_STDOUT),
+		W("output", "syslog", outputs, OUTPUT_SYSLOG),
+		W("output", "syslog,stdout", outputs, 3),
+		W("output", "stdout ,  syslog", outputs, 3),
+		W("timestamps", "auto", timestamps, TS_AUTO),
+		W("timestamps", "yes", timestamps, TS_YES),
+		W("timestamps", "no", timestamps, TS_NO),
+		W("overlong", "truncate", overlong, OVERLONG_TRUNCATE),
+		W("overlong", "split", overlong, OVERLONG_SPLIT),
+		W("overlong", "close", overlong, OVERLONG_CLOSE),
+		W("syslog_facility", "daemon", facility, LOG_DAEMON),
+		W("syslog_facility", "user", facility, LOG_USER),
+		W("syslog_facility", "local0", facility, LOG_LOCAL0),
+		W("syslog_facility", "local1", facility, LOG_LOCAL1),
+		W("syslog_facility", "local2", facility, LOG_LOCAL2),
+		W("syslog_facility", "local3", facility, LOG_LOCAL3),
+		W("syslog_facility", "local4", facility, LOG_LOCAL4),
+		W("syslog_facility", "local5", facility, LOG_LOCAL5),
+		W("syslog_facility", "local6", facility, LOG_LOCAL6),
+		W("syslog_facility", "local7", facility, LOG_LOCAL7),
+		W("syslog_priority", "emerg", priority, LOG_EMERG),
+		W("syslog_priority", "alert", priority, LOG_ALERT),
+		W("syslog_priority", "crit", priority, LOG_CRIT),
+		W("syslog_priority", "err", priority, LOG_ERR),
+		W("syslog_priority", "warning", priority, LOG_WARNING),
+		W("syslog_priority", "notice", priority, LOG_NOTICE),
+		W("syslog_priority", "info", priority, LOG_INFO),
+		W("syslog_priority", "debug", priority, LOG_DEBUG),
+#undef W
+	};
+	struct config	*conf;
+	struct lconf	*lc;
+	char		 text[256];
+	size_t		 i;
+	int		 in_global, value;
+
+	for (i = 0; i < nitems(t); i++) {
+		for (in_global = 0; in_global <= 1; in_global++) {
+			snprintf(text, sizeof text, "%s%s = %s\n"
+			    "[listener main]\nlisten = 127.0.0.1:1\n%s%s%s\n",
+			    in_global ? "[tcplogd]\n" : "",
+			    in_global ? t[i].key : "; nothing",
+			    in_global ? t[i].word : "",
+			    in_global ? "" : t[i].key,
+			    in_global ? "" : " = ",
+			    in_global ? "" : t[i].word);
+			conf = load_text(text);
+			ck_assert_msg(conf != NULL, "%s", text);
+			lc = find(conf, "main");
+			/* Every one of these fields is an int or an enum. */
+			value = *(const int *)((const char *)lc + t[i].offset);
+			ck_assert_msg(value == t[i].value, "%s = %s: %d",
+			    t[i].key, t[i].word, value);
+			config_free(conf);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_comments)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("comments.conf"));
+	lc = find(conf, "main");
+	ck_assert_uint_eq(lc->naddrs, 1);
+	ck_assert_str_eq(lc->addrs[0].text, "127.0.0.1:1");
+	ck_assert_int_eq(lc->mode, MODE_RAW);
+	ck_assert_int_eq(lc->outputs, OUTPUT_STDOUT | OUTPUT_SYSLOG);
+	ck_assert_uint_eq(lc->max_line, 10);
+	config_free(conf);
+}
+END_TEST
+
+/* Indented lines are keys (and sections) of their own. */
+START_TEST(test_indented_keys)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("indent.conf"));
+	lc = find(conf, "main");
+	ck_assert_uint_eq(lc->naddrs, 1);
+	ck_assert_str_eq(lc->addrs[0].text, "127.0.0.1:1");
+	ck_assert_int_eq(lc->mode, MODE_RAW);
+	ck_assert_int_eq(lc->events, 0);
+	lc = find(conf, "second");
+	ck_assert_int_eq(lc->line, 6);
+	ck_assert_str_eq(lc->addrs[0].text, "127.0.0.1:2");
+	ck_assert_uint_eq(lc->max_line, 77);
+	ck_assert_int_eq(lc->mode, MODE_LINE);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_crlf)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("crlf.conf"));
+	lc = find(conf, "main");
+	ck_assert_str_eq(lc->addrs[0].text, "127.0.0.1:1");
+	ck_assert_int_eq(lc->mode, MODE_RAW);
+	config_free(conf);
+}
+END_TEST
+
+/* A line of exactly 196 bytes is read whole. */
+START_TEST(test_line_196)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("line-196.conf"));
+	lc = find(conf, "main");
+	ck_assert_uint_eq(lc->naddrs, 11);
+	ck_assert_str_eq(lc->addrs[10].text, "127.0.0.11:10011");
+	check_inet(&lc->addrs[10], "127.0.0.11", 10011);
+	config_free(conf);
+}
+END_TEST
+
+/* Port 0 never conflicts; neither do other addresses or families. */
+START_TEST(test_no_conflict)
+{
+	struct config	*conf;
+
+	conf = load(DATA("port0.conf"));
+	ck_assert_uint_eq(find(conf, "a")->naddrs, 3);
+	ck_assert_uint_eq(find(conf, "b")->naddrs, 3);
+	ck_assert_int_eq(find(conf, "b")->addrs[0].any, 1);
+	config_free(conf);
+	conf = load(DATA("no-conflict.conf"));
+	ck_assert_uint_eq(find(conf, "b")->naddrs, 4);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_listener_names)
+{
+	static const char *names[] = {
+		"a", "A-b_c.9", "0", "...",
+		"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+		    "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+	};
+	struct config	*conf;
+	char		 text[256];
+	size_t		 i;
+
+	for (i = 0; i < nitems(names); i++) {
+		snprintf(text, sizeof text, "[listener %s]\n"
+		    "listen = 127.0.0.1:1\n", names[i]);
+		conf = load_text(text);
+		ck_assert_msg(conf != NULL, "%s refused", names[i]);
+		ck_assert_str_eq(TAILQ_FIRST(&conf->listeners)->name,
+		    names[i]);
+		config_free(conf);
+	}
+}
+END_TEST
+
+START_TEST(test_lconf_strings)
+{
+	ck_assert_str_eq(lconf_mode_string(MODE_LINE), "line");
+	ck_assert_str_eq(lconf_mode_string(MODE_RAW), "raw");
+	ck_assert_str_eq(lconf_overlong_string(OVERLONG_TRUNCATE), "truncate");
+	ck_assert_str_eq(lconf_overlong_string(OVERLONG_SPLIT), "split");
+	ck_assert_str_eq(lconf_overlong_string(OVERLONG_CLOSE), "close");
+}
+END_TEST
+
+/* A referenced listener outlives its config (reload). */
+START_TEST(test_lconf_ref)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("good.conf"));
+	lc = lconf_ref(find(conf, "main"));
+	ck_assert_int_eq(lc->refs, 2);
+	config_free(conf);
+	ck_assert_int_eq(lc->refs, 1);
+	ck_assert_str_eq(lc->name, "main");
+	ck_assert_str_eq(lc->addrs[2].text, "*:2000");
+	lconf_unref(lc);
+	config_free(NULL);
+	lconf_unref(NULL);
+}
+END_TEST
+
+START_TEST(test_err_missing_file)
+{
+	static const char *const want[] = {
+		": cannot open: No such file or directory", NULL
+	};
+	static const char *const dir[] = {
+		": cannot open: Is a directory", NULL
+	};
+
+	check_errors(DATA("does-not-exist.conf"), want);
+	check_errors(TEST_DATA, dir);
+}
+END_TEST
+
+START_TEST(test_err_unknown_section)
+{
+	static const char *const want[] = {
+		":3: unknown section [logging]", NULL
+	};
+
+	check_errors(DATA("err-unknown-section.conf"), want);
+}
+END_TEST
+
+/* Keys of a rejected first section get no second error. */
+START_TEST(test_err_unknown_first_section)
+{
+	static const char *const want[] = {
+		":1: unknown section [logging]", NULL
+	};
+
+	check_text_errors("[logging]\nlevel = debug\n"
+	    "[listener main]\nlisten = 127.0.0.1:1\n", want);
+}
+END_TEST
+
+START_TEST(test_err_unknown_key)
+{
+	static const char *const want[] = {
+		":3: colour: unknown key", NULL
+	};
+
+	check_errors(DATA("err-unknown-key.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_key_outside_section)
+{
+	static const char *const want[] = {
+		":1: mode: key outside a section", NULL
+	};
+
+	check_errors(DATA("err-outside.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_mode)
+{
+	static const char *const want[] = {
+		":3: mode: invalid value 'udp' (expected line or raw)", NULL
+	};
+
+	check_errors(DATA("err-mode.conf"), want);
+}
+END_TEST
+
+/* '#' is not an inline comment. */
+START_TEST(test_err_mode_hash)
+{
+	static const char *const want[] = {
+		":3: mode: invalid value 'raw # x' (expected line or raw)", NULL
+	};
+
+	check_errors(DATA("err-mode-hash.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_output)
+{
+	static const char *const want[] = {
+		":3: output: invalid value 'file' (expected stdout or syslog, "
+		    "or a list of them)",
+		":6: output: stdout given twice",
+		":9: output: invalid value '' (expected stdout or syslog, "
+		    "or a list of them)",
+		NULL
+	};
+
+	check_errors(DATA("err-output.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_events)
+{
+	static const char *const want[] = {
+		":3: events: invalid value 'maybe' (expected yes, no, true, "
+		    "false, on, off, 1 or 0)",
+		NULL
+	};
+
+	check_errors(DATA("err-events.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_timestamps)
+{
+	static const char *const want[] = {
+		":2: timestamps: invalid value 'sometimes' (expected auto, "
+		    "yes or no)",
+		NULL
+	};
+
+	check_errors(DATA("err-timestamps.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_overlong)
+{
+	static const char *const want[] = {
+		":3: overlong: invalid value 'drop' (expected truncate, split "
+		    "or close)",
+		NULL
+	};
+
+	check_errors(DATA("err-overlong.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_facility)
+{
+	static const char *const want[] = {
+		":3: syslog_facility: invalid value 'local8' (expected daemon, "
+		    "user, local0, local1, local2, local3, local4, local5, "
+		    "local6 or local7)",
+		NULL
+	};
+
+	check_errors(DATA("err-facility.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_priority)
+{
+	static const char *const want[] = {
+		":3: syslog_priority: invalid value 'warn' (expected emerg, "
+		    "alert, crit, err, warning, notice, info or debug)",
+		NULL
+	};
+
+	check_errors(DATA("err-priority.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_max_line)
+{
+	static const char *const want[] = {
+		":3: max_line: invalid value '0' (expected 1 to 67108864)",
+		":6: max_line: invalid value '67108865' (expected 1 to "
+		    "67108864)",
+		":9: max_line: invalid value '16k' (expected 1 to 67108864)",
+		":12: max_line: invalid value '-1' (expected 1 to 67108864)",
+		":15: max_line: invalid value '' (expected 1 to 67108864)",
+		NULL
+	};
+
+	check_errors(DATA("err-max-line.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_max_connections)
+{
+	static const char *const want[] = {
+		":2: max_connections: invalid value '1000000001' (expected 0 "
+		    "to 1000000000)",
+		":5: max_connections: invalid value '-5' (expected 0 to "
+		    "1000000000)",
+		":8: max_connections: invalid value '99999999999999999999999' "
+		    "(expected 0 to 1000000000)",
+		NULL
+	};
+
+	check_errors(DATA("err-max-connections.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_shutdown_timeout)
+{
+	static const char *const want[] = {
+		":2: shutdown_timeout: invalid value '3601' (expected 0 to "
+		    "3600 seconds)",
+		NULL
+	};
+
+	check_errors(DATA("err-shutdown-timeout.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_syslog_ident)
+{
+	static const char *const want[] = {
+		":2: syslog_ident: invalid value 'my daemon' (1 to 64 "
+		    "characters, no blanks, '[', ']' or ':')",
+		NULL
+	};
+
+	check_errors(DATA("err-syslog-ident.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_key_twice)
+{
+	static const char *const want[] = {
+		":3: max_line: given twice (first at line 2)",
+		":7: mode: given twice (first at line 6)",
+		":8: listen: given twice (first at line 5)",
+		NULL
+	};
+
+	check_errors(DATA("err-twice.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_listen_in_global)
+{
+	static const char *const want[] = {
+		":2: listen: only valid in a [listener NAME] section", NULL
+	};
+
+	check_errors(DATA("err-listen-global.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_global_key_in_listener)
+{
+	static const char *const want[] = {
+		":3: syslog_ident: only valid in the [tcplogd] section",
+		":4: shutdown_timeout: only valid in the [tcplogd] section",
+		NULL
+	};
+
+	check_errors(DATA("err-ident-listener.conf"), want);
+}
+END_TEST
+
+/* Names of 65 bytes, empty or with a '/' are refused; 64 is fine. */
+START_TEST(test_err_listener_name)
+{
+	static const char *const want[] = {
+		":3: invalid listener name 'bad/name' (1 to 64 letters, "
+		    "digits, '-', '_' or '.')",
+		":5: invalid listener name '' (1 to 64 letters, digits, '-', "
+		    "'_' or '.')",
+		":7: invalid listener name 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+		    "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn' (1 to 64 letters, "
+		    "digits, '-', '_' or '.')",
+		NULL
+	};
+
+	check_errors(DATA("err-name.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_listener_twice)
+{
+	static const char *const want[] = {
+		":3: listener main given twice (first at line 1)", NULL
+	};
+
+	check_errors(DATA("err-listener-twice.conf"), want);
+}
+END_TEST
+
+/* Reported at the section header, also for a section with no key. */
+START_TEST(test_err_no_listen)
+{
+	static const char *const want[] = {
+		":1: listener main: no listen address",
+		":5: listener empty: no listen address",
+		NULL
+	};
+
+	check_errors(DATA("err-no-listen.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_no_listener)
+{
+	static const char *const want[] = {
+		": no [listener] section", NULL
+	};
+
+	check_errors(DATA("err-no-listener.conf"), want);
+	check_errors(DATA("empty.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_section_syntax)
+{
+	static const char *const want[] = {
+		":2: [tcplogd] given twice (first at line 1)",
+		":3: missing ']' in section header",
+		":4: invalid listener name '' (1 to 64 letters, digits, '-', "
+		    "'_' or '.')",
+		NULL
+	};
+
+	check_errors(DATA("err-section-syntax.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_conflict)
+{
+	static const char *const want[] = {
+		":5: listen: 127.0.0.1:80 conflicts with 127.0.0.1:80 of "
+		    "listener a (line 2)",
+		NULL
+	};
+
+	check_errors(DATA("err-conflict.conf"), want);
+}
+END_TEST
+
+/* *:P conflicts with every address on P, and with itself. */
+START_TEST(test_err_conflict_any)
+{
+	static const char *const want[] = {
+		":4: listen: 127.0.0.1:81 conflicts with *:81 of listener a "
+		    "(line 2)",
+		":6: listen: [::1]:81 conflicts with *:81 of listener a "
+		    "(line 2)",
+		":6: listen: *:81 conflicts with *:81 of listener a (line 2)",
+		":6: listen: *:81 conflicts with 127.0.0.1:81 of listener b "
+		    "(line 4)",
+		":6: listen: *:81 conflicts with [::1]:81 of listener c "
+		    "(line 6)",
+		NULL
+	};
+
+	check_errors(DATA("err-conflict-any.conf"), want);
+}
+END_TEST
+
+/* Within one listener, and the any-address of each family. */
+START_TEST(test_err_conflict_self)
+{
+	static const char *const want[] = {
+		":2: listen: 127.0.0.1:82 conflicts with 127.0.0.1:82 of "
+		    "listener a (line 2)",
+		":4: listen: 127.0.0.1:83 conflicts with 0.0.0.0:83 of "
+		    "listener b (line 4)",
+		":4: listen: [::1]:84 conflicts with [::]:84 of listener b "
+		    "(line 4)",
+		NULL
+	};
+
+	check_errors(DATA("err-conflict-self.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_address)
+{
+	static const char *const want[] = {
+		":2: listen: invalid address 'localhost:80' (expected "
+		    "IPv4:PORT, [IPv6]:PORT or *:PORT)",
+		":4: listen: invalid port in '127.0.0.1:65536' (expected 0 to "
+		    "65535)",
+		":6: listen: invalid address '127.0.0.1' (expected IPv4:PORT, "
+		    "[IPv6]:PORT or *:PORT)",
+		":8: listen: invalid address '::1:80' (expected IPv4:PORT, "
+		    "[IPv6]:PORT or *:PORT)",
+		":10: listen: invalid port in '127.0.0.1:x' (expected 0 to "
+		    "65535)",
+		":12: listen: empty address",
+		NULL
+	};
+
+	check_errors(DATA("err-address.conf"), want);
+}
+END_TEST
+
+/*
+ * A blank inside a list item is an error, not a silent cut:
+ * "listen = 127.0.0.1:80 127.0.0.1:81" must not listen on port 80 only.
+ */
+START_TEST(test_err_blank_in_list)
+{
+	struct config	*conf;
+	size_t		 naddrs;
+	int		 outputs;
+
+	conf = load_text("[listener main]\n"
+	    "listen = 127.0.0.1:80 127.0.0.1:81\n");
+	naddrs = conf != NULL ? TAILQ_FIRST(&conf->listeners)->naddrs : 0;
+	config_free(conf);
+	conf = load_text("[listener main]\nlisten = 127.0.0.1:80\n"
+	    "output = stdout syslog\n");
+	outputs = conf != NULL ? TAILQ_FIRST(&conf->listeners)->outputs : 0;
+	config_free(conf);
+	ck_assert_msg(naddrs == 0 && outputs == 0, "accepted: listen with "
+	    "%zu address(es), output %d", naddrs, outputs);
+}
+END_TEST
+
+/* Lines over 196 bytes are refused; later lines keep their numbers. */
+START_TEST(test_err_line_too_long)
+{
+	static const char *const want[] = {
+		":3: line too long (more than 196 bytes)",
+		":4: line too long (more than 196 bytes)",
+		":5: colour: unknown key",
+		":6: line too long (more than 196 bytes)",
+		":7: overlong: invalid value 'drop' (expected truncate, split "
+		    "or close)",
+		NULL
+	};
+
+	check_errors(DATA("err-line-197.conf"), want);
+}
+END_TEST
+
+START_TEST(test_err_no_equals)
+{
+	static const char *const want[] = {
+		":3: expected KEY = VALUE", NULL
+	};
+
+	check_errors(DATA("err-no-equals.conf"), want);
+}
+END_TEST
+
+/*
+ * A line that inih rejects (here a ';' comment before the '=') is
+ * reported even next to another error.
+ */
+START_TEST(test_err_inih_syntax_kept)
+{
+	static const char *const alone[] = {
+		":3: expected KEY = VALUE", NULL
+	};
+	static const char *const want[] = {
+		":3: colour: unknown key",
+		":4: expected KEY = VALUE",
+		NULL
+	};
+
+	check_text_errors("[listener main]\nlisten = 127.0.0.1:1\n"
+	    "foo ; a=b\n", alone);
+	check_text_errors("[listener main]\nlisten = 127.0.0.1:1\n"
+	    "colour = red\nfoo ; a=b\n", want);
+}
+END_TEST
+
+START_TEST(test_err_several)
+{
+	static const char *const want[] = {
+		":2: mode: invalid value 'udp' (expected line or raw)",
+		":5: colour: unknown key",
+		":6: unknown section [bogus]",
+		":9: overlong: invalid value 'drop' (expected truncate, split "
+		    "or close)",
+		":10: listener c: no listen address",
+		":8: listen: 127.0.0.1:90 conflicts with 127.0.0.1:90 of "
+		    "listener a (line 4)",
+		NULL
+	};
+
+	check_errors(DATA("err-several.conf"), want);
+}
+END_TEST
+
+START_TEST(test_laddr_parse)
+{
+	struct laddr	 la;
+	char		*cause = NULL;
+
+	ck_assert_int_eq(laddr_parse("127.0.0.1:80", &la, &cause), 0);
+	ck_assert_str_eq(la.text, "127.0.0.1:80");
+	check_inet(&la, "127.0.0.1", 80);
+	free(la.text);
+
+	ck_assert_int_eq(laddr_parse("0.0.0.0:0", &la, &cause), 0);
+	check_inet(&la, "0.0.0.0", 0);
+	free(la.text);
+
+	ck_assert_int_eq(laddr_parse("10.1.2.3:65535", &la, &cause), 0);
+	check_inet(&la, "10.1.2.3", 65535);
+	free(la.text);
+
+	ck_assert_int_eq(laddr_parse("[::1]:443", &la, &cause), 0);
+	ck_assert_str_eq(la.text, "[::1]:443");
+	check_inet6(&la, "::1", 443);
+	free(la.text);
+
+	ck_assert_int_eq(laddr_parse("[::]:1", &la, &cause), 0);
+	check_inet6(&la, "::", 1);
+	free(la.text);
+
+	ck_assert_int_eq(laddr_parse("[fe80::1:2]:8080", &la, &cause), 0);
+	check_inet6(&la, "fe80::1:2", 8080);
+	free(la.text);
+
+	ck_assert_int_eq(laddr_parse("*:514", &la, &cause), 0);
+	ck_assert_str_eq(la.text, "*:514");
+	ck_assert_int_eq(la.any, 1);
+	ck_assert_int_eq(la.port, 514);
+	free(la.text);
+
+	ck_assert_int_eq(laddr_parse("*:0", &la, &cause), 0);
+	ck_assert_int_eq(la.any, 1);
+	ck_assert_int_eq(la.port, 0);
+	free(la.text);
+
+	ck_assert_ptr_null(cause);
+}
+END_TEST
+
+START_TEST(test_laddr_parse_errors)
+{
+#define BADADDR(a)	"invalid address '" a "' (expected IPv4:PORT, " \
+			    "[IPv6]:PORT or *:PORT)"
+#define BADPORT(a)	"invalid port in '" a "' (expected 0 to 65535)"
+	static const struct {
+		const char	*text;
+		const char	*cause;
+	} t[] = {
+		{ "", "empty address" },
+		{ "127.0.0.1", BADADDR("127.0.0.1") },
+		{ "localhost:80", BADADDR("localhost:80") },
+		{ "256.0.0.1:80", BADADDR("256.0.0.1:80") },
+		{ "1.2.3:80", BADADDR("1.2.3:80") },
+		{ " 127.0.0.1:80", BADADDR(" 127.0.0.1:80") },
+		{ "::1:80", BADADDR("::1:80") },
+		{ "[::1:80", BADADDR("[::1:80") },
+		{ "[]:80", BADADDR("[]:80") },
+		{ "[127.0.0.1]:80", BADADDR("[127.0.0.1]:80") },
+		{ "**:80", BADADDR("**:80") },
+		{ ":80", BADADDR(":80") },
+		{ "[::1]", BADPORT("[::1]") },
+		{ "127.0.0.1:", BADPORT("127.0.0.1:") },
+		{ "127.0.0.1:65536", BADPORT("127.0.0.1:65536") },
+		{ "127.0.0.1:-1", BADPORT("127.0.0.1:-1") },
+		{ "127.0.0.1:+1", BADPORT("127.0.0.1:+1") },
+		{ "127.0.0.1:8x", BADPORT("127.0.0.1:8x") },
+		{ "127.0.0.1:99999999999999999999",
+		    BADPORT("127.0.0.1:99999999999999999999") },
+		{ "*:", BADPORT("*:") },
+		{ "[::1]:http", BADPORT("[::1]:http") },
+	};
+#undef BADADDR
+#undef BADPORT
+	struct laddr	 la;
+	char		*cause;
+	size_t		 i;
+
+	for (i = 0; i < nitems(t); i++) {
+		cause = NULL;
+		ck_assert_msg(laddr_parse(t[i].text, &la, &cause) == -1,
+		    "'%s' accepted", t[i].text);
+		ck_assert_ptr_nonnull(cause);
+		ck_assert_str_eq(cause, t[i].cause);
+		ck_assert_ptr_null(la.text);
+		free(cause);
+	}
+}
+END_TEST
+
+START_TEST(test_laddr_conflict)
+{
+	static const struct {
+		const char	*a, *b;
+		int		 conflict;
+	} t[] = {
+		{ "127.0.0.1:80", "127.0.0.1:80", 1 },
+		{ "127.0.0.1:80", "127.0.0.1:81", 0 },
+		{ "127.0.0.1:80", "127.0.0.2:80", 0 },
+		{ "0.0.0.0:80", "127.0.0.1:80", 1 },
+		{ "0.0.0.0:80", "0.0.0.0:80", 1 },
+		{ "*:80", "127.0.0.1:80", 1 },
+		{ "*:80", "0.0.0.0:80", 1 },
+		{ "*:80", "[::1]:80", 1 },
+		{ "*:80", "[::]:80", 1 },
+		{ "*:80", "*:80", 1 },
+		{ "*:80", "*:81", 0 },
+		{ "*:80", "127.0.0.1:81", 0 },
+		{ "[::1]:80", "[::1]:80", 1 },
+		{ "[::1]:80", "[::2]:80", 0 },
+		{ "[::]:80", "[::1]:80", 1 },
+		{ "[::1]:80", "127.0.0.1:80", 0 },
+		{ "[::]:80", "0.0.0.0:80", 0 },	/* IPv6 sockets are v6only */
+		{ "[::]:80", "127.0.0.1:80", 0 },
+		{ "127.0.0.1:0", "127.0.0.1:0", 0 },
+		{ "*:0", "*:0", 0 },
+		{ "*:0", "127.0.0.1:0", 0 },
+		{ "[::]:0", "[::1]:0", 0 },
+		{ "0.0.0.0:0", "127.0.0.1:0", 0 },
+	};
+	struct laddr	 a, b;
+	char		*cause;
+	size_t		 i;
+
+	for (i = 0; i < nitems(t); i++) {
+		ck_assert_int_eq(laddr_parse(t[i].a, &a, &cause), 0);
+		ck_assert_int_eq(laddr_parse(t[i].b, &b, &cause), 0);
+		ck_assert_msg(laddr_conflict(&a, &b) == t[i].conflict,
+		    "%s vs %s", t[i].a, t[i].b);
+		ck_assert_msg(laddr_conflict(&b, &a) == t[i].conflict,
+		    "%s vs %s", t[i].b, t[i].a);
+		free(a.text);
+		free(b.text);
+	}
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc;
+
+	tc = tcase_create("values");
+	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_builtin_defaults);
+	tcase_add_test(tc, test_global_defaults);
+	tcase_add_test(tc, test_listener_overrides);
+	tcase_add_test(tc, test_max_connections);
+	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_bools);
+	tcase_add_test(tc, test_words);
+	tcase_add_test(tc, test_lconf_strings);
+	tcase_add_test(tc, test_lconf_ref);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("syntax");
+	tcase_add_test(tc, test_comments);
+	tcase_add_test(tc, test_indented_keys);
+	tcase_add_test(tc, test_crlf);
+	tcase_add_test(tc, test_line_196);
+	tcase_add_test(tc, test_err_line_too_long);
+	tcase_add_test(tc, test_err_no_equals);
+	tcase_add_test(tc, test_err_mode_hash);
+	tcase_add_test(tc, test_err_inih_syntax_kept);
+	tcase_add_test(tc, test_err_missing_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sections");
+	tcase_add_test(tc, test_err_unknown_section);
+	tcase_add_test(tc, test_err_unknown_first_section);
+	tcase_add_test(tc, test_err_section_syntax);
+	tcase_add_test(tc, test_err_key_outside_section);
+	tcase_add_test(tc, test_listener_names);
+	tcase_add_test(tc, test_err_listener_name);
+	tcase_add_test(tc, test_err_listener_twice);
+	tcase_add_test(tc, test_err_no_listen);
+	tcase_add_test(tc, test_err_no_listener);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keys");
+	tcase_add_test(tc, test_err_unknown_key);
+	tcase_add_test(tc, test_err_key_twice);
+	tcase_add_test(tc, test_err_listen_in_global);
+	tcase_add_test(tc, test_err_global_key_in_listener);
+	tcase_add_test(tc, test_err_several);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("values_invalid");
+	tcase_add_test(tc, test_err_mode);
+	tcase_add_test(tc, test_err_output);
+	tcase_add_test(tc, test_err_events);
+	tcase_add_test(tc, test_err_timestamps);
+	tcase_add_test(tc, test_err_overlong);
+	tcase_add_test(tc, test_err_facility);
+	tcase_add_test(tc, test_err_priority);
+	tcase_add_test(tc, test_err_max_line);
+	tcase_add_test(tc, test_err_max_connections);
+	tcase_add_test(tc, test_err_shutdown_timeout);
+	tcase_add_test(tc, test_err_syslog_ident);
+	tcase_add_test(tc, test_err_blank_in_list);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("addresses");
+	tcase_add_test(tc, test_laddr_parse);
+	tcase_add_test(tc, test_laddr_parse_errors);
+	tcase_add_test(tc, test_laddr_conflict);
+	tcase_add_test(tc, test_no_conflict);
+	tcase_add_test(tc, test_err_address);
+	tcase_add_test(tc, test_err_conflict);
+	tcase_add_test(tc, test_err_conflict_any);
+	tcase_add_test(tc, test_err_conflict_self);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

@@ -1,0 +1,283 @@
+/*
+ * Copyright (c) 2026 The tcplogd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Test doubles shared by the unit tests.  The memory sink formats each
+ * record with format_text() (with the time only when the listener says
+ * timestamps = yes) into an evbuffer that tests take as a string.  The
+ * fake connection has everything conn_emit() and listener_write() need
+ * and no bufferevent.  Input goes into an evbuffer of the fake's own,
+ * is counted and timed as conn_input() does, then goes to the protocol's
+ * data_received; fake_eof() calls connection_lost as conn_close() does.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "common.h"
+
+static int	memsink_open(struct sink *, char **);
+static void	memsink_write(struct sink *, const struct lconf *,
+		    const struct record *);
+static void	memsink_close(struct sink *);
+static int	fake_input(struct fake *);
+static int	unescape_hex(char);
+
+static const struct sink_ops memsink_ops = {
+	.name = "memory",
+	.open = memsink_open,
+	.write = memsink_write,
+	.close = memsink_close,
+};
+
+static int
+memsink_open(struct sink *s, char **cause __unused)
+{
+	s->buf = evbuffer_new();
+	return (s->buf == NULL ? -1 : 0);
+}
+
+/* Format one record as text, as the stdout sink does. */
+static void
+memsink_write(struct sink *s, const struct lconf *lc,
+    const struct record *rec)
+{
+	char	*line;
+	size_t	 len;
+
+	line = xmalloc(format_text_max(rec));
+	len = format_text(line, rec, lc->timestamps == TS_YES);
+	if (len > format_text_max(rec) || line[len - 1] != '\n')
+		ck_abort_msg("format_text() wrote %zu bytes", len);
+	if (evbuffer_add(s->buf, line, len) != 0)
+		ck_abort_msg("evbuffer_add failed");
+	s->written += len;
+	free(line);
+}
+
+static void
+memsink_close(struct sink *s)
+{
+	evbuffer_free(s->buf);
+	s->buf = NULL;
+}
+
+/* A sink that keeps what it is given in memory. */
+struct sink *
+memsink_new(void)
+{
+	struct sink	*s;
+	char		*cause = NULL;
+
+	s = sink_new(NULL, NULL, &memsink_ops, &cause);
+	ck_assert_ptr_nonnull(s);
+	return (s);
+}
+
+void
+memsink_free(struct sink *s)
+{
+	sink_free(s);
+}
+
+/* Take everything written so far as a NUL-terminated string. */
+char *
+memsink_take(struct sink *s)
+{
+	size_t	 len = evbuffer_get_length(s->buf);
+	char	*text;
+
+	text = xmalloc(len + 1);
+	if (len > 0)
+		ck_assert_int_eq(evbuffer_remove(s->buf, text, len), (int)len);
+	text[len] = '\0';
+	return (text);
+}
+
+/*
+ * A connection of listener "main" from 127.0.0.1:5555 in the given mode,
+ * with connection events off and no timestamps.
+ */
+struct fake *
+fake_new(enum lconf_mode mode, size_t max_line, enum lconf_overlong overlong)
+{
+	struct fake	*f;
+	struct lconf	*lc;
+	struct conn	*c;
+
+	f = xcalloc(1, sizeof *f);
+	TAILQ_INIT(&f->d.listeners);
+	TAILQ_INIT(&f->d.sinks);
+
+	lc = f->lc = xcalloc(1, sizeof *lc);
+	lc->refs = 1;
+	lc->name = xstrdup(FAKE_LISTENER);
+	lc->mode = mode;
+	lc->outputs = OUTPUT_STDOUT;
+	lc->events = 0;
+	lc->timestamps = TS_NO;
+	lc->max_line = max_line;
+	lc->overlong = overlong;
+
+	f->sink = memsink_new();
+	f->l.d = &f->d;
+	f->l.conf = lconf_ref(lc);
+	f->l.ops = proto_find(mode);
+	ck_assert_ptr_nonnull(f->l.ops);
+	f->l.sinks[0] = f->sink;
+	f->l.nsinks = 1;
+	TAILQ_INIT(&f->l.conns);
+
+	c = f->c = xcalloc(1, sizeof *c);
+	c->l = &f->l;
+	c->conf = lconf_ref(lc);
+	c->ops = f->l.ops;
+	(void)snprintf(c->peer, sizeof c->peer, "%s", FAKE_PEER);
+	c->state = c->ops->init(c);
+	f->in = evbuffer_new();
+	ck_assert_ptr_nonnull(f->in);
+	return (f);
+}
+
+void
+fake_free(struct fake *f)
+{
+	if (f == NULL)
+		return;
+	if (f->c->ops->free != NULL)
+		f->c->ops->free(f->c->state);
+	lconf_unref(f->c->conf);
+	free(f->c);
+	lconf_unref(f->l.conf);
+	lconf_unref(f->lc);
+	memsink_free(f->sink);
+	evbuffer_free(f->in);
+	free(f);
+}
+
+/* Count the new input and hand the buffer to the protocol. */
+static int
+fake_input(struct fake *f)
+{
+	struct conn	*c = f->c;
+	size_t		 len = evbuffer_get_length(f->in);
+	int		 rc;
+
+	ck_assert_int_eq(f->eof, 0);
+	c->bytes += len - c->seen;
+	c->l->stats.bytes += len - c->seen;
+	gettimeofday(&c->tv, NULL);
+	rc = c->ops->data_received(c, c->state, f->in);
+	c->seen = evbuffer_get_length(f->in);
+	return (rc);
+}
+
+/* Append len bytes to the input (into its last chain if there is room). */
+int
+fake_feed(struct fake *f, const void *data, size_t len)
+{
+	ck_assert_int_eq(evbuffer_add(f->in, data, len), 0);
+	return (fake_input(f));
+}
+
+/* Append len bytes to the input as a chain of their own. */
+int
+fake_feed_chain(struct fake *f, const void *data, size_t len)
+{
+	struct evbuffer	*tmp;
+
+	tmp = evbuffer_new();
+	ck_assert_ptr_nonnull(tmp);
+	ck_assert_int_eq(evbuffer_add(tmp, data, len), 0);
+	ck_assert_int_eq(evbuffer_add_buffer(f->in, tmp), 0);
+	evbuffer_free(tmp);
+	return (fake_input(f));
+}
+
+/* The connection ends: the protocol flushes what is left. */
+void
+fake_eof(struct fake *f, enum conn_reason reason)
+{
+	ck_assert_int_eq(f->eof, 0);
+	f->eof = 1;
+	if (f->c->ops->connection_lost != NULL)
+		f->c->ops->connection_lost(f->c, f->c->state, f->in, reason);
+}
+
+/* What the sink got so far. */
+char *
+fake_output(struct fake *f)
+{
+	return (memsink_take(f->sink));
+}
+
+static int
+unescape_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	ck_abort_msg("bad hex digit '%c' in escaped text", c);
+	return (-1);
+}
+
+/*
+ * Undo format_escape() on len bytes of src into dst (at most len bytes);
+ * returns the length.  Fails the test on anything format_escape() does
+ * not write: an unknown escape, uppercase hex, a raw control byte.
+ */
+size_t
+unescape(u_char *dst, const char *src, size_t len)
+{
+	const char	*p = src, *end = src + len;
+	u_char		*o = dst;
+
+	while (p < end) {
+		/* Checked with if: a passing ck_assert costs a write(2). */
+		if ((u_char)*p < 0x20 || *p == 0x7f)
+			ck_abort_msg("raw byte 0x%02x in escaped text",
+			    (u_char)*p);
+		if (*p != '\\') {
+			*o++ = *p++;
+			continue;
+		}
+		if (end - p < 2)
+			ck_abort_msg("lone backslash at the end");
+		switch (p[1]) {
+		case '\\':
+			*o++ = '\\';
+			p += 2;
+			break;
+		case 't':
+			*o++ = '\t';
+			p += 2;
+			break;
+		case 'x':
+			if (end - p < 4)
+				ck_abort_msg("short \\x escape");
+			*o++ = unescape_hex(p[2]) << 4 | unescape_hex(p[3]);
+			p += 4;
+			break;
+		default:
+			ck_abort_msg("unknown escape \\%c", p[1]);
+		}
+	}
+	return (o - dst);
+}
