@@ -38,6 +38,8 @@
 
 static void	daemon_signal_cb(evutil_socket_t, short, void *);
 static void	daemon_stop_cb(evutil_socket_t, short, void *);
+static void	daemon_stop_conns_cb(evutil_socket_t, short, void *);
+static void	daemon_drain_all(struct daemon *);
 static void	daemon_accept_cb(evutil_socket_t, short, void *);
 static void	daemon_refused_cb(evutil_socket_t, short, void *);
 static void	daemon_stop(struct daemon *);
@@ -194,20 +196,25 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 
 /*
  * Graceful stop: no new connections; every client is read until it
- * closes or goes quiet (conn_shutdown()), which emits partial lines and
- * disconnect records; then the outputs are flushed.  All of it within
- * shutdown_timeout.
+ * closes or goes quiet (conn_shutdown()), for at most DAEMON_STOP_MSEC;
+ * closing emits partial lines and disconnect records.  Then the outputs
+ * are flushed.  All of it within shutdown_timeout.
  */
 static void
 daemon_stop(struct daemon *d)
 {
 	struct timeval	 tv = { d->conf->shutdown_timeout, 0 };
+	struct timeval	 conns = { 0, DAEMON_STOP_MSEC * 1000 };
 	struct listener	*l;
 	struct conn	*c;
 
 	d->stopping = 1;
 	d->ev_stop = evtimer_new(d->base, daemon_stop_cb, d);
 	evtimer_add(d->ev_stop, &tv);
+	if (timercmp(&tv, &conns, <))
+		conns = tv;
+	d->ev_stop_conns = evtimer_new(d->base, daemon_stop_conns_cb, d);
+	evtimer_add(d->ev_stop_conns, &conns);
 	TAILQ_FOREACH(l, &d->listeners, entry) {
 		listener_close(l);
 		TAILQ_FOREACH(c, &l->conns, entry)
@@ -233,19 +240,35 @@ daemon_conns_closed(struct daemon *d)
 	daemon_sink_drained(d);
 }
 
-/* shutdown_timeout expired: close what is left and exit. */
+/* Read what every remaining connection holds now, and close it. */
 static void
-daemon_stop_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
+daemon_drain_all(struct daemon *d)
 {
-	struct daemon	*d = arg;
 	struct listener	*l;
 	struct conn	*c;
-	struct sink	*s;
 
 	TAILQ_FOREACH(l, &d->listeners, entry) {
 		while ((c = TAILQ_FIRST(&l->conns)) != NULL)
 			conn_drain(c);
 	}
+}
+
+/* Clients still sending after DAEMON_STOP_MSEC: close them now. */
+static void
+daemon_stop_conns_cb(evutil_socket_t fd __unused, short what __unused,
+    void *arg)
+{
+	daemon_drain_all(arg);
+}
+
+/* shutdown_timeout expired: close what is left and exit. */
+static void
+daemon_stop_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
+{
+	struct daemon	*d = arg;
+	struct sink	*s;
+
+	daemon_drain_all(d);
 	TAILQ_FOREACH(s, &d->sinks, entry) {
 		if (sink_pending(s) > 0) {
 			log_warnx("%s: shutdown_timeout (%u s) expired, %zu "
@@ -377,6 +400,8 @@ daemon_free(struct daemon *d)
 	}
 	if (d->ev_stop != NULL)
 		event_free(d->ev_stop);
+	if (d->ev_stop_conns != NULL)
+		event_free(d->ev_stop_conns);
 	if (d->ev_accept != NULL)
 		event_free(d->ev_accept);
 	if (d->ev_refused != NULL)

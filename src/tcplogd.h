@@ -344,11 +344,14 @@ struct daemon {
 	struct sink_list	 sinks;		/* owned */
 	struct event		*ev_sigs[4];	/* owned */
 	struct event		*ev_stop;	/* owned, shutdown timer */
+	struct event		*ev_stop_conns;	/* owned, end of reading */
 	struct event		*ev_accept;	/* owned, EMFILE backoff */
 	struct event		*ev_refused;	/* owned, refusal summary */
 	uint64_t		 active;	/* connections, all listeners */
 	int			 stopping;
 };
+
+#define DAEMON_STOP_MSEC	1000	/* stopping: read clients this long */
 
 int		 daemon_run(const struct daemon_opts *);
 void		 daemon_sink_blocked(struct daemon *, struct sink *, int);

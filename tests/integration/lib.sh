@@ -1,0 +1,465 @@
+# Copyright (c) 2026 The tcplogd developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# lib.sh: sourced by every integration test (POSIX sh).
+#
+# It re-runs the test under timeout(1), makes a private directory $DIR,
+# writes configs that listen on 127.0.0.1 port 0, starts tcplogd with a
+# port file and waits for it, and offers bounded waits on files.  A trap
+# always kills the daemon and the helpers; $DIR is removed when the test
+# passes or skips and kept (its path printed) when it fails.
+#
+# Environment (set by tests/integration/Makefile.am, or by hand):
+#   TCPLOGD               the daemon (default: ../../src/tcplogd)
+#   TCPLOGD_SEND          the tcplogd-send helper (default: ./tcplogd-send)
+#   TCPLOGD_SYSLOG_RECV   the tcplogd-syslog-recv helper
+#   TCPLOGD_WRAPPER       command to run the daemon under, e.g.
+#                         "valgrind --error-exitcode=1 --leak-check=full"
+#   TCPLOGD_TIMEOUT_SCALE integer factor for every time bound (default 1)
+#   TCPLOGD_KEEP          if set, keep $DIR even when the test passes
+#   TMPDIR                where $DIR is made (default /tmp)
+# A test may set TEST_TIMEOUT (seconds, default 60) before sourcing.
+#
+# Exit status (automake): 0 pass, 1 fail, 77 skip, 99 hard error.
+
+LC_ALL=C
+export LC_ALL
+unset JOURNAL_STREAM	# tcplogd must see a plain file, not the journal
+
+test_name=$(basename "$0" .sh)
+scale=${TCPLOGD_TIMEOUT_SCALE:-1}
+case $scale in
+''|*[!0-9]*|0)
+	echo "$test_name: TCPLOGD_TIMEOUT_SCALE must be a positive integer" >&2
+	exit 99
+	;;
+esac
+
+# Run the whole test under timeout(1), once.  timeout(1) makes its own
+# process group and signals all of it, so nothing survives a hung test.
+if [ -z "${TCPLOGD_TEST_TIMED:-}" ]; then
+	TCPLOGD_TEST_TIMED=1
+	export TCPLOGD_TEST_TIMED
+	lib_limit=$((${TEST_TIMEOUT:-60} * scale))
+	timeout -k 10 "$lib_limit" /bin/sh "$0" "$@"
+	lib_rc=$?
+	if [ "$lib_rc" -eq 124 ] || [ "$lib_rc" -eq 137 ]; then
+		echo "FAIL: $test_name: timed out after $lib_limit seconds" >&2
+		exit 1
+	fi
+	exit "$lib_rc"
+fi
+
+: "${TCPLOGD:=$(pwd)/../../src/tcplogd}"
+: "${TCPLOGD_SEND:=$(pwd)/tcplogd-send}"
+: "${TCPLOGD_SYSLOG_RECV:=$(pwd)/tcplogd-syslog-recv}"
+: "${TCPLOGD_WRAPPER:=}"
+
+DIR=
+DPID=
+BGPIDS=
+
+# Messages.  fail: the test failed; skip: cannot run here; hard_error:
+# the test itself or its environment is broken.
+log()
+{
+	echo "$test_name: $*"
+}
+
+fail()
+{
+	echo "FAIL: $test_name: $*" >&2
+	exit 1
+}
+
+skip()
+{
+	echo "SKIP: $test_name: $*" >&2
+	exit 77
+}
+
+hard_error()
+{
+	echo "ERROR: $test_name: $*" >&2
+	exit 99
+}
+
+# Kill what we started, then keep or remove $DIR.
+lib_exit()
+{
+	lib_rc=$1
+	trap - EXIT INT TERM HUP
+	for lib_p in $DPID $BGPIDS; do
+		kill -KILL "$lib_p" 2>/dev/null
+	done
+	if [ -n "$DIR" ] && [ -d "$DIR" ]; then
+		if { [ "$lib_rc" -eq 0 ] || [ "$lib_rc" -eq 77 ]; } &&
+		    [ -z "${TCPLOGD_KEEP:-}" ]; then
+			rm -rf "$DIR"
+		elif [ "$lib_rc" -ne 0 ] && [ "$lib_rc" -ne 77 ]; then
+			echo "$test_name: exit $lib_rc; files kept in $DIR" >&2
+			if [ -s "$DIR/err" ]; then
+				echo "--- last lines of $DIR/err:" >&2
+				tail -n 20 "$DIR/err" >&2
+			fi
+		fi
+	fi
+	exit "$lib_rc"
+}
+trap 'lib_exit $?' EXIT
+trap 'exit 1' INT TERM HUP
+
+[ -x "$TCPLOGD" ] || hard_error "TCPLOGD: not an executable: $TCPLOGD"
+[ -x "$TCPLOGD_SEND" ] ||
+    hard_error "TCPLOGD_SEND: not an executable: $TCPLOGD_SEND"
+
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/tcplogd-$test_name.XXXXXX") ||
+    hard_error "cannot make a temporary directory"
+CONF=$DIR/tcplogd.conf
+OUT=$DIR/out
+ERR=$DIR/err
+PORTS=$DIR/ports
+
+# Bounded waiting: wait_until SECONDS COMMAND [ARGS...] runs COMMAND every
+# 20 ms until it succeeds, at most SECONDS * scale seconds' worth of tries.
+wait_until()
+{
+	wu_n=$(($1 * scale * 50))
+	shift
+	while [ "$wu_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.02
+		wu_n=$((wu_n - 1))
+	done
+	"$@"
+}
+
+# Conditions for wait_until.
+has_lines()		# FILE N: FILE has at least N lines
+{
+	[ -f "$1" ] && [ "$(wc -l < "$1")" -ge "$2" ]
+}
+
+has_match()		# FILE ERE: a line of FILE matches ERE
+{
+	[ -f "$1" ] && grep -Eq -e "$2" "$1"
+}
+
+has_count()		# FILE ERE N: at least N lines of FILE match ERE
+{
+	[ -f "$1" ] && [ "$(grep -Ec -e "$2" "$1")" -ge "$3" ]
+}
+
+# Waits that fail the test when the time is up.  The optional last
+# argument is the bound in seconds (times scale), default 10.
+wait_lines()		# FILE N [SECONDS]
+{
+	wait_until "${3:-10}" has_lines "$1" "$2" ||
+	    fail "timed out waiting for $2 lines in $1" \
+	    "(it has $(wc -l < "$1" 2>/dev/null || echo no) lines)"
+}
+
+wait_match()		# FILE ERE [SECONDS]
+{
+	wait_until "${3:-10}" has_match "$1" "$2" ||
+	    fail "timed out waiting for /$2/ in $1"
+}
+
+wait_count()		# FILE ERE N [SECONDS]
+{
+	wait_until "${4:-10}" has_count "$1" "$2" "$3" ||
+	    fail "timed out waiting for $3 lines matching /$2/ in $1" \
+	    "(found $(grep -Ec -e "$2" "$1" 2>/dev/null))"
+}
+
+# Process state: proc_alive PID succeeds while PID runs (not a zombie).
+proc_alive()
+{
+	pa_state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	case $pa_state in
+	Z*|X*|'')
+		return 1
+		;;
+	esac
+	return 0
+}
+
+proc_gone()
+{
+	! proc_alive "$1"
+}
+
+# wait_pid PID [SECONDS]: wait (bounded) for a child to exit; returns its
+# exit status.  Fails the test if it does not exit in time.
+wait_pid()
+{
+	wait_until "${2:-10}" proc_gone "$1" ||
+	    fail "process $1 did not exit within $((${2:-10} * scale))s"
+	wait "$1"
+}
+
+# Remember a background process so that the trap kills it.
+bg_track()
+{
+	BGPIDS="$BGPIDS $1"
+}
+
+# Configs.  config_global [KEY=VALUE...] starts $CONF with a [tcplogd]
+# section; config_listener NAME [KEY=VALUE...] appends a listener, with
+# "listen = 127.0.0.1:0" unless a listen= is given.  write_config
+# [KEY=VALUE...] writes a config with the one listener "main".
+config_kv()
+{
+	for ck_kv in "$@"; do
+		printf '%s = %s\n' "${ck_kv%%=*}" "${ck_kv#*=}"
+	done
+}
+
+config_global()
+{
+	{
+		echo "[tcplogd]"
+		config_kv "$@"
+	} > "$CONF"
+}
+
+config_listener()
+{
+	cl_name=$1
+	shift
+	{
+		echo
+		echo "[listener $cl_name]"
+		case " $* " in
+		*" listen="*)
+			;;
+		*)
+			echo "listen = 127.0.0.1:0"
+			;;
+		esac
+		config_kv "$@"
+	} >> "$CONF"
+}
+
+write_config()
+{
+	config_global
+	config_listener main "$@"
+}
+
+# The daemon.  start_daemon [ARGS...] runs
+#   $TCPLOGD_WRAPPER $TCPLOGD -f $CONF -P $PORTS ARGS
+# in the background, stdout to $OUT (or $DAEMON_STDOUT, e.g. a FIFO),
+# stderr to $ERR, and waits until the port file exists and the "ready"
+# line is on stderr.  The pid is $DPID.
+daemon_started()
+{
+	[ -s "$PORTS" ] && grep -Eq '^(tcplogd: |<[0-7]>)ready \(' "$ERR" &&
+	    return 0
+	proc_alive "$DPID" && return 1
+	wait "$DPID"
+	sd_rc=$?
+	DPID=
+	fail "tcplogd exited with status $sd_rc at startup"
+}
+
+start_daemon()
+{
+	[ -z "$DPID" ] || hard_error "start_daemon: a daemon is running"
+	rm -f "$PORTS"
+	# shellcheck disable=SC2086 # the wrapper is a command line
+	$TCPLOGD_WRAPPER "$TCPLOGD" -f "$CONF" -P "$PORTS" "$@" \
+	    > "${DAEMON_STDOUT:-$OUT}" 2> "$ERR" < /dev/null &
+	DPID=$!
+	wait_until 20 daemon_started ||
+	    fail "tcplogd did not write $PORTS and \"ready\" in time"
+}
+
+daemon_alive()
+{
+	[ -n "$DPID" ] && proc_alive "$DPID"
+}
+
+# check_sanitizer FILE: fail on a sanitizer or valgrind report in FILE.
+check_sanitizer()
+{
+	if grep -Eq 'ERROR: [A-Za-z]*Sanitizer|runtime error:|LeakSanitizer|ERROR SUMMARY: [1-9]' \
+	    "$1"; then
+		grep -E -A 20 'Sanitizer|runtime error:|ERROR SUMMARY' "$1" |
+		    head -n 60 >&2
+		fail "sanitizer or valgrind report in $1"
+	fi
+}
+
+# stop_daemon [SECONDS]: send SIGTERM, require an exit within SECONDS
+# (times scale, default 20) with status 0 and no sanitizer report.
+stop_daemon()
+{
+	[ -n "$DPID" ] || hard_error "stop_daemon: no daemon"
+	kill -TERM "$DPID" || fail "cannot signal tcplogd"
+	wait_pid "$DPID" "${1:-20}"
+	st_rc=$?
+	DPID=
+	check_sanitizer "$ERR"
+	[ "$st_rc" -eq 0 ] || fail "tcplogd exited with status $st_rc"
+}
+
+# Ports from the port file: port_of NAME [N] prints the port of the Nth
+# (default first) address of listener NAME; addr_of likewise ADDR:PORT.
+addr_of()
+{
+	awk -v name="$1" -v n="${2:-1}" \
+	    '$1 == name && ++i == n { print $2; exit }' "$PORTS"
+}
+
+port_of()
+{
+	po_addr=$(addr_of "$@")
+	[ -n "$po_addr" ] || fail "no address of listener $1 in $PORTS"
+	echo "${po_addr##*:}"
+}
+
+# tsend ARGS...: tcplogd-send with a time bound.
+tsend()
+{
+	"$TCPLOGD_SEND" -t $((30 * scale)) "$@"
+}
+
+# tsend_bg OUT ERR ARGS...: tcplogd-send in the background, its stdout
+# to OUT and stderr to ERR; its pid is $BG_PID, killed by the trap.
+tsend_bg()
+{
+	tb_out=$1
+	tb_err=$2
+	shift 2
+	"$TCPLOGD_SEND" -t $((60 * scale)) "$@" > "$tb_out" 2> "$tb_err" &
+	BG_PID=$!
+	bg_track "$BG_PID"
+}
+
+# peer_of FILE [CONN]: the local address of connection cN (default c0)
+# from the -v output of tcplogd-send, which is the peer tcplogd sees.
+peer_of()
+{
+	awk -v c="${2:-c0}" '$1 == c && $2 == "connected" { print $3; exit }' \
+	    "$1"
+}
+
+# records_of FILE PEER: the lines of FILE (timestamps = no) about PEER.
+records_of()
+{
+	awk -v p="$2" '$2 == p || $2 == p ":"' "$1"
+}
+
+# expect_file EXPECTED ACTUAL: the files must be equal.
+expect_file()
+{
+	if ! cmp -s "$1" "$2"; then
+		diff -u "$1" "$2" >&2 || true
+		fail "$2 differs from the expected $1"
+	fi
+}
+
+# check_generated SENDOUT OUTFILE LISTENER NCONN NLINE SIZE: OUTFILE
+# (timestamps = no) has the records of NCONN connections of tcplogd-send
+# -v -n NLINE -s SIZE (whose output is SENDOUT): every line exactly once,
+# whole, in order, from the right peer, between connected and
+# disconnected (closed by peer) with the right counts.
+check_generated()
+{
+	awk -v name="$3" -v nconn="$4" -v nline="$5" -v size="$6" \
+	    -v bytes=$(($5 * ($6 + 1))) '
+	function bad(msg) {
+		print FILENAME ":" FNR ": " msg ": " $0 > "/dev/stderr"
+		errors++
+		if (errors > 20)
+			exit 1
+	}
+	FILENAME == ARGV[1] {		# tcplogd-send -v output
+		if ($2 == "connected")
+			conn_of[$3] = substr($1, 2)
+		next
+	}
+	$1 != name {
+		bad("not listener " name)
+		next
+	}
+	$3 == "connected" && NF == 3 {
+		if ($2 in seen)
+			bad("connected twice")
+		seen[$2] = 1
+		next
+	}
+	$3 == "disconnected" {
+		if (!($2 in seen) || ($2 in closed))
+			bad("disconnected without connected, or twice")
+		closed[$2] = 1
+		want = "(closed by peer) " nline " records " bytes " bytes"
+		rest = $0
+		sub(/^[^ ]+ [^ ]+ disconnected /, "", rest)
+		if (rest != want)
+			bad("wrong disconnect record, want " want)
+		next
+	}
+	{
+		peer = $2
+		sub(/:$/, "", peer)
+		if (!(peer in seen) || (peer in closed)) {
+			bad("data outside the connection")
+			next
+		}
+		data = $0
+		sub(/^[^ ]+ [^ ]+: /, "", data)
+		if (length(data) != size || data !~ /^c[0-9]+-l[0-9]+ x+$/) {
+			bad("mangled line")
+			next
+		}
+		split(data, f, /[-l ]+/)
+		c = substr(f[1], 2)
+		l = f[2]
+		if (!(peer in conn_of) || conn_of[peer] != c)
+			bad("line of c" c " attributed to peer " peer)
+		if (count[c, l]++)
+			bad("duplicate line")
+		if (l != next_line[peer] + 0)
+			bad("out of order, expected line " next_line[peer] + 0)
+		next_line[peer] = l + 1
+		total++
+	}
+	END {
+		if (errors)
+			exit 1
+		for (p in seen) {
+			n++
+			if (!(p in closed)) {
+				print "no disconnect for " p > "/dev/stderr"
+				exit 1
+			}
+			if (next_line[p] != nline) {
+				print p ": " next_line[p] " lines" > "/dev/stderr"
+				exit 1
+			}
+		}
+		if (n != nconn || total != nconn * nline) {
+			print n " connections, " total " lines" > "/dev/stderr"
+			exit 1
+		}
+	}' "$1" "$2" || fail "$2: wrong records"
+}
+
+# rss_kb PID: resident set size in KiB.
+rss_kb()
+{
+	awk '/^VmRSS:/ { print $2; exit }' "/proc/$1/status" 2>/dev/null
+}

@@ -1,0 +1,88 @@
+#!/bin/sh
+# slowreader.sh: the reader of tcplogd's stdout (cat from a FIFO) stops
+# for 5 s while clients send 64 MB: tcplogd pauses reading (TCP holds
+# the clients back), says so, its RSS stays bounded; when the reader
+# resumes every line arrives exactly once, in order.
+#
+# The bound is on the RSS while the reader is stopped: 32 MiB (measured:
+# under 8 MiB), 128 MiB under a wrapper or a sanitizer build (ASan:
+# 26 MiB); a tcplogd that buffered everything would need over 70 MiB.
+# Four times the bound while the output drains (ASan's quarantine grows
+# then).  TCPLOGD_RSS_LIMIT_MB overrides the bound.
+
+TEST_TIMEOUT=300
+# shellcheck source=lib.sh
+. "${srcdir:-$(dirname "$0")}/lib.sh"
+
+nconn=16
+nline=40000
+size=99
+
+write_config timestamps=no
+mkfifo "$DIR/fifo" || hard_error "mkfifo failed"
+cat "$DIR/fifo" > "$DIR/sink" &
+cat_pid=$!
+bg_track "$cat_pid"
+DAEMON_STDOUT=$DIR/fifo
+start_daemon
+port=$(port_of main)
+
+limit=${TCPLOGD_RSS_LIMIT_MB:-}
+if [ -z "$limit" ]; then
+	limit=32
+	if [ -n "$TCPLOGD_WRAPPER" ] ||
+	    grep -aq -e __asan_init -e __ubsan_handle "$TCPLOGD"; then
+		limit=128
+	fi
+fi
+rss0=$(rss_kb "$DPID")
+log "RSS at start: $rss0 KiB; limit $limit MiB"
+
+# maxrss: sample the daemon's RSS into $max_rss.
+max_rss=0
+sample_rss()
+{
+	sr_rss=$(rss_kb "$DPID")
+	[ -n "$sr_rss" ] || return 0
+	[ "$sr_rss" -gt "$max_rss" ] && max_rss=$sr_rss
+	return 0
+}
+
+kill -STOP "$cat_pid"
+tsend_bg "$DIR/send.out" "$DIR/send.err" -t $((200 * scale)) -v \
+    -c "$nconn" -n "$nline" -s "$size" 127.0.0.1 "$port"
+send_pid=$BG_PID
+wait_match "$ERR" '^tcplogd: stdout: output stalled \([0-9]+ bytes unwritten\), pausing 1 listener$' 30
+
+# The reader stays stopped for 5 seconds; sample the RSS meanwhile.
+i=0
+while [ "$i" -lt 50 ]; do
+	sample_rss
+	sleep 0.1
+	i=$((i + 1))
+done
+log "max RSS while stalled: $max_rss KiB"
+[ "$max_rss" -le $((limit * 1024)) ] ||
+    fail "RSS $max_rss KiB over $limit MiB while the reader was stopped"
+proc_alive "$send_pid" ||
+    fail "the clients finished while the reader was stopped"
+kill -CONT "$cat_pid"
+
+# Everything drains; keep sampling.
+i=$((240 * scale * 10))
+while proc_alive "$send_pid" && [ "$i" -gt 0 ]; do
+	sample_rss
+	sleep 0.1
+	i=$((i - 1))
+done
+wait_pid "$send_pid" 10 || fail "tcplogd-send failed: $(cat "$DIR/send.err")"
+log "max RSS: $max_rss KiB"
+[ "$max_rss" -le $((4 * limit * 1024)) ] ||
+    fail "RSS $max_rss KiB over $((4 * limit)) MiB"
+wait_match "$ERR" '^tcplogd: stdout: output resumed$'
+wait_lines "$DIR/sink" $((nconn * nline + 2 * nconn)) 60
+stop_daemon
+wait_pid "$cat_pid" 10
+
+check_generated "$DIR/send.out" "$DIR/sink" main "$nconn" "$nline" "$size"
+exit 0
