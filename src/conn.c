@@ -22,6 +22,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -40,6 +41,7 @@ static void	conn_event_cb(struct bufferevent *, short, void *);
 static int	conn_input(struct conn *, struct evbuffer *);
 static void	conn_event(struct conn *, enum rec_type, enum conn_reason);
 static void	conn_now(struct conn *);
+static size_t	conn_read_max(struct conn *);
 
 static const char *conn_reasons[] = {
 	[CONN_EOF] = "closed by peer",
@@ -80,6 +82,18 @@ conn_peer_string(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 		break;
 	}
+}
+
+/*
+ * The most input a connection buffers: max_line, plus CR and LF in line
+ * mode (a full buffer without LF then holds an overlong line).
+ */
+static size_t
+conn_read_max(struct conn *c)
+{
+	if (c->conf->mode == MODE_LINE)
+		return (c->conf->max_line + CONN_READ_MARGIN);
+	return (c->conf->max_line);
 }
 
 /* The time of this batch of records: the loop's cached clock. */
@@ -135,8 +149,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
 		return (NULL);
 	}
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    c->conf->max_line + CONN_READ_MARGIN);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, conn_read_max(c));
 
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->stats.accepted++;
@@ -172,6 +185,7 @@ conn_input(struct conn *c, struct evbuffer *in)
 	return (rc);
 }
 
+/* Input arrived. */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -181,6 +195,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		conn_close(c, CONN_TOO_LONG);
 }
 
+/* End of file, an error or the stopping timeout. */
 static void
 conn_event_cb(struct bufferevent *bev __unused, short what, void *arg)
 {
@@ -265,7 +280,9 @@ conn_shutdown(struct conn *c)
 
 /*
  * Out of time while stopping: read what the socket holds now (at most
- * CONN_DRAIN_MAX bytes) and close.
+ * CONN_DRAIN_MAX bytes, and nothing once the outputs hold
+ * CONN_DRAIN_OUTPUT_MAX unwritten bytes) and close.  What is left
+ * unread is said.
  */
 void
 conn_drain(struct conn *c)
@@ -273,12 +290,18 @@ conn_drain(struct conn *c)
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
 	evutil_socket_t		 fd = bufferevent_getfd(c->bev);
 	enum conn_reason	 reason = CONN_SHUTDOWN;
-	size_t			 total = 0, room, bound;
-	int			 n;
+	size_t			 total = 0, room, bound = conn_read_max(c), i;
+	int			 n, unread = 0, full = 0;
 
 	bufferevent_disable(c->bev, EV_READ);
-	bound = c->conf->max_line + CONN_READ_MARGIN;
+	/* A bufferevent keeps its input frozen outside its own reads. */
+	evbuffer_unfreeze(in, 0);
 	while (total < CONN_DRAIN_MAX) {
+		for (i = 0; i < c->l->nsinks; i++)
+			full |= sink_pending(c->l->sinks[i]) >
+			    CONN_DRAIN_OUTPUT_MAX;
+		if (full)
+			break;
 		room = bound - evbuffer_get_length(in);
 		if (room == 0)
 			room = bound;
@@ -296,6 +319,13 @@ conn_drain(struct conn *c)
 			reason = CONN_TOO_LONG;
 			break;
 		}
+	}
+	evbuffer_freeze(in, 0);
+	if (reason == CONN_SHUTDOWN && ioctl(fd, FIONREAD, &unread) == 0 &&
+	    unread > 0) {
+		log_warnx("%s: %s: stopping, %d bytes left unread%s",
+		    c->conf->name, c->peer, unread,
+		    full ? " (output full)" : "");
 	}
 	conn_close(c, reason);
 }

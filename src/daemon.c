@@ -204,16 +204,15 @@ static void
 daemon_stop(struct daemon *d)
 {
 	struct timeval	 tv = { d->conf->shutdown_timeout, 0 };
-	struct timeval	 conns = { 0, DAEMON_STOP_MSEC * 1000 };
+	struct timeval	 conns = { DAEMON_STOP_MSEC / 1000,
+			    (DAEMON_STOP_MSEC % 1000) * 1000 };
 	struct listener	*l;
 	struct conn	*c;
 
 	d->stopping = 1;
-	d->ev_stop = evtimer_new(d->base, daemon_stop_cb, d);
 	evtimer_add(d->ev_stop, &tv);
 	if (timercmp(&tv, &conns, <))
 		conns = tv;
-	d->ev_stop_conns = evtimer_new(d->base, daemon_stop_conns_cb, d);
 	evtimer_add(d->ev_stop_conns, &conns);
 	TAILQ_FOREACH(l, &d->listeners, entry) {
 		listener_close(l);
@@ -467,6 +466,13 @@ daemon_run(const struct daemon_opts *opts)
 	}
 	d.ev_accept = evtimer_new(d.base, daemon_accept_cb, &d);
 	d.ev_refused = evtimer_new(d.base, daemon_refused_cb, &d);
+	d.ev_stop = evtimer_new(d.base, daemon_stop_cb, &d);
+	d.ev_stop_conns = evtimer_new(d.base, daemon_stop_conns_cb, &d);
+	if (d.ev_accept == NULL || d.ev_refused == NULL || d.ev_stop == NULL ||
+	    d.ev_stop_conns == NULL) {
+		log_warnx("cannot create timers");
+		goto out;
+	}
 
 	if (daemon_open_sinks(&d, &cause) != 0 ||
 	    daemon_open_listeners(&d, &cause) != 0) {
@@ -482,7 +488,8 @@ daemon_run(const struct daemon_opts *opts)
 
 	if (event_base_dispatch(d.base) == -1)
 		log_warnx("event loop failed");
-	status = 0;
+	else
+		status = 0;
 out:
 	daemon_free(&d);
 	return (status);

@@ -314,14 +314,28 @@ format_text(char *dst, const struct record *rec, int ts)
 	return (o - dst);
 }
 
-/* Append rec as a text line to buf; returns 0 or -1. */
+/*
+ * Append rec as a text line to buf; returns 0 or -1.  The worst case is
+ * reserved, so a caller that appends many records keeps in *room (if not
+ * NULL) what is left after the last one, and chains of FORMAT_CHAIN bytes
+ * are added only when that is too little: no allocation per record.  A
+ * caller that drains buf resets *room to 0.
+ */
 int
-format_evbuffer(struct evbuffer *buf, const struct record *rec, int ts)
+format_evbuffer(struct evbuffer *buf, const struct record *rec, int ts,
+    size_t *room)
 {
 	struct evbuffer_iovec	v;
+	size_t			need = format_text_max(rec), n;
 
-	if (evbuffer_reserve_space(buf, format_text_max(rec), &v, 1) != 1)
+	if (room != NULL && need > *room && evbuffer_expand(buf,
+	    need > FORMAT_CHAIN ? need : FORMAT_CHAIN) != 0)
 		return (-1);
-	v.iov_len = format_text(v.iov_base, rec, ts);
+	if (evbuffer_reserve_space(buf, need, &v, 1) != 1)
+		return (-1);
+	n = format_text(v.iov_base, rec, ts);
+	if (room != NULL)
+		*room = v.iov_len - n;
+	v.iov_len = n;
 	return (evbuffer_commit_space(buf, &v, 1));
 }

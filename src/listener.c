@@ -35,12 +35,16 @@
 #include "log.h"
 
 #define LISTENER_BACKLOG	1024
+#define LISTENER_ANY_TRIES	8	/* "*:0": IPv6 port taken */
 
 static void	listener_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 static void	listener_error_cb(struct evconnlistener *, void *);
 static int	listener_bind_one(struct listener *, const struct laddr *,
 		    struct sockaddr *, socklen_t, int, char **);
+static int	listener_bind_any(struct listener *, const struct laddr *,
+		    char **);
+static void	listener_unbind_last(struct listener *);
 
 /* A listener for lc, not yet bound. */
 struct listener *
@@ -98,7 +102,6 @@ listener_bind_one(struct listener *l, const struct laddr *la,
 	l->evls[l->nevls] = evl;
 	l->bound[l->nevls] = xstrdup(bound);
 	l->nevls++;
-	log_info("listening: %s %s", l->conf->name, bound);
 	return (0);
 
 fail:
@@ -112,54 +115,89 @@ fail:
 	return (-1);
 }
 
+/* Forget the most recently bound socket. */
+static void
+listener_unbind_last(struct listener *l)
+{
+	l->nevls--;
+	evconnlistener_free(l->evls[l->nevls]);
+	free(l->bound[l->nevls]);
+}
+
+/*
+ * Bind 0.0.0.0 and [::] on one port.  With port 0 the kernel picks the
+ * IPv4 port and IPv6 takes the same, which can be in use: the caller
+ * retries.  A host without IPv6 gets IPv4 only.
+ */
+static int
+listener_bind_any(struct listener *l, const struct laddr *la, char **cause)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
+	int			 port = la->port, saved_errno;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (listener_bind_one(l, la, (struct sockaddr *)&sin, sizeof sin, 0,
+	    cause) != 0)
+		return (-1);
+	if (port == 0 && getsockname(evconnlistener_get_fd(
+	    l->evls[l->nevls - 1]), (struct sockaddr *)&ss, &sslen) == 0)
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	memset(&sin6, 0, sizeof sin6);
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(port);
+	sin6.sin6_addr = in6addr_any;
+	if (listener_bind_one(l, la, (struct sockaddr *)&sin6, sizeof sin6, 1,
+	    cause) == 0)
+		return (0);
+	if (errno == EAFNOSUPPORT) {
+		log_debug("%s: no IPv6: %s", l->conf->name, *cause);
+		free(*cause);
+		*cause = NULL;
+		return (0);
+	}
+	saved_errno = errno;
+	listener_unbind_last(l);
+	errno = saved_errno;
+	return (-1);
+}
+
 /* Bind every address of the listener. */
 int
 listener_bind(struct listener *l, char **cause)
 {
 	struct laddr		*la;
-	struct sockaddr_in	 sin;
-	struct sockaddr_in6	 sin6;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
 	size_t			 i;
-	int			 port;
+	int			 try;
 
 	for (i = 0; i < l->conf->naddrs; i++) {
 		la = &l->conf->addrs[i];
 		if (!la->any) {
-			if (listener_bind_one(l, la, (struct sockaddr *)&la->ss,
-			    la->sslen, la->ss.ss_family == AF_INET6, cause) != 0)
+			if (listener_bind_one(l, la,
+			    (struct sockaddr *)&la->ss, la->sslen,
+			    la->ss.ss_family == AF_INET6, cause) != 0)
 				return (-1);
 			continue;
 		}
 
 		/* "*": IPv4 and IPv6 on the same port, even a chosen one. */
-		memset(&sin, 0, sizeof sin);
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(la->port);
-		sin.sin_addr.s_addr = htonl(INADDR_ANY);
-		if (listener_bind_one(l, la, (struct sockaddr *)&sin,
-		    sizeof sin, 0, cause) != 0)
-			return (-1);
-		port = la->port;
-		sslen = sizeof ss;
-		if (port == 0 && getsockname(evconnlistener_get_fd(
-		    l->evls[l->nevls - 1]), (struct sockaddr *)&ss,
-		    &sslen) == 0)
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		memset(&sin6, 0, sizeof sin6);
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons(port);
-		sin6.sin6_addr = in6addr_any;
-		if (listener_bind_one(l, la, (struct sockaddr *)&sin6,
-		    sizeof sin6, 1, cause) != 0) {
-			if (errno != EAFNOSUPPORT)
+		for (try = 0;; try++) {
+			if (listener_bind_any(l, la, cause) == 0)
+				break;
+			if (errno != EADDRINUSE || la->port != 0 ||
+			    try == LISTENER_ANY_TRIES)
 				return (-1);
-			log_debug("%s: no IPv6: %s", l->conf->name, *cause);
 			free(*cause);
 			*cause = NULL;
 		}
 	}
+	for (i = 0; i < l->nevls; i++)
+		log_info("listening: %s %s", l->conf->name, l->bound[i]);
 	return (0);
 }
 

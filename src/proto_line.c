@@ -35,6 +35,7 @@
 struct line_state {
 	int	discarding;	/* dropping the rest of a truncated line */
 	int	long_line;	/* split pieces of this line were emitted */
+	size_t	scanned;	/* input bytes known to hold no LF */
 };
 
 static void	*line_init(struct conn *);
@@ -158,30 +159,40 @@ line_data_received(struct conn *c, void *state, struct evbuffer *in)
 		/* Lines wholly inside the first chain: no copy. */
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			return (0);
-		base = p = v.iov_base;
-		end = p + v.iov_len;
+		base = v.iov_base;
+		end = base + v.iov_len;
+		p = base + (st->scanned < v.iov_len ? st->scanned : v.iov_len);
 		while ((nl = memchr(p, '\n', end - p)) != NULL) {
-			if (line_emit(c, st, p, nl - p, 0) == -1) {
+			if (line_emit(c, st, base, nl - base, 0) == -1) {
 				evbuffer_drain(in, nl + 1 - base);
 				return (-1);
 			}
-			p = nl + 1;
+			base = p = nl + 1;
 		}
-		if (p != base) {
-			evbuffer_drain(in, p - base);
+		if (base != v.iov_base) {
+			evbuffer_drain(in, base - (u_char *)v.iov_base);
+			st->scanned = 0;
 			continue;
 		}
 
-		/* A line that spans chains, or none complete yet. */
-		evbuffer_ptr_set(in, &pos, v.iov_len, EVBUFFER_PTR_SET);
+		/*
+		 * A line that spans chains, or none complete yet.  What was
+		 * searched before is not searched again: a long line arriving
+		 * in many reads costs linear time.
+		 */
+		evbuffer_ptr_set(in, &pos, st->scanned > v.iov_len ?
+		    st->scanned : v.iov_len, EVBUFFER_PTR_SET);
 		pos = evbuffer_search(in, "\n", 1, &pos);
 		if (pos.pos == -1) {
+			st->scanned = len;
 			if (len < c->conf->max_line + CONN_READ_MARGIN)
 				return (0);
+			st->scanned = 0;
 			if (line_overlong(c, st, in) == -1)
 				return (-1);
 			continue;
 		}
+		st->scanned = 0;
 		p = evbuffer_pullup(in, pos.pos + 1);
 		if (line_emit(c, st, p, pos.pos, 0) == -1) {
 			evbuffer_drain(in, pos.pos + 1);

@@ -55,11 +55,22 @@ sink_new(struct daemon *d, struct event_base *base,
 	return (s);
 }
 
+/* Close a sink; say what it could not write. */
 void
 sink_free(struct sink *s)
 {
 	if (s == NULL)
 		return;
+	if (sink_pending(s) > 0 && s->ops->flush != NULL)
+		s->ops->flush(s);
+	if (sink_pending(s) > 0) {
+		log_warnx("%s: %zu bytes unwritten at exit", s->ops->name,
+		    sink_pending(s));
+	}
+	if (s->dropped > 0) {
+		log_warnx("%s: %llu bytes discarded (no reader)", s->ops->name,
+		    (unsigned long long)s->dropped);
+	}
 	if (s->ops->close != NULL)
 		s->ops->close(s);
 	free(s);
@@ -100,14 +111,17 @@ sink_buffered_write(struct sink *s, const struct lconf *lc,
 	struct timeval	tv = { 0, SINK_FLUSH_MSEC * 1000 };
 	int		ts;
 
-	if (s->broken) {
-		s->dropped += format_text_max(rec);
-		return;
-	}
 	ts = lc->timestamps == TS_YES || (lc->timestamps == TS_AUTO &&
 	    s->auto_ts);
-	if (format_evbuffer(s->buf, rec, ts) != 0)
+	if (format_evbuffer(s->buf, rec, ts, &s->room) != 0)
 		fatalx("%s: out of memory", s->ops->name);
+	if (s->broken) {
+		/* Nobody reads: count what would have been written. */
+		s->dropped += evbuffer_get_length(s->buf);
+		evbuffer_drain(s->buf, evbuffer_get_length(s->buf));
+		s->room = 0;
+		return;
+	}
 	if (evbuffer_get_length(s->buf) >= SINK_WRITE_BATCH) {
 		if (!s->failed && !event_pending(s->ev_write, EV_WRITE, NULL))
 			sink_buffered_flush(s);
@@ -155,6 +169,7 @@ sink_buffered_flush(struct sink *s)
 
 	while ((len = evbuffer_get_length(s->buf)) > 0) {
 		n = evbuffer_write(s->buf, s->fd);
+		s->room = 0;
 		if (n > 0) {
 			s->written += n;
 			if (s->failed) {
@@ -175,6 +190,7 @@ sink_buffered_flush(struct sink *s)
 			s->broken = 1;
 			s->dropped += len;
 			evbuffer_drain(s->buf, len);
+			s->room = 0;
 			break;
 		}
 		if (!s->failed)

@@ -29,6 +29,7 @@
 
 static int	stdout_open(struct sink *, char **);
 static void	stdout_close(struct sink *);
+static void	stdout_restore(void);
 
 const struct sink_ops sink_stdout_ops = {
 	.name = "stdout",
@@ -40,13 +41,26 @@ const struct sink_ops sink_stdout_ops = {
 
 static int	stdout_flags = -1;	/* as tcplogd found them */
 
+/* Give the shell back a blocking stdout, even after fatal(). */
+static void
+stdout_restore(void)
+{
+	if (stdout_flags != -1)
+		(void)fcntl(STDOUT_FILENO, F_SETFL, stdout_flags);
+}
+
+/* Take over fd 1, non-blocking. */
 static int
 stdout_open(struct sink *s, char **cause)
 {
+	static int	registered;
+
 	if ((stdout_flags = fcntl(STDOUT_FILENO, F_GETFL)) == -1) {
 		xasprintf(cause, "stdout: not open");
 		return (-1);
 	}
+	if (!registered++)
+		atexit(stdout_restore);
 	if ((stdout_flags & O_NONBLOCK) == 0)
 		(void)fcntl(STDOUT_FILENO, F_SETFL, stdout_flags | O_NONBLOCK);
 	/* timestamps = auto: the journal stamps records itself. */
@@ -58,6 +72,5 @@ static void
 stdout_close(struct sink *s)
 {
 	sink_buffered_close(s);
-	if (stdout_flags != -1)
-		(void)fcntl(STDOUT_FILENO, F_SETFL, stdout_flags);
+	stdout_restore();
 }

@@ -166,13 +166,15 @@ int		 laddr_conflict(const struct laddr *, const struct laddr *);
 
 /* format.c */
 #define FORMAT_TIME_LEN		27	/* 2026-11-28T08:22:55.123456Z */
+#define FORMAT_CHAIN		(64 * 1024) /* output buffer chain size */
 
 size_t		 format_escape(char *, const u_char *, size_t);
 size_t		 format_escape_max(size_t);
 void		 format_time(char *, const struct timeval *);
 size_t		 format_text_max(const struct record *);
 size_t		 format_text(char *, const struct record *, int);
-int		 format_evbuffer(struct evbuffer *, const struct record *, int);
+int		 format_evbuffer(struct evbuffer *, const struct record *, int,
+		    size_t *);
 
 /* proto.c */
 struct proto_ops {
@@ -198,7 +200,8 @@ extern const struct proto_ops proto_raw_ops;
 #define CONN_PEER_LEN	(INET6_ADDRSTRLEN + 9)	/* "[addr]:port" */
 #define CONN_READ_MARGIN 2	/* input bound is max_line + CR + LF */
 #define CONN_QUIET_MSEC	200	/* stopping: close after this silence */
-#define CONN_DRAIN_MAX	(1024 * 1024) /* stopping, out of time */
+#define CONN_DRAIN_MAX	(16 * 1024 * 1024) /* stopping, out of time */
+#define CONN_DRAIN_OUTPUT_MAX (64 * 1024 * 1024) /* then stop reading */
 
 /* One TCP peer. */
 struct conn {
@@ -294,7 +297,7 @@ struct sink {
 	struct daemon		*d;		/* borrowed, NULL in tests */
 	struct event_base	*base;		/* borrowed */
 	int			 fd;		/* buffered sinks */
-	int			 auto_ts;	/* timestamps = auto means yes */
+	int			 auto_ts;	/* timestamps=auto means yes */
 	struct evbuffer		*buf;		/* owned, unwritten output */
 	struct event		*ev_write;	/* owned, fd writable */
 	struct event		*ev_flush;	/* owned, flush timer */
@@ -303,6 +306,7 @@ struct sink {
 	int			 broken;	/* reader gone, dropping */
 	uint64_t		 written;	/* bytes */
 	uint64_t		 dropped;	/* bytes */
+	size_t			 room;		/* free in the last chain */
 	void			*state;		/* owned by ops */
 	TAILQ_ENTRY(sink)	 entry;
 };

@@ -607,9 +607,9 @@ START_TEST(test_text_evbuffer)
 
 	buf = evbuffer_new();
 	record_data(&rec, "one", REC_TRUNCATED);
-	ck_assert_int_eq(format_evbuffer(buf, &rec, 1), 0);
+	ck_assert_int_eq(format_evbuffer(buf, &rec, 1, NULL), 0);
 	record_data(&rec, "two\n", 0);
-	ck_assert_int_eq(format_evbuffer(buf, &rec, 0), 0);
+	ck_assert_int_eq(format_evbuffer(buf, &rec, 0, NULL), 0);
 	len = evbuffer_get_length(buf);
 	got = xmalloc(len + 1);
 	ck_assert_int_eq(evbuffer_remove(buf, got, len), (int)len);

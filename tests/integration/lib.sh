@@ -286,6 +286,18 @@ start_daemon()
 	    fail "tcplogd did not write $PORTS and \"ready\" in time"
 }
 
+# fifo_reader: make the daemon's stdout a FIFO that a background cat
+# copies to $DIR/sink; its pid is $CAT_PID (stop it to stall the reader).
+# Call before start_daemon.
+fifo_reader()
+{
+	mkfifo "$DIR/fifo" || hard_error "mkfifo failed"
+	cat "$DIR/fifo" > "$DIR/sink" &
+	CAT_PID=$!
+	bg_track "$CAT_PID"
+	DAEMON_STDOUT=$DIR/fifo
+}
+
 daemon_alive()
 {
 	[ -n "$DPID" ] && proc_alive "$DPID"

@@ -6,19 +6,15 @@
 . "${srcdir:-$(dirname "$0")}/lib.sh"
 
 write_config timestamps=no
-mkfifo "$DIR/fifo" || hard_error "mkfifo failed"
-cat "$DIR/fifo" > "$DIR/sink" &
-cat_pid=$!
-bg_track "$cat_pid"
-DAEMON_STDOUT=$DIR/fifo
+fifo_reader
 start_daemon
 port=$(port_of main)
 
 printf 'one\n' | tsend -e half -f - 127.0.0.1 "$port" ||
     fail "tcplogd-send failed"
 wait_match "$DIR/sink" ': one$'
-kill "$cat_pid"
-wait_pid "$cat_pid"
+kill "$CAT_PID"
+wait_pid "$CAT_PID"
 
 # Output after the reader is gone.
 printf 'two\n' | tsend -e half -f - 127.0.0.1 "$port" ||

@@ -8,13 +8,9 @@
 
 config_global shutdown_timeout=1
 config_listener main timestamps=no
-mkfifo "$DIR/fifo" || hard_error "mkfifo failed"
-cat "$DIR/fifo" > "$DIR/sink" &
-cat_pid=$!
-bg_track "$cat_pid"
-DAEMON_STDOUT=$DIR/fifo
+fifo_reader
 start_daemon
-kill -STOP "$cat_pid"
+kill -STOP "$CAT_PID"
 
 # 2 MB: more than the pipe holds, less than makes tcplogd pause reading.
 # -e half returns once tcplogd has read it all and closed.
@@ -25,5 +21,5 @@ stop_daemon $((5 + 1))
 log "stopped in $(($(date +%s) - start)) s"
 grep -Eq '[1-9][0-9]* bytes.*unwritten|unwritten.*[1-9][0-9]* bytes' "$ERR" ||
     fail "no diagnostic naming the bytes left unwritten"
-kill -KILL "$cat_pid"
+kill -KILL "$CAT_PID"
 exit 0

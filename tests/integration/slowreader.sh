@@ -19,11 +19,7 @@ nline=40000
 size=99
 
 write_config timestamps=no
-mkfifo "$DIR/fifo" || hard_error "mkfifo failed"
-cat "$DIR/fifo" > "$DIR/sink" &
-cat_pid=$!
-bg_track "$cat_pid"
-DAEMON_STDOUT=$DIR/fifo
+fifo_reader
 start_daemon
 port=$(port_of main)
 
@@ -48,7 +44,7 @@ sample_rss()
 	return 0
 }
 
-kill -STOP "$cat_pid"
+kill -STOP "$CAT_PID"
 tsend_bg "$DIR/send.out" "$DIR/send.err" -t $((200 * scale)) -v \
     -c "$nconn" -n "$nline" -s "$size" 127.0.0.1 "$port"
 send_pid=$BG_PID
@@ -66,7 +62,7 @@ log "max RSS while stalled: $max_rss KiB"
     fail "RSS $max_rss KiB over $limit MiB while the reader was stopped"
 proc_alive "$send_pid" ||
     fail "the clients finished while the reader was stopped"
-kill -CONT "$cat_pid"
+kill -CONT "$CAT_PID"
 
 # Everything drains; keep sampling.
 i=$((240 * scale * 10))
@@ -82,7 +78,7 @@ log "max RSS: $max_rss KiB"
 wait_match "$ERR" '^tcplogd: stdout: output resumed$'
 wait_lines "$DIR/sink" $((nconn * nline + 2 * nconn)) 60
 stop_daemon
-wait_pid "$cat_pid" 10
+wait_pid "$CAT_PID" 10
 
 check_generated "$DIR/send.out" "$DIR/sink" main "$nconn" "$nline" "$size"
 exit 0

@@ -53,7 +53,7 @@
 
 #define SEND_MAX_CONNS	100000
 #define SEND_MAX_SIZE	(64 * 1024 * 1024)
-#define SEND_BURST	16		/* chunks per connection per poll round */
+#define SEND_BURST	16	/* chunks per connection per poll round */
 
 enum end_mode {
 	END_CLOSE,
