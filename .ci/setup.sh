@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
-libevent-dev libinih-dev check mandoc util-linux procps"
+libevent-dev libinih-dev check mandoc util-linux procps jq"
 
 install_packages() {
 	missing=

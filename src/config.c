@@ -59,6 +59,9 @@ enum config_key {
 	KEY_SYSLOG_PRIORITY,
 	KEY_SYSLOG_IDENT,
 	KEY_SHUTDOWN_TIMEOUT,
+	KEY_FILE,
+	KEY_FILE_MODE,
+	KEY_FORMAT,
 	KEY_COUNT
 };
 
@@ -81,6 +84,9 @@ static const struct {
 	[KEY_SYSLOG_PRIORITY] =	{ "syslog_priority", IN_GLOBAL | IN_LISTENER },
 	[KEY_SYSLOG_IDENT] =	{ "syslog_ident", IN_GLOBAL },
 	[KEY_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", IN_GLOBAL },
+	[KEY_FILE] =		{ "file", IN_GLOBAL | IN_LISTENER },
+	[KEY_FILE_MODE] =	{ "file_mode", IN_GLOBAL | IN_LISTENER },
+	[KEY_FORMAT] =		{ "format", IN_GLOBAL | IN_LISTENER },
 };
 
 struct config_word {
@@ -103,7 +109,11 @@ static const struct config_word config_bools[] = {
 	{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 }
 };
 static const struct config_word config_outputs[] = {
-	{ "stdout", OUTPUT_STDOUT }, { "syslog", OUTPUT_SYSLOG }, { NULL, 0 }
+	{ "stdout", OUTPUT_STDOUT }, { "syslog", OUTPUT_SYSLOG },
+	{ "file", OUTPUT_FILE }, { NULL, 0 }
+};
+static const struct config_word config_formats[] = {
+	{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON }, { NULL, 0 }
 };
 static const struct config_word config_facilities[] = {
 	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
@@ -156,6 +166,7 @@ static int	config_word(const struct config_word *, const char *,
 		    int *);
 static char	*config_words(const struct config_word *);
 static int	config_uint(const char *, u_int, u_int, u_int *);
+static int	config_mode(const char *, u_int *);
 static int	config_listen(struct config_parse *, struct lconf *,
 		    const char *);
 static int	config_output(struct config_parse *, const char *, int *);
@@ -493,6 +504,23 @@ config_uint(const char *s, u_int min, u_int max, u_int *out)
 	return (0);
 }
 
+/* Octal permission bits, 0 to 0777. */
+static int
+config_mode(const char *s, u_int *out)
+{
+	unsigned long	 v;
+	char		*end;
+
+	if (*s < '0' || *s > '7')
+		return (-1);
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno != 0 || *end != '\0' || v > 0777)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
 /* Parse one value into the section's settings. */
 static int
 config_set(struct config_parse *cp, struct config_section *cs,
@@ -553,6 +581,27 @@ config_set(struct config_parse *cp, struct config_section *cs,
 		free(conf->syslog_ident);
 		conf->syslog_ident = xstrdup(value);
 		return (0);
+	case KEY_FILE:
+		if (*value != '/') {
+			config_error(cp, cp->line, "%s: '%s' is not an absolute "
+			    "path", key, value);
+			return (-1);
+		}
+		free(lc->file);
+		lc->file = xstrdup(value);
+		return (0);
+	case KEY_FILE_MODE:
+		if (config_mode(value, &u) != 0) {
+			config_error(cp, cp->line, "%s: invalid value '%s' "
+			    "(expected an octal mode such as 0640)", key,
+			    value);
+			return (-1);
+		}
+		lc->file_mode = u;
+		return (0);
+	case KEY_FORMAT:
+		words = config_formats;
+		break;
 	case KEY_MODE:
 		words = config_modes;
 		break;
@@ -584,6 +633,9 @@ config_set(struct config_parse *cp, struct config_section *cs,
 	switch (k) {
 	case KEY_MODE:
 		lc->mode = v;
+		break;
+	case KEY_FORMAT:
+		lc->format = v;
 		break;
 	case KEY_EVENTS:
 		lc->events = v;
@@ -775,6 +827,13 @@ config_inherit(struct config_parse *cp, struct config_section *cs)
 	if (!cs->set[KEY_SYSLOG_PRIORITY])
 		lc->priority = gset[KEY_SYSLOG_PRIORITY] ? def->priority :
 		    LOG_INFO;
+	if (!cs->set[KEY_FILE] && gset[KEY_FILE] && def->file != NULL)
+		lc->file = xstrdup(def->file);
+	if (!cs->set[KEY_FILE_MODE])
+		lc->file_mode = gset[KEY_FILE_MODE] ? def->file_mode :
+		    CONF_FILE_MODE_DEFAULT;
+	if (!cs->set[KEY_FORMAT])
+		lc->format = gset[KEY_FORMAT] ? def->format : FORMAT_TEXT;
 	/* max_connections in [tcplogd] is the total, not a default. */
 }
 
@@ -795,6 +854,11 @@ config_validate(struct config_parse *cp)
 		if (!a->set[KEY_LISTEN]) {
 			config_error(cp, a->lc->line,
 			    "listener %s: no listen address", a->lc->name);
+		}
+		if ((a->lc->outputs & OUTPUT_FILE) && a->lc->file == NULL &&
+		    !a->set[KEY_FILE] && !cp->global.set[KEY_FILE]) {
+			config_error(cp, a->lc->line, "listener %s: output "
+			    "file needs file = PATH", a->lc->name);
 		}
 	}
 	for (i = 0; i < cp->nsects; i++) {
@@ -859,6 +923,7 @@ config_load(const char *path, char ***errors, size_t *nerrors)
 	config_validate(&cp);
 
 done:
+	free(cp.defaults.file);
 	for (i = 0; i < cp.nsects; i++)
 		free(cp.sects[i]);
 	free(cp.sects);
@@ -915,6 +980,7 @@ lconf_unref(struct lconf *lc)
 	for (i = 0; i < lc->naddrs; i++)
 		free(lc->addrs[i].text);
 	free(lc->addrs);
+	free(lc->file);
 	free(lc->name);
 	free(lc);
 }

@@ -43,7 +43,8 @@ static void	daemon_drain_all(struct daemon *);
 static void	daemon_accept_cb(evutil_socket_t, short, void *);
 static void	daemon_refused_cb(evutil_socket_t, short, void *);
 static void	daemon_stop(struct daemon *);
-static int	daemon_open_sinks(struct daemon *, char **);
+static struct sink *daemon_sink_get(struct daemon *,
+		    const struct sink_ops *, const struct lconf *, char **);
 static int	daemon_open_listeners(struct daemon *, char **);
 static int	daemon_write_ports(struct daemon *);
 static void	daemon_raise_nofile(void);
@@ -71,50 +72,59 @@ daemon_raise_nofile(void)
 	log_debug("descriptor limit %llu", (unsigned long long)rl.rlim_cur);
 }
 
-/* Open the outputs some listener uses, once each. */
-static int
-daemon_open_sinks(struct daemon *d, char **cause)
+/*
+ * The sink for one output of a listener: the one already open (stdout,
+ * syslog, or a file with the same path), or a new one.
+ */
+static struct sink *
+daemon_sink_get(struct daemon *d, const struct sink_ops *ops,
+    const struct lconf *lc, char **cause)
 {
-	struct lconf	*lc;
-	struct sink	*out = NULL, *sys = NULL;
-	int		 outputs = 0;
+	struct sink	*s;
 
-	TAILQ_FOREACH(lc, &d->conf->listeners, entry)
-		outputs |= lc->outputs;
-	if (outputs & OUTPUT_STDOUT) {
-		if ((out = sink_new(d, d->base, &sink_stdout_ops,
-		    cause)) == NULL)
-			return (-1);
-		TAILQ_INSERT_TAIL(&d->sinks, out, entry);
+	TAILQ_FOREACH(s, &d->sinks, entry) {
+		if (s->ops == ops && (ops != &sink_file_ops ||
+		    strcmp(s->path, lc->file) == 0))
+			return (s);
 	}
-	if (outputs & OUTPUT_SYSLOG) {
+	if (ops == &sink_syslog_ops)
 		sink_syslog_setup(d->conf->syslog_ident);
-		if ((sys = sink_new(d, d->base, &sink_syslog_ops,
-		    cause)) == NULL)
-			return (-1);
-		TAILQ_INSERT_TAIL(&d->sinks, sys, entry);
-	}
-	return (0);
+	if ((s = sink_new(d, d->base, ops, lc, cause)) == NULL)
+		return (NULL);
+	TAILQ_INSERT_TAIL(&d->sinks, s, entry);
+	return (s);
 }
 
-/* Build and bind one listener per [listener NAME]. */
+/* Build and bind one listener per [listener NAME], with its outputs. */
 static int
 daemon_open_listeners(struct daemon *d, char **cause)
 {
+	static const struct {
+		int			 output;
+		const struct sink_ops	*ops;
+	} outputs[] = {
+		{ OUTPUT_STDOUT, &sink_stdout_ops },
+		{ OUTPUT_FILE, &sink_file_ops },
+		{ OUTPUT_SYSLOG, &sink_syslog_ops },
+	};
 	struct lconf	*lc;
 	struct listener	*l;
 	struct sink	*s;
+	size_t		 i;
 
 	TAILQ_FOREACH(lc, &d->conf->listeners, entry) {
 		l = listener_new(d, lc);
 		TAILQ_INSERT_TAIL(&d->listeners, l, entry);
-		TAILQ_FOREACH(s, &d->sinks, entry) {
-			if ((s->ops == &sink_stdout_ops &&
-			    (lc->outputs & OUTPUT_STDOUT)) ||
-			    (s->ops == &sink_syslog_ops &&
-			    (lc->outputs & OUTPUT_SYSLOG)))
-				l->sinks[l->nsinks++] = s;
+		for (i = 0; i < nitems(outputs); i++) {
+			if ((lc->outputs & outputs[i].output) == 0)
+				continue;
+			s = daemon_sink_get(d, outputs[i].ops, lc, cause);
+			if (s == NULL)
+				return (-1);
+			l->sinks[l->nsinks++] = s;
 		}
+	}
+	TAILQ_FOREACH(l, &d->listeners, entry) {
 		if (listener_bind(l, cause) != 0)
 			return (-1);
 	}
@@ -170,6 +180,8 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 {
 	struct daemon	*d = arg;
 	struct listener	*l;
+	struct sink	*s;
+	int		 n;
 
 	switch (sig) {
 	case SIGTERM:
@@ -184,8 +196,13 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 		daemon_stop(d);
 		break;
 	case SIGHUP:
-		log_info("SIGHUP received: ignored (config reload comes in a "
-		    "later version)");
+		n = 0;
+		TAILQ_FOREACH(s, &d->sinks, entry) {
+			if (s->ops->reopen != NULL && sink_reopen(s) == 0)
+				n++;
+		}
+		log_info("SIGHUP received: reopened %d output file%s (config "
+		    "reload comes in a later version)", n, n == 1 ? "" : "s");
 		break;
 	case SIGUSR1:
 		TAILQ_FOREACH(l, &d->listeners, entry)
@@ -271,7 +288,7 @@ daemon_stop_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
 	TAILQ_FOREACH(s, &d->sinks, entry) {
 		if (sink_pending(s) > 0) {
 			log_warnx("%s: shutdown_timeout (%u s) expired, %zu "
-			    "bytes unwritten", s->ops->name,
+			    "bytes unwritten", s->name,
 			    d->conf->shutdown_timeout, sink_pending(s));
 		}
 	}
@@ -312,10 +329,10 @@ daemon_sink_blocked(struct daemon *d, struct sink *s, int blocked)
 	}
 	if (blocked) {
 		log_warnx("%s: output stalled (%zu bytes unwritten), pausing "
-		    "%zu listener%s", s->ops->name, sink_pending(s), n,
+		    "%zu listener%s", s->name, sink_pending(s), n,
 		    n == 1 ? "" : "s");
 	} else
-		log_info("%s: output resumed", s->ops->name);
+		log_info("%s: output resumed", s->name);
 }
 
 /* accept() ran out of descriptors: pause accepting for a second. */
@@ -474,8 +491,7 @@ daemon_run(const struct daemon_opts *opts)
 		goto out;
 	}
 
-	if (daemon_open_sinks(&d, &cause) != 0 ||
-	    daemon_open_listeners(&d, &cause) != 0) {
+	if (daemon_open_listeners(&d, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
 		goto out;

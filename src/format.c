@@ -26,8 +26,14 @@
  * lost: valid UTF-8 other than control characters passes, '\' and TAB
  * become "\\" and "\t", and every other byte (C0, DEL, the C1 controls
  * U+0080..U+009F and each byte of invalid UTF-8) becomes "\xHH".
+ *
+ * JSON lines carry the same fields as one object per line; data that is
+ * valid UTF-8 is a JSON string, anything else goes base64-encoded in
+ * data_base64, so the received bytes can always be recovered.
  */
 
+#include <netinet/in.h>
+#include <resolv.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +45,10 @@ static size_t	format_utf8_len(const u_char *, size_t);
 static char	*format_hex(char *, u_char);
 static char	*format_u64(char *, uint64_t);
 static char	*format_str(char *, const char *);
+static int	format_json_plain8(const u_char *);
+static int	format_utf8_valid(const u_char *, size_t);
+static size_t	format_json_escape(char *, const u_char *, size_t);
+static char	*format_json_str(char *, const char *, const char *);
 
 static const char format_hexdigits[] = "0123456789abcdef";
 
@@ -315,25 +325,254 @@ format_text(char *dst, const struct record *rec, int ts)
 }
 
 /*
- * Append rec as a text line to buf; returns 0 or -1.  The worst case is
+ * Are all 8 bytes at p plain in a JSON string: no control character,
+ * '"', '\\', DEL or high bit?
+ */
+static int
+format_json_plain8(const u_char *p)
+{
+	uint64_t	x, q;
+
+	if (!format_plain8(p))
+		return (0);
+	memcpy(&x, p, sizeof x);
+	q = x ^ (FORMAT_ONES * '"');
+	q = (q - FORMAT_ONES) & ~q;
+	return ((q & FORMAT_HIGHS) == 0);
+}
+
+/* Is the whole buffer well-formed UTF-8? */
+static int
+format_utf8_valid(const u_char *p, size_t len)
+{
+	const u_char	*end = p + len;
+	uint64_t	 x;
+	size_t		 n;
+
+	while (p < end) {
+		if (end - p >= 8) {
+			memcpy(&x, p, sizeof x);
+			if ((x & FORMAT_HIGHS) == 0) {
+				p += 8;
+				continue;
+			}
+		}
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((n = format_utf8_len(p, end - p)) == 0)
+			return (0);
+		p += n;
+	}
+	return (1);
+}
+
+/*
+ * Escape valid UTF-8 as the inside of a JSON string (RFC 8259 section 7):
+ * '"', '\\' and the C0 controls as the RFC asks, and also DEL, the C1
+ * controls and U+2028/U+2029 as \uXXXX, so no terminal or JavaScript
+ * reader is surprised.  At most 6 bytes out per byte in.
+ */
+static size_t
+format_json_escape(char *dst, const u_char *src, size_t len)
+{
+	char		*o = dst;
+	const u_char	*p = src, *end = src + len, *run;
+	size_t		 n;
+	u_int		 cp;
+
+	while (p < end) {
+		run = p;
+		while (end - p >= 8 && format_json_plain8(p))
+			p += 8;
+		while (p < end && format_plain[*p] && *p != '"')
+			p++;
+		if (p != run) {
+			memcpy(o, run, p - run);
+			o += p - run;
+			if (p == end)
+				break;
+		}
+		cp = *p;
+		n = 1;
+		if (cp >= 0x80) {
+			n = format_utf8_len(p, end - p);
+			if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+				cp = p[1];
+			else if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+			    (p[2] == 0xa8 || p[2] == 0xa9))
+				cp = 0x2000 | (p[2] - 0x80);
+			else {
+				memcpy(o, p, n);
+				o += n;
+				p += n;
+				continue;
+			}
+		}
+		p += n;
+		*o++ = '\\';
+		switch (cp) {
+		case '"':
+		case '\\':
+			*o++ = cp;
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		default:
+			*o++ = 'u';
+			*o++ = format_hexdigits[(cp >> 12) & 0xf];
+			*o++ = format_hexdigits[(cp >> 8) & 0xf];
+			*o++ = format_hexdigits[(cp >> 4) & 0xf];
+			*o++ = format_hexdigits[cp & 0xf];
+			break;
+		}
+	}
+	return (o - dst);
+}
+
+/* ,"key":"value" for values that need no escaping. */
+static char *
+format_json_str(char *o, const char *key, const char *value)
+{
+	*o++ = ',';
+	*o++ = '"';
+	o = format_str(o, key);
+	o = format_str(o, "\":\"");
+	o = format_str(o, value);
+	*o++ = '"';
+	return (o);
+}
+
+/* Upper bound of format_json() output for rec, newline included. */
+size_t
+format_json_max(const struct record *rec)
+{
+	size_t	n;
+
+	n = FORMAT_TIME_LEN + strlen(rec->listener) + strlen(rec->peer) +
+	    256;
+	if (rec->type == REC_DATA)
+		n += rec->len * 6;
+	return (n);
+}
+
+/*
+ * Format rec into dst (format_json_max() bytes) as one JSON object and a
+ * newline, with the time if ts is set; returns the length.  Listener
+ * names, peers and reasons need no escaping.
+ */
+size_t
+format_json(char *dst, const struct record *rec, int ts)
+{
+	static const char *events[] = {
+		[REC_DATA] = "data",
+		[REC_CONNECTED] = "connected",
+		[REC_DISCONNECTED] = "disconnected",
+	};
+	char	*o = dst;
+	int	 n;
+
+	*o++ = '{';
+	if (ts) {
+		o = format_str(o, "\"time\":\"");
+		format_time(o, rec->tv);
+		o += FORMAT_TIME_LEN;
+		*o++ = '"';
+		*o++ = ',';
+	}
+	o = format_str(o, "\"listener\":\"");
+	o = format_str(o, rec->listener);
+	*o++ = '"';
+	o = format_json_str(o, "peer", rec->peer);
+	o = format_json_str(o, "event", events[rec->type]);
+	switch (rec->type) {
+	case REC_DATA:
+		if (format_utf8_valid(rec->data, rec->len)) {
+			o = format_str(o, ",\"data\":\"");
+			o += format_json_escape(o, rec->data, rec->len);
+		} else {
+			o = format_str(o, ",\"data_base64\":\"");
+			n = b64_ntop(rec->data, rec->len, o,
+			    (rec->len + 2) / 3 * 4 + 1);
+			if (n > 0)
+				o += n;
+		}
+		*o++ = '"';
+		if (rec->flags & REC_PARTIAL)
+			o = format_str(o, ",\"partial\":true");
+		if (rec->flags & REC_TRUNCATED)
+			o = format_str(o, ",\"truncated\":true");
+		if (rec->flags & REC_SPLIT)
+			o = format_str(o, ",\"split\":true");
+		break;
+	case REC_CONNECTED:
+		break;
+	case REC_DISCONNECTED:
+		o = format_json_str(o, "reason",
+		    conn_reason_string(rec->reason));
+		o = format_str(o, ",\"records\":");
+		o = format_u64(o, rec->records);
+		o = format_str(o, ",\"bytes\":");
+		o = format_u64(o, rec->bytes);
+		break;
+	}
+	*o++ = '}';
+	*o++ = '\n';
+	return (o - dst);
+}
+
+/* Upper bound of format_line() output. */
+size_t
+format_line_max(const struct record *rec, int flags)
+{
+	if (flags & FORMAT_JSON_LINE)
+		return (format_json_max(rec));
+	return (format_text_max(rec));
+}
+
+/* One output line of rec: text or JSON, with or without time. */
+size_t
+format_line(char *dst, const struct record *rec, int flags)
+{
+	if (flags & FORMAT_JSON_LINE)
+		return (format_json(dst, rec, flags & FORMAT_TIME));
+	return (format_text(dst, rec, flags & FORMAT_TIME));
+}
+
+/*
+ * Append rec as a line (format_line()) to buf; returns 0 or -1.  The worst case is
  * reserved, so a caller that appends many records keeps in *room (if not
  * NULL) what is left after the last one, and chains of FORMAT_CHAIN bytes
  * are added only when that is too little: no allocation per record.  A
  * caller that drains buf resets *room to 0.
  */
 int
-format_evbuffer(struct evbuffer *buf, const struct record *rec, int ts,
+format_evbuffer(struct evbuffer *buf, const struct record *rec, int flags,
     size_t *room)
 {
 	struct evbuffer_iovec	v;
-	size_t			need = format_text_max(rec), n;
+	size_t			need = format_line_max(rec, flags), n;
 
 	if (room != NULL && need > *room && evbuffer_expand(buf,
 	    need > FORMAT_CHAIN ? need : FORMAT_CHAIN) != 0)
 		return (-1);
 	if (evbuffer_reserve_space(buf, need, &v, 1) != 1)
 		return (-1);
-	n = format_text(v.iov_base, rec, ts);
+	n = format_line(v.iov_base, rec, flags);
 	if (room != NULL)
 		*room = v.iov_len - n;
 	v.iov_len = n;

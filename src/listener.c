@@ -260,6 +260,8 @@ listener_pause(struct listener *l, int pause)
 	if (l->paused == pause)
 		return;
 	l->paused = pause;
+	if (pause)
+		l->stats.pauses++;
 	TAILQ_FOREACH(c, &l->conns, entry)
 		conn_pause(c, pause);
 }
@@ -272,7 +274,7 @@ listener_write(struct listener *l, const struct lconf *lc,
 	size_t	i;
 
 	for (i = 0; i < l->nsinks; i++)
-		sink_emit(l->sinks[i], lc, rec);
+		l->stats.output_bytes += sink_emit(l->sinks[i], lc, rec);
 }
 
 /* A new socket: refuse it over a connection cap, else build a conn. */
@@ -341,9 +343,12 @@ listener_stats_log(struct listener *l)
 	struct listener_stats	*s = &l->stats;
 
 	log_info("listener %s: accepted %llu refused %llu active %llu "
-	    "records %llu bytes %llu overlong %llu partial %llu",
+	    "records %llu bytes %llu overlong %llu partial %llu "
+	    "output_bytes %llu pauses %llu",
 	    l->conf->name, (unsigned long long)s->accepted,
 	    (unsigned long long)s->refused, (unsigned long long)s->active,
 	    (unsigned long long)s->records, (unsigned long long)s->bytes,
-	    (unsigned long long)s->overlong, (unsigned long long)s->partial);
+	    (unsigned long long)s->overlong, (unsigned long long)s->partial,
+	    (unsigned long long)s->output_bytes,
+	    (unsigned long long)s->pauses);
 }

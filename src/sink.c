@@ -39,7 +39,7 @@ static void	sink_check_water(struct sink *);
 /* Open a sink; NULL with a cause if it cannot be opened. */
 struct sink *
 sink_new(struct daemon *d, struct event_base *base,
-    const struct sink_ops *ops, char **cause)
+    const struct sink_ops *ops, const struct lconf *lc, char **cause)
 {
 	struct sink	*s;
 
@@ -48,7 +48,15 @@ sink_new(struct daemon *d, struct event_base *base,
 	s->d = d;
 	s->base = base;
 	s->fd = -1;
+	if (ops == &sink_file_ops) {
+		s->path = xstrdup(lc->file);
+		s->mode = lc->file_mode;
+		s->name = xstrdup(lc->file);
+	} else
+		s->name = xstrdup(ops->name);
 	if (ops->open(s, cause) != 0) {
+		free(s->name);
+		free(s->path);
 		free(s);
 		return (NULL);
 	}
@@ -64,23 +72,52 @@ sink_free(struct sink *s)
 	if (sink_pending(s) > 0 && s->ops->flush != NULL)
 		s->ops->flush(s);
 	if (sink_pending(s) > 0) {
-		log_warnx("%s: %zu bytes unwritten at exit", s->ops->name,
+		log_warnx("%s: %zu bytes unwritten at exit", s->name,
 		    sink_pending(s));
 	}
 	if (s->dropped > 0) {
-		log_warnx("%s: %llu bytes discarded (no reader)", s->ops->name,
+		log_warnx("%s: %llu bytes discarded (no reader)", s->name,
 		    (unsigned long long)s->dropped);
 	}
 	if (s->ops->close != NULL)
 		s->ops->close(s);
+	free(s->name);
+	free(s->path);
 	free(s);
 }
 
-/* Write one record. */
-void
+/* Write one record; returns the bytes it took. */
+size_t
 sink_emit(struct sink *s, const struct lconf *lc, const struct record *rec)
 {
-	s->ops->write(s, lc, rec);
+	return (s->ops->write(s, lc, rec));
+}
+
+/*
+ * format_line() flags for a listener's records on this sink: JSON or
+ * text, and the time unless timestamps = no, or auto on a sink that
+ * stamps records itself (the journal).
+ */
+int
+sink_format_flags(const struct sink *s, const struct lconf *lc)
+{
+	int	flags = 0;
+
+	if (lc->timestamps == TS_YES || (lc->timestamps == TS_AUTO &&
+	    s->auto_ts))
+		flags |= FORMAT_TIME;
+	if (lc->format == FORMAT_JSON)
+		flags |= FORMAT_JSON_LINE;
+	return (flags);
+}
+
+/* Reopen a sink's file (rotation); 0 if it has none or it worked. */
+int
+sink_reopen(struct sink *s)
+{
+	if (s->ops->reopen == NULL)
+		return (0);
+	return (s->ops->reopen(s));
 }
 
 /* Unwritten bytes. */
@@ -94,33 +131,44 @@ sink_pending(struct sink *s)
 int
 sink_buffered_init(struct sink *s, int fd)
 {
-	s->fd = fd;
 	s->buf = evbuffer_new();
-	s->ev_write = event_new(s->base, fd, EV_WRITE, sink_flush_cb, s);
 	s->ev_flush = evtimer_new(s->base, sink_flush_cb, s);
-	if (s->buf == NULL || s->ev_write == NULL || s->ev_flush == NULL)
-		fatalx("%s: cannot set up output", s->ops->name);
+	if (s->buf == NULL || s->ev_flush == NULL)
+		fatalx("%s: cannot set up output", s->name);
+	return (sink_buffered_setfd(s, fd));
+}
+
+/* Write to fd from now on (a reopened file); the caller closes the old. */
+int
+sink_buffered_setfd(struct sink *s, int fd)
+{
+	if (s->ev_write != NULL)
+		event_free(s->ev_write);
+	s->fd = fd;
+	s->ev_write = event_new(s->base, fd, EV_WRITE, sink_flush_cb, s);
+	if (s->ev_write == NULL)
+		fatalx("%s: cannot set up output", s->name);
 	return (0);
 }
 
 /* Format a record into the buffer; write when a batch is full. */
-void
+size_t
 sink_buffered_write(struct sink *s, const struct lconf *lc,
     const struct record *rec)
 {
 	struct timeval	tv = { 0, SINK_FLUSH_MSEC * 1000 };
-	int		ts;
+	size_t		before = evbuffer_get_length(s->buf), added;
 
-	ts = lc->timestamps == TS_YES || (lc->timestamps == TS_AUTO &&
-	    s->auto_ts);
-	if (format_evbuffer(s->buf, rec, ts, &s->room) != 0)
-		fatalx("%s: out of memory", s->ops->name);
+	if (format_evbuffer(s->buf, rec, sink_format_flags(s, lc),
+	    &s->room) != 0)
+		fatalx("%s: out of memory", s->name);
+	added = evbuffer_get_length(s->buf) - before;
 	if (s->broken) {
 		/* Nobody reads: count what would have been written. */
 		s->dropped += evbuffer_get_length(s->buf);
 		evbuffer_drain(s->buf, evbuffer_get_length(s->buf));
 		s->room = 0;
-		return;
+		return (added);
 	}
 	if (evbuffer_get_length(s->buf) >= SINK_WRITE_BATCH) {
 		if (!s->failed && !event_pending(s->ev_write, EV_WRITE, NULL))
@@ -129,6 +177,7 @@ sink_buffered_write(struct sink *s, const struct lconf *lc,
 			sink_check_water(s);
 	} else if (!evtimer_pending(s->ev_flush, NULL))
 		evtimer_add(s->ev_flush, &tv);
+	return (added);
 }
 
 /* Tell the daemon when the buffer crosses the water marks. */
@@ -173,7 +222,7 @@ sink_buffered_flush(struct sink *s)
 		if (n > 0) {
 			s->written += n;
 			if (s->failed) {
-				log_info("%s: writing again", s->ops->name);
+				log_info("%s: writing again", s->name);
 				s->failed = 0;
 			}
 			continue;
@@ -186,7 +235,7 @@ sink_buffered_flush(struct sink *s)
 		}
 		if (n == -1 && errno == EPIPE) {
 			log_warnx("%s: reader gone (%s), discarding output",
-			    s->ops->name, strerror(errno));
+			    s->name, strerror(errno));
 			s->broken = 1;
 			s->dropped += len;
 			evbuffer_drain(s->buf, len);
@@ -194,7 +243,7 @@ sink_buffered_flush(struct sink *s)
 			break;
 		}
 		if (!s->failed)
-			log_warn("%s: write failed, retrying", s->ops->name);
+			log_warn("%s: write failed, retrying", s->name);
 		s->failed = 1;
 		evtimer_add(s->ev_flush, &retry);
 		break;

@@ -35,7 +35,7 @@ struct syslog_state {
 };
 
 static int	syslog_open(struct sink *, char **);
-static void	syslog_write(struct sink *, const struct lconf *,
+static size_t	syslog_write(struct sink *, const struct lconf *,
 		    const struct record *);
 static void	syslog_close(struct sink *);
 
@@ -66,6 +66,7 @@ sink_syslog_setup(const char *ident)
 	openlog(syslog_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/* openlog() was called by sink_syslog_setup(); just the scratch line. */
 static int
 syslog_open(struct sink *s, char **cause __unused)
 {
@@ -73,22 +74,26 @@ syslog_open(struct sink *s, char **cause __unused)
 	return (0);
 }
 
-static void
+/* One record, without its time, as one syslog(3) message. */
+static size_t
 syslog_write(struct sink *s, const struct lconf *lc,
     const struct record *rec)
 {
 	struct syslog_state	*st = s->state;
 	size_t			 need, n;
+	int			 flags;
 
-	need = format_text_max(rec);
+	flags = sink_format_flags(s, lc) & ~FORMAT_TIME;
+	need = format_line_max(rec, flags);
 	if (need > st->size) {
 		free(st->buf);
 		st->size = need;
 		st->buf = xmalloc(st->size);
 	}
-	n = format_text(st->buf, rec, 0);
+	n = format_line(st->buf, rec, flags);
 	syslog(lc->facility | lc->priority, "%.*s", (int)(n - 1), st->buf);
 	s->written += n;
+	return (n);
 }
 
 static void

@@ -110,11 +110,18 @@ enum lconf_timestamps {
 
 #define OUTPUT_STDOUT	0x1
 #define OUTPUT_SYSLOG	0x2
+#define OUTPUT_FILE	0x4
+
+enum lconf_format {
+	FORMAT_TEXT,
+	FORMAT_JSON
+};
 
 #define CONF_MAX_LINE_DEFAULT	16384
 #define CONF_MAX_LINE_LIMIT	(64 * 1024 * 1024)
 #define CONF_MAX_CONNS_DEFAULT	10000
 #define CONF_SHUTDOWN_DEFAULT	5
+#define CONF_FILE_MODE_DEFAULT	0640
 
 /* One address of a listener, as written and as parsed. */
 struct laddr {
@@ -134,6 +141,9 @@ struct lconf {
 	size_t			 naddrs;
 	enum lconf_mode		 mode;
 	int			 outputs;	/* OUTPUT_* */
+	char			*file;		/* owned, OUTPUT_FILE path */
+	mode_t			 file_mode;	/* when creating it */
+	enum lconf_format	 format;
 	int			 events;
 	enum lconf_timestamps	 timestamps;
 	size_t			 max_line;
@@ -168,11 +178,18 @@ int		 laddr_conflict(const struct laddr *, const struct laddr *);
 #define FORMAT_TIME_LEN		27	/* 2026-11-28T08:22:55.123456Z */
 #define FORMAT_CHAIN		(64 * 1024) /* output buffer chain size */
 
+#define FORMAT_TIME	0x1	/* format_line() flags */
+#define FORMAT_JSON_LINE 0x2
+
 size_t		 format_escape(char *, const u_char *, size_t);
 size_t		 format_escape_max(size_t);
 void		 format_time(char *, const struct timeval *);
 size_t		 format_text_max(const struct record *);
 size_t		 format_text(char *, const struct record *, int);
+size_t		 format_json_max(const struct record *);
+size_t		 format_json(char *, const struct record *, int);
+size_t		 format_line_max(const struct record *, int);
+size_t		 format_line(char *, const struct record *, int);
 int		 format_evbuffer(struct evbuffer *, const struct record *, int,
 		    size_t *);
 
@@ -241,6 +258,8 @@ struct listener_stats {
 	uint64_t		 bytes;
 	uint64_t		 overlong;
 	uint64_t		 partial;
+	uint64_t		 output_bytes;	/* formatted, all outputs */
+	uint64_t		 pauses;	/* backpressure */
 };
 
 #define LISTENER_MAX_SINKS	4
@@ -284,7 +303,7 @@ void		 listener_refused_log(struct listener *);
 struct sink_ops {
 	const char	*name;
 	int		 (*open)(struct sink *, char **);
-	void		 (*write)(struct sink *, const struct lconf *,
+	size_t		 (*write)(struct sink *, const struct lconf *,
 			    const struct record *);
 	int		 (*reopen)(struct sink *);
 	void		 (*flush)(struct sink *);
@@ -294,6 +313,9 @@ struct sink_ops {
 /* One output; listeners writing to the same output share it. */
 struct sink {
 	const struct sink_ops	*ops;		/* borrowed */
+	char			*name;		/* owned: "stdout" or a path */
+	char			*path;		/* owned, file sinks */
+	mode_t			 mode;		/* file sinks, on creation */
 	struct daemon		*d;		/* borrowed, NULL in tests */
 	struct event_base	*base;		/* borrowed */
 	int			 fd;		/* buffered sinks */
@@ -313,19 +335,25 @@ struct sink {
 TAILQ_HEAD(sink_list, sink);
 
 struct sink	*sink_new(struct daemon *, struct event_base *,
-		    const struct sink_ops *, char **);
+		    const struct sink_ops *, const struct lconf *, char **);
 void		 sink_free(struct sink *);
-void		 sink_emit(struct sink *, const struct lconf *,
+size_t		 sink_emit(struct sink *, const struct lconf *,
 		    const struct record *);
+int		 sink_format_flags(const struct sink *, const struct lconf *);
+int		 sink_reopen(struct sink *);
 int		 sink_buffered_init(struct sink *, int);
-void		 sink_buffered_write(struct sink *, const struct lconf *,
+size_t		 sink_buffered_write(struct sink *, const struct lconf *,
 		    const struct record *);
+int		 sink_buffered_setfd(struct sink *, int);
 void		 sink_buffered_flush(struct sink *);
 void		 sink_buffered_close(struct sink *);
 size_t		 sink_pending(struct sink *);
 
 /* sink_stdout.c */
 extern const struct sink_ops sink_stdout_ops;
+
+/* sink_file.c */
+extern const struct sink_ops sink_file_ops;
 
 /* sink_syslog.c */
 extern const struct sink_ops sink_syslog_ops;

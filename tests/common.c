@@ -33,7 +33,7 @@
 #include "common.h"
 
 static int	memsink_open(struct sink *, char **);
-static void	memsink_write(struct sink *, const struct lconf *,
+static size_t	memsink_write(struct sink *, const struct lconf *,
 		    const struct record *);
 static void	memsink_close(struct sink *);
 static int	fake_input(struct fake *);
@@ -53,22 +53,29 @@ memsink_open(struct sink *s, char **cause __unused)
 	return (s->buf == NULL ? -1 : 0);
 }
 
-/* Format one record as text, as the stdout sink does. */
-static void
+/* Format one record, text or JSON, as the stdout sink does. */
+static size_t
 memsink_write(struct sink *s, const struct lconf *lc,
     const struct record *rec)
 {
 	char	*line;
-	size_t	 len;
+	size_t	 len, max;
+	int	 flags = 0;
 
-	line = xmalloc(format_text_max(rec));
-	len = format_text(line, rec, lc->timestamps == TS_YES);
-	if (len > format_text_max(rec) || line[len - 1] != '\n')
-		ck_abort_msg("format_text() wrote %zu bytes", len);
+	if (lc->timestamps == TS_YES)
+		flags |= FORMAT_TIME;
+	if (lc->format == FORMAT_JSON)
+		flags |= FORMAT_JSON_LINE;
+	max = format_line_max(rec, flags);
+	line = xmalloc(max);
+	len = format_line(line, rec, flags);
+	if (len > max || line[len - 1] != '\n')
+		ck_abort_msg("format_line() wrote %zu bytes", len);
 	if (evbuffer_add(s->buf, line, len) != 0)
 		ck_abort_msg("evbuffer_add failed");
 	s->written += len;
 	free(line);
+	return (len);
 }
 
 static void
@@ -85,7 +92,7 @@ memsink_new(void)
 	struct sink	*s;
 	char		*cause = NULL;
 
-	s = sink_new(NULL, NULL, &memsink_ops, &cause);
+	s = sink_new(NULL, NULL, &memsink_ops, NULL, &cause);
 	ck_assert_ptr_nonnull(s);
 	return (s);
 }

@@ -5,7 +5,7 @@
 # shellcheck source=lib.sh
 . "${srcdir:-$(dirname "$0")}/lib.sh"
 
-msg='^tcplogd: SIGHUP received: ignored \(config reload comes in a later version\)$'
+msg='^tcplogd: SIGHUP received: reopened 0 output files \(config reload comes in a later version\)$'
 
 write_config timestamps=no
 start_daemon
