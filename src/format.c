@@ -46,6 +46,7 @@ static char	*format_hex(char *, u_char);
 static char	*format_u64(char *, uint64_t);
 static char	*format_str(char *, const char *);
 static int	format_json_plain8(const u_char *);
+static const u_char *format_plain_run(const u_char *, const u_char *, int);
 static int	format_utf8_valid(const u_char *, size_t);
 static size_t	format_json_escape(char *, const u_char *, size_t);
 static char	*format_json_str(char *, const char *, const char *);
@@ -169,6 +170,25 @@ format_u64(char *o, uint64_t v)
 	return (o);
 }
 
+/*
+ * The end of the run at p of bytes that pass unchanged: printable ASCII
+ * but '\\' (and '"' in JSON).  Eight bytes at a time where it can.
+ */
+static const u_char *
+format_plain_run(const u_char *p, const u_char *end, int json)
+{
+	if (json) {
+		while (end - p >= 8 && format_json_plain8(p))
+			p += 8;
+	} else {
+		while (end - p >= 8 && format_plain8(p))
+			p += 8;
+	}
+	while (p < end && format_plain[*p] && (!json || *p != '"'))
+		p++;
+	return (p);
+}
+
 /* Worst-case size of format_escape() output for len input bytes. */
 size_t
 format_escape_max(size_t len)
@@ -186,10 +206,7 @@ format_escape(char *dst, const u_char *src, size_t len)
 
 	while (p < end) {
 		run = p;
-		while (end - p >= 8 && format_plain8(p))
-			p += 8;
-		while (p < end && format_plain[*p])
-			p++;
+		p = format_plain_run(p, end, 0);
 		if (p != run) {
 			memcpy(o, run, p - run);
 			o += p - run;
@@ -384,10 +401,7 @@ format_json_escape(char *dst, const u_char *src, size_t len)
 
 	while (p < end) {
 		run = p;
-		while (end - p >= 8 && format_json_plain8(p))
-			p += 8;
-		while (p < end && format_plain[*p] && *p != '"')
-			p++;
+		p = format_plain_run(p, end, 1);
 		if (p != run) {
 			memcpy(o, run, p - run);
 			o += p - run;
