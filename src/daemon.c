@@ -43,9 +43,11 @@ static void	daemon_drain_all(struct daemon *);
 static void	daemon_accept_cb(evutil_socket_t, short, void *);
 static void	daemon_refused_cb(evutil_socket_t, short, void *);
 static void	daemon_stop(struct daemon *);
-static struct sink *daemon_sink_get(struct daemon *,
+static struct sink *daemon_sink_get(struct daemon *, const struct config *,
 		    const struct sink_ops *, const struct lconf *, char **);
-static int	daemon_open_listeners(struct daemon *, char **);
+static void	daemon_sinks_gc(struct daemon *);
+static int	daemon_apply(struct daemon *, struct config *, char **);
+static void	daemon_reload(struct daemon *);
 static int	daemon_write_ports(struct daemon *);
 static void	daemon_raise_nofile(void);
 static void	daemon_free(struct daemon *);
@@ -77,8 +79,8 @@ daemon_raise_nofile(void)
  * syslog, or a file with the same path), or a new one.
  */
 static struct sink *
-daemon_sink_get(struct daemon *d, const struct sink_ops *ops,
-    const struct lconf *lc, char **cause)
+daemon_sink_get(struct daemon *d, const struct config *conf,
+    const struct sink_ops *ops, const struct lconf *lc, char **cause)
 {
 	struct sink	*s;
 
@@ -88,16 +90,54 @@ daemon_sink_get(struct daemon *d, const struct sink_ops *ops,
 			return (s);
 	}
 	if (ops == &sink_syslog_ops)
-		sink_syslog_setup(d->conf->syslog_ident);
+		sink_syslog_setup(conf->syslog_ident);
 	if ((s = sink_new(d, d->base, ops, lc, cause)) == NULL)
 		return (NULL);
 	TAILQ_INSERT_TAIL(&d->sinks, s, entry);
 	return (s);
 }
 
-/* Build and bind one listener per [listener NAME], with its outputs. */
+/* Close the sinks no listener writes to any more. */
+static void
+daemon_sinks_gc(struct daemon *d)
+{
+	struct sink	*s, *next;
+	struct listener	*l;
+	size_t		 i;
+	int		 used;
+
+	for (s = TAILQ_FIRST(&d->sinks); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		used = 0;
+		TAILQ_FOREACH(l, &d->listeners, entry) {
+			for (i = 0; i < l->nsinks; i++)
+				used |= l->sinks[i] == s;
+		}
+		if (!used) {
+			TAILQ_REMOVE(&d->sinks, s, entry);
+			sink_free(s);
+		}
+	}
+}
+
+/* What one listener of a config needs before it can run. */
+struct daemon_plan {
+	struct lconf	*lc;				/* borrowed */
+	struct sink	*sinks[LISTENER_MAX_SINKS];	/* borrowed */
+	size_t		 nsinks;
+	struct lsocks	 socks;
+};
+
+/*
+ * Make the running listeners those of conf, all or nothing: first every
+ * output is opened and every socket bound (running ones are reused);
+ * if one fails, nothing changes and -1 comes back with a cause.  Then
+ * listeners with the same name are kept with their connections (which
+ * keep the settings they started with), new ones start and removed ones
+ * end their connections with reason reload.
+ */
 static int
-daemon_open_listeners(struct daemon *d, char **cause)
+daemon_apply(struct daemon *d, struct config *conf, char **cause)
 {
 	static const struct {
 		int			 output;
@@ -107,28 +147,75 @@ daemon_open_listeners(struct daemon *d, char **cause)
 		{ OUTPUT_FILE, &sink_file_ops },
 		{ OUTPUT_SYSLOG, &sink_syslog_ops },
 	};
-	struct lconf	*lc;
-	struct listener	*l;
-	struct sink	*s;
-	size_t		 i;
+	struct daemon_plan	*plan, *p;
+	struct listener_list	 kept;
+	struct listener		*l;
+	struct lconf		*lc;
+	struct sink		*s;
+	size_t			 n = 0, done = 0, i, j;
+	int			 paused;
 
-	TAILQ_FOREACH(lc, &d->conf->listeners, entry) {
-		l = listener_new(d, lc);
-		TAILQ_INSERT_TAIL(&d->listeners, l, entry);
+	TAILQ_FOREACH(lc, &conf->listeners, entry)
+		n++;
+	plan = xcalloc(n, sizeof *plan);
+	TAILQ_FOREACH(lc, &conf->listeners, entry) {
+		p = &plan[done];
+		p->lc = lc;
 		for (i = 0; i < nitems(outputs); i++) {
 			if ((lc->outputs & outputs[i].output) == 0)
 				continue;
-			s = daemon_sink_get(d, outputs[i].ops, lc, cause);
+			s = daemon_sink_get(d, conf, outputs[i].ops, lc, cause);
 			if (s == NULL)
-				return (-1);
-			l->sinks[l->nsinks++] = s;
+				goto fail;
+			p->sinks[p->nsinks++] = s;
 		}
+		if (lsocks_prepare(&p->socks, d->base, lc, &d->listeners,
+		    cause) != 0)
+			goto fail;
+		done++;
 	}
+
+	TAILQ_INIT(&kept);
+	for (i = 0; i < n; i++) {
+		p = &plan[i];
+		TAILQ_FOREACH(l, &d->listeners, entry) {
+			if (strcmp(l->conf->name, p->lc->name) == 0)
+				break;
+		}
+		if (l != NULL) {
+			TAILQ_REMOVE(&d->listeners, l, entry);
+			lconf_unref(l->conf);
+			l->conf = lconf_ref(p->lc);
+			l->ops = proto_find(p->lc->mode);
+		} else
+			l = listener_new(d, p->lc);
+		memcpy(l->sinks, p->sinks, sizeof l->sinks);
+		l->nsinks = p->nsinks;
+		lsocks_commit(l, &p->socks);
+		TAILQ_INSERT_TAIL(&kept, l, entry);
+	}
+	while ((l = TAILQ_FIRST(&d->listeners)) != NULL) {
+		TAILQ_REMOVE(&d->listeners, l, entry);
+		log_info("listener %s removed", l->conf->name);
+		listener_free(l, CONN_RELOAD);
+	}
+	TAILQ_CONCAT(&d->listeners, &kept, entry);
 	TAILQ_FOREACH(l, &d->listeners, entry) {
-		if (listener_bind(l, cause) != 0)
-			return (-1);
+		paused = 0;
+		for (j = 0; j < l->nsinks; j++)
+			paused |= l->sinks[j]->blocked;
+		listener_pause(l, paused);
 	}
+	daemon_sinks_gc(d);
+	free(plan);
 	return (0);
+
+fail:
+	for (i = 0; i < done; i++)
+		lsocks_abort(&plan[i].socks);
+	daemon_sinks_gc(d);
+	free(plan);
+	return (-1);
 }
 
 /*
@@ -151,8 +238,10 @@ daemon_write_ports(struct daemon *d)
 	if ((f = fopen(tmp, "w")) == NULL)
 		goto fail;
 	TAILQ_FOREACH(l, &d->listeners, entry) {
-		for (i = 0; i < l->nevls; i++)
-			fprintf(f, "%s %s\n", l->conf->name, l->bound[i]);
+		for (i = 0; i < l->socks.n; i++) {
+			fprintf(f, "%s %s\n", l->conf->name,
+			    l->socks.v[i].bound);
+		}
 	}
 	if (fflush(f) != 0 || ferror(f)) {
 		saved_errno = errno;
@@ -180,8 +269,6 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 {
 	struct daemon	*d = arg;
 	struct listener	*l;
-	struct sink	*s;
-	int		 n;
 
 	switch (sig) {
 	case SIGTERM:
@@ -196,19 +283,64 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 		daemon_stop(d);
 		break;
 	case SIGHUP:
-		n = 0;
-		TAILQ_FOREACH(s, &d->sinks, entry) {
-			if (s->ops->reopen != NULL && sink_reopen(s) == 0)
-				n++;
-		}
-		log_info("SIGHUP received: reopened %d output file%s (config "
-		    "reload comes in a later version)", n, n == 1 ? "" : "s");
+		daemon_reload(d);
 		break;
 	case SIGUSR1:
 		TAILQ_FOREACH(l, &d->listeners, entry)
 			listener_stats_log(l);
 		break;
 	}
+}
+
+/*
+ * SIGHUP: reopen the output files (logrotate), whatever happens next;
+ * then read the config again and apply it if it is valid and can be
+ * applied whole, else keep running on the old one.
+ */
+static void
+daemon_reload(struct daemon *d)
+{
+	struct config	*conf, *old;
+	struct listener	*l;
+	struct sink	*s;
+	char		**errors, *cause = NULL;
+	size_t		 nerrors, i, n = 0;
+
+	TAILQ_FOREACH(s, &d->sinks, entry) {
+		if (s->ops->reopen != NULL && sink_reopen(s) == 0)
+			n++;
+	}
+	log_info("SIGHUP received: reopened %zu output file%s, reloading %s",
+	    n, n == 1 ? "" : "s", d->opts->config);
+	if (d->stopping)
+		return;
+	conf = config_load(d->opts->config, &errors, &nerrors);
+	for (i = 0; i < nerrors; i++)
+		log_warnx("%s", errors[i]);
+	config_errors_free(errors, nerrors);
+	if (conf == NULL) {
+		log_warnx("reload failed: keeping the running configuration");
+		return;
+	}
+	if (daemon_apply(d, conf, &cause) != 0) {
+		log_warnx("%s", cause);
+		log_warnx("reload failed: keeping the running configuration");
+		free(cause);
+		config_free(conf);
+		return;
+	}
+	old = d->conf;
+	d->conf = conf;
+	config_free(old);
+	TAILQ_FOREACH(s, &d->sinks, entry) {
+		if (s->ops == &sink_syslog_ops)
+			sink_syslog_setup(conf->syslog_ident);
+	}
+	(void)daemon_write_ports(d);
+	n = 0;
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		n++;
+	log_info("reloaded: %zu listener%s", n, n == 1 ? "" : "s");
 }
 
 /*
@@ -491,7 +623,7 @@ daemon_run(const struct daemon_opts *opts)
 		goto out;
 	}
 
-	if (daemon_open_listeners(&d, &cause) != 0) {
+	if (daemon_apply(&d, d.conf, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
 		goto out;

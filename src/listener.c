@@ -40,11 +40,18 @@
 static void	listener_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 static void	listener_error_cb(struct evconnlistener *, void *);
-static int	listener_bind_one(struct listener *, const struct laddr *,
+static struct lsock *lsocks_add(struct lsocks *, const struct lsock *);
+static int	lsocks_bind_one(struct lsocks *, struct event_base *,
+		    const struct lconf *, const struct laddr *,
 		    struct sockaddr *, socklen_t, int, char **);
-static int	listener_bind_any(struct listener *, const struct laddr *,
-		    char **);
-static void	listener_unbind_last(struct listener *);
+static int	lsocks_bind_any(struct lsocks *, struct event_base *,
+		    const struct lconf *, const struct laddr *, char **);
+static void	lsocks_drop_last(struct lsocks *);
+static int	lsocks_take(struct lsocks *, struct listener_list *,
+		    const struct lconf *, const struct laddr *);
+static int	lsocks_take_from(struct lsocks *, struct listener *,
+		    const struct laddr *, int);
+static void	lsocks_release(struct lsocks *);
 
 /* A listener for lc, not yet bound. */
 struct listener *
@@ -60,18 +67,31 @@ listener_new(struct daemon *d, struct lconf *lc)
 	return (l);
 }
 
-/* Bind one socket address and start listening on it. */
-static int
-listener_bind_one(struct listener *l, const struct laddr *la,
-    struct sockaddr *sa, socklen_t salen, int v6only, char **cause)
+/* Add a socket to a set. */
+static struct lsock *
+lsocks_add(struct lsocks *set, const struct lsock *ls)
 {
-	struct evconnlistener	*evl;
+	set->v = xreallocarray(set->v, set->n + 1, sizeof *set->v);
+	set->v[set->n] = *ls;
+	return (&set->v[set->n++]);
+}
+
+/*
+ * Bind one socket address and start listening on it, not yet accepting
+ * for anyone: lsocks_commit() names the listener.
+ */
+static int
+lsocks_bind_one(struct lsocks *set, struct event_base *base,
+    const struct lconf *lc, const struct laddr *la, struct sockaddr *sa,
+    socklen_t salen, int v6only, char **cause)
+{
+	struct lsock		 ls;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof ss;
 	evutil_socket_t		 fd;
-	char			 bound[CONN_PEER_LEN];
 	int			 one = 1, saved_errno;
 
+	memset(&ls, 0, sizeof ls);
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (fd == -1)
@@ -83,45 +103,43 @@ listener_bind_one(struct listener *l, const struct laddr *la,
 		goto fail;
 	if (bind(fd, sa, salen) == -1)
 		goto fail;
-	evl = evconnlistener_new(l->d->base, listener_accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE, LISTENER_BACKLOG, fd);
-	if (evl == NULL)
+	ls.evl = evconnlistener_new(base, listener_accept_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, LISTENER_BACKLOG, fd);
+	if (ls.evl == NULL)
 		goto fail;
-	evconnlistener_set_error_cb(evl, listener_error_cb);
+	evconnlistener_set_error_cb(ls.evl, listener_error_cb);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
 		saved_errno = errno;
-		evconnlistener_free(evl);
+		evconnlistener_free(ls.evl);
 		errno = saved_errno;
 		fd = -1;
 		goto fail;
 	}
-	conn_peer_string((struct sockaddr *)&ss, bound, sizeof bound);
-
-	l->evls = xreallocarray(l->evls, l->nevls + 1, sizeof *l->evls);
-	l->bound = xreallocarray(l->bound, l->nevls + 1, sizeof *l->bound);
-	l->evls[l->nevls] = evl;
-	l->bound[l->nevls] = xstrdup(bound);
-	l->nevls++;
+	conn_peer_string((struct sockaddr *)&ss, ls.bound, sizeof ls.bound);
+	ls.laddr = xstrdup(la->text);
+	ls.fresh = 1;
+	lsocks_add(set, &ls);
 	return (0);
 
 fail:
 	saved_errno = errno;
 	if (fd != -1)
 		close(fd);
-	conn_peer_string(sa, bound, sizeof bound);
+	conn_peer_string(sa, ls.bound, sizeof ls.bound);
 	xasprintf(cause, "listener %s: cannot listen on %s (%s): %s",
-	    l->conf->name, bound, la->text, strerror(saved_errno));
+	    lc->name, ls.bound, la->text, strerror(saved_errno));
 	errno = saved_errno;
 	return (-1);
 }
 
-/* Forget the most recently bound socket. */
+/* Close and forget the most recently bound socket of a set. */
 static void
-listener_unbind_last(struct listener *l)
+lsocks_drop_last(struct lsocks *set)
 {
-	l->nevls--;
-	evconnlistener_free(l->evls[l->nevls]);
-	free(l->bound[l->nevls]);
+	struct lsock	*ls = &set->v[--set->n];
+
+	evconnlistener_free(ls->evl);
+	free(ls->laddr);
 }
 
 /*
@@ -130,7 +148,8 @@ listener_unbind_last(struct listener *l)
  * retries.  A host without IPv6 gets IPv4 only.
  */
 static int
-listener_bind_any(struct listener *l, const struct laddr *la, char **cause)
+lsocks_bind_any(struct lsocks *set, struct event_base *base,
+    const struct lconf *lc, const struct laddr *la, char **cause)
 {
 	struct sockaddr_in	 sin;
 	struct sockaddr_in6	 sin6;
@@ -142,63 +161,187 @@ listener_bind_any(struct listener *l, const struct laddr *la, char **cause)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (listener_bind_one(l, la, (struct sockaddr *)&sin, sizeof sin, 0,
-	    cause) != 0)
+	if (lsocks_bind_one(set, base, lc, la, (struct sockaddr *)&sin,
+	    sizeof sin, 0, cause) != 0)
 		return (-1);
 	if (port == 0 && getsockname(evconnlistener_get_fd(
-	    l->evls[l->nevls - 1]), (struct sockaddr *)&ss, &sslen) == 0)
+	    set->v[set->n - 1].evl), (struct sockaddr *)&ss, &sslen) == 0)
 		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	memset(&sin6, 0, sizeof sin6);
 	sin6.sin6_family = AF_INET6;
 	sin6.sin6_port = htons(port);
 	sin6.sin6_addr = in6addr_any;
-	if (listener_bind_one(l, la, (struct sockaddr *)&sin6, sizeof sin6, 1,
-	    cause) == 0)
+	if (lsocks_bind_one(set, base, lc, la, (struct sockaddr *)&sin6,
+	    sizeof sin6, 1, cause) == 0)
 		return (0);
 	if (errno == EAFNOSUPPORT) {
-		log_debug("%s: no IPv6: %s", l->conf->name, *cause);
+		log_debug("%s: no IPv6: %s", lc->name, *cause);
 		free(*cause);
 		*cause = NULL;
 		return (0);
 	}
 	saved_errno = errno;
-	listener_unbind_last(l);
+	lsocks_drop_last(set);
 	errno = saved_errno;
 	return (-1);
 }
 
-/* Bind every address of the listener. */
-int
-listener_bind(struct listener *l, char **cause)
+/* Take up to want sockets of l bound for this listen text. */
+static int
+lsocks_take_from(struct lsocks *set, struct listener *l,
+    const struct laddr *la, int want)
 {
-	struct laddr		*la;
-	size_t			 i;
-	int			 try;
+	struct lsock	*ls, copy;
+	size_t		 i;
+	int		 got = 0;
 
-	for (i = 0; i < l->conf->naddrs; i++) {
-		la = &l->conf->addrs[i];
+	for (i = 0; i < l->socks.n && got < want; i++) {
+		ls = &l->socks.v[i];
+		if (ls->taken || strcmp(ls->laddr, la->text) != 0)
+			continue;
+		copy = *ls;
+		copy.laddr = xstrdup(ls->laddr);
+		copy.from = ls;
+		copy.fresh = 0;
+		lsocks_add(set, &copy);
+		ls->taken = 1;
+		got++;
+	}
+	return (got);
+}
+
+/*
+ * Take the sockets a running listener already has for this listen text
+ * (a reload keeps them, and their kernel-chosen ports); 0 if none.  The
+ * listener of the same name comes first; a fixed port may also move from
+ * another listener, but port 0 stays with its listener.
+ */
+static int
+lsocks_take(struct lsocks *set, struct listener_list *running,
+    const struct lconf *lc, const struct laddr *la)
+{
+	struct listener	*l;
+	int		 want = la->any ? 2 : 1;
+
+	if (running == NULL)
+		return (0);
+	TAILQ_FOREACH(l, running, entry) {
+		if (strcmp(l->conf->name, lc->name) == 0 &&
+		    lsocks_take_from(set, l, la, want) > 0)
+			return (1);
+	}
+	if (la->port == 0)
+		return (0);
+	TAILQ_FOREACH(l, running, entry) {
+		if (lsocks_take_from(set, l, la, want) > 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The sockets for lc's addresses: those the running listeners have for
+ * the same listen text, and new ones bound for the rest.  Nothing
+ * changes for the running listeners until lsocks_commit(); on failure
+ * lsocks_abort() undoes it all.
+ */
+int
+lsocks_prepare(struct lsocks *set, struct event_base *base,
+    const struct lconf *lc, struct listener_list *running, char **cause)
+{
+	const struct laddr	*la;
+	size_t			 i;
+	int			 try, rc;
+
+	memset(set, 0, sizeof *set);
+	for (i = 0; i < lc->naddrs; i++) {
+		la = &lc->addrs[i];
+		if (lsocks_take(set, running, lc, la))
+			continue;
 		if (!la->any) {
-			if (listener_bind_one(l, la,
+			rc = lsocks_bind_one(set, base, lc, la,
 			    (struct sockaddr *)&la->ss, la->sslen,
-			    la->ss.ss_family == AF_INET6, cause) != 0)
-				return (-1);
+			    la->ss.ss_family == AF_INET6, cause);
+			if (rc != 0)
+				goto fail;
 			continue;
 		}
 
 		/* "*": IPv4 and IPv6 on the same port, even a chosen one. */
 		for (try = 0;; try++) {
-			if (listener_bind_any(l, la, cause) == 0)
+			if (lsocks_bind_any(set, base, lc, la, cause) == 0)
 				break;
 			if (errno != EADDRINUSE || la->port != 0 ||
 			    try == LISTENER_ANY_TRIES)
-				return (-1);
+				goto fail;
 			free(*cause);
 			*cause = NULL;
 		}
 	}
-	for (i = 0; i < l->nevls; i++)
-		log_info("listening: %s %s", l->conf->name, l->bound[i]);
 	return (0);
+
+fail:
+	lsocks_abort(set);
+	return (-1);
+}
+
+/* Undo lsocks_prepare(): close new sockets, give taken ones back. */
+void
+lsocks_abort(struct lsocks *set)
+{
+	size_t	i;
+
+	for (i = 0; i < set->n; i++) {
+		if (set->v[i].fresh)
+			evconnlistener_free(set->v[i].evl);
+		else
+			set->v[i].from->taken = 0;
+		free(set->v[i].laddr);
+	}
+	free(set->v);
+	memset(set, 0, sizeof *set);
+}
+
+/*
+ * Close the listener's sockets, but those a prepared set has taken over.
+ */
+static void
+lsocks_release(struct lsocks *set)
+{
+	size_t	i;
+
+	for (i = 0; i < set->n; i++) {
+		if (!set->v[i].taken)
+			evconnlistener_free(set->v[i].evl);
+		free(set->v[i].laddr);
+	}
+	free(set->v);
+	memset(set, 0, sizeof *set);
+}
+
+/*
+ * Give the listener its prepared sockets, closing the old ones no set
+ * took, and start accepting.  Sockets moved from another listener are
+ * handed over here too: that listener must not close them.
+ */
+void
+lsocks_commit(struct listener *l, struct lsocks *set)
+{
+	struct lsock	*ls;
+	size_t		 i;
+
+	lsocks_release(&l->socks);
+	l->socks = *set;
+	memset(set, 0, sizeof *set);
+	for (i = 0; i < l->socks.n; i++) {
+		ls = &l->socks.v[i];
+		if (ls->fresh)
+			log_info("listening: %s %s", l->conf->name, ls->bound);
+		ls->from = NULL;
+		ls->fresh = 0;
+		evconnlistener_set_cb(ls->evl, listener_accept_cb, l);
+		evconnlistener_enable(ls->evl);
+	}
 }
 
 /* Free a listener: stop accepting, end its connections, free. */
@@ -220,21 +363,11 @@ listener_free(struct listener *l, enum conn_reason reason)
 	free(l);
 }
 
-/* Close the listening sockets; connections stay. */
+/* Close the listening sockets (but any a reload took); connections stay. */
 void
 listener_close(struct listener *l)
 {
-	size_t	i;
-
-	for (i = 0; i < l->nevls; i++) {
-		evconnlistener_free(l->evls[i]);
-		free(l->bound[i]);
-	}
-	free(l->evls);
-	free(l->bound);
-	l->evls = NULL;
-	l->bound = NULL;
-	l->nevls = 0;
+	lsocks_release(&l->socks);
 }
 
 /* Accept or stop accepting (descriptor exhaustion backoff). */
@@ -243,11 +376,11 @@ listener_enable(struct listener *l, int enable)
 {
 	size_t	i;
 
-	for (i = 0; i < l->nevls; i++) {
+	for (i = 0; i < l->socks.n; i++) {
 		if (enable)
-			evconnlistener_enable(l->evls[i]);
+			evconnlistener_enable(l->socks.v[i].evl);
 		else
-			evconnlistener_disable(l->evls[i]);
+			evconnlistener_disable(l->socks.v[i].evl);
 	}
 }
 

@@ -264,14 +264,28 @@ struct listener_stats {
 
 #define LISTENER_MAX_SINKS	4
 
+/* One listening socket. */
+struct lsock {
+	struct evconnlistener	*evl;		/* owned by the set */
+	char			*laddr;		/* owned, its listen text */
+	char			 bound[CONN_PEER_LEN]; /* "ADDR:PORT" */
+	int			 fresh;		/* bound by this prepare */
+	int			 taken;		/* a prepared set has it */
+	struct lsock		*from;		/* taken from this one */
+};
+
+/* A listener's sockets, or those prepared for it. */
+struct lsocks {
+	struct lsock		*v;
+	size_t			 n;
+};
+
 /* The factory: one [listener NAME] and its sockets. */
 struct listener {
 	struct daemon		*d;		/* borrowed */
 	struct lconf		*conf;		/* referenced */
 	const struct proto_ops	*ops;		/* borrowed */
-	struct evconnlistener	**evls;		/* owned */
-	char			**bound;	/* owned, "ADDR:PORT" */
-	size_t			 nevls;
+	struct lsocks		 socks;		/* owned */
 	struct sink		*sinks[LISTENER_MAX_SINKS]; /* borrowed */
 	size_t			 nsinks;
 	int			 paused;	/* output backpressure */
@@ -283,7 +297,10 @@ struct listener {
 TAILQ_HEAD(listener_list, listener);
 
 struct listener	*listener_new(struct daemon *, struct lconf *);
-int		 listener_bind(struct listener *, char **);
+int		 lsocks_prepare(struct lsocks *, struct event_base *,
+		    const struct lconf *, struct listener_list *, char **);
+void		 lsocks_abort(struct lsocks *);
+void		 lsocks_commit(struct listener *, struct lsocks *);
 void		 listener_free(struct listener *, enum conn_reason);
 void		 listener_close(struct listener *);
 void		 listener_enable(struct listener *, int);

@@ -1,11 +1,12 @@
 #!/bin/sh
-# sighup.sh: SIGHUP is logged and ignored: it kills neither the daemon
-# nor its connections, and tcplogd goes on serving.
+# sighup.sh: SIGHUP with an unchanged config reopens the outputs and
+# reloads: it kills neither the daemon nor its connections, and tcplogd
+# goes on serving.
 
 # shellcheck source=lib.sh
 . "${srcdir:-$(dirname "$0")}/lib.sh"
 
-msg='^tcplogd: SIGHUP received: reopened 0 output files \(config reload comes in a later version\)$'
+msg='^tcplogd: SIGHUP received: reopened 0 output files, reloading .*tcplogd\.conf$'
 
 write_config timestamps=no
 start_daemon
