@@ -18,8 +18,9 @@
  * Unit tests of config.c: every key read from the files in tests/data
  * into struct config and struct lconf, the built-in defaults and the
  * [tcplogd] defaults, the exact text of every error (all of them, with
- * the right line numbers), and listen addresses: laddr_parse() and
- * laddr_conflict().
+ * the right line numbers), listen addresses: laddr_parse() and
+ * laddr_conflict(), and the output file settings: file, file_mode and
+ * format, and which listeners need a file.
  */
 
 #include <sys/types.h>
@@ -269,6 +270,10 @@ START_TEST(test_builtin_defaults)
 	ck_assert_uint_eq(lc->max_conns, 0);
 	ck_assert_int_eq(lc->facility, LOG_DAEMON);
 	ck_assert_int_eq(lc->priority, LOG_INFO);
+	ck_assert_ptr_null(lc->file);
+	ck_assert_uint_eq(lc->file_mode, CONF_FILE_MODE_DEFAULT);
+	ck_assert_uint_eq(lc->file_mode, 0640);
+	ck_assert_int_eq(lc->format, FORMAT_TEXT);
 	config_free(conf);
 }
 END_TEST
@@ -397,6 +402,8 @@ START_TEST(test_words)
 		W("output", "syslog", outputs, OUTPUT_SYSLOG),
 		W("output", "syslog,stdout", outputs, 3),
 		W("output", "stdout ,  syslog", outputs, 3),
+		W("format", "text", format, FORMAT_TEXT),
+		W("format", "json", format, FORMAT_JSON),
 		W("timestamps", "auto", timestamps, TS_AUTO),
 		W("timestamps", "yes", timestamps, TS_YES),
 		W("timestamps", "no", timestamps, TS_NO),
@@ -1055,6 +1062,295 @@ START_TEST(test_err_several)
 }
 END_TEST
 
+/* file, file_mode and format from [tcplogd], before and after it. */
+START_TEST(test_file_defaults)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+	const char	*names[] = { "before", "after", "plain" };
+	size_t		 i;
+
+	conf = load(DATA("files.conf"));
+	for (i = 0; i < nitems(names); i++) {
+		lc = find(conf, names[i]);
+		ck_assert_ptr_nonnull(lc->file);
+		ck_assert_str_eq(lc->file, "/var/log/tcplogd/all.log");
+		ck_assert_uint_eq(lc->file_mode, 0600);
+	}
+	ck_assert_int_eq(find(conf, "before")->outputs, OUTPUT_FILE);
+	ck_assert_int_eq(find(conf, "after")->outputs,
+	    OUTPUT_STDOUT | OUTPUT_FILE);
+	ck_assert_int_eq(find(conf, "plain")->outputs, OUTPUT_STDOUT);
+	config_free(conf);
+}
+END_TEST
+
+/* A listener's own file and file_mode win, 0 included. */
+START_TEST(test_file_override)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("files.conf"));
+	lc = find(conf, "own");
+	ck_assert_int_eq(lc->outputs, OUTPUT_FILE | OUTPUT_SYSLOG);
+	ck_assert_str_eq(lc->file, "/var/log/tcplogd/own.log");
+	ck_assert_uint_eq(lc->file_mode, 0);
+	/* Each listener has a copy of its own. */
+	ck_assert_ptr_ne(find(conf, "before")->file, find(conf, "after")->file);
+	config_free(conf);
+}
+END_TEST
+
+/* A file where no listener writes to a file is no error. */
+START_TEST(test_file_unused)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load(DATA("file-unused.conf"));
+	lc = find(conf, "main");
+	ck_assert_int_eq(lc->outputs, OUTPUT_STDOUT);
+	ck_assert_str_eq(lc->file, "/var/log/tcplogd/unused.log");
+	ck_assert_uint_eq(lc->file_mode, CONF_FILE_MODE_DEFAULT);
+	lc = find(conf, "other");
+	ck_assert_int_eq(lc->outputs, OUTPUT_SYSLOG);
+	ck_assert_str_eq(lc->file, "/var/log/tcplogd/other.log");
+	ck_assert_uint_eq(lc->file_mode, 0777);
+	config_free(conf);
+
+	conf = load_text("[listener main]\nlisten = 127.0.0.1:1\n"
+	    "file = /var/log/x.log\n");
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(find(conf, "main")->outputs, OUTPUT_STDOUT);
+	config_free(conf);
+}
+END_TEST
+
+/* output = file alone and in lists, in a listener or in [tcplogd]. */
+START_TEST(test_output_file_lists)
+{
+	static const struct {
+		const char	*value;
+		int		 outputs;
+	} t[] = {
+		{ "file", OUTPUT_FILE },
+		{ "stdout, file", OUTPUT_STDOUT | OUTPUT_FILE },
+		{ "file, syslog", OUTPUT_FILE | OUTPUT_SYSLOG },
+		{ "file,stdout", OUTPUT_STDOUT | OUTPUT_FILE },
+		{ "syslog , file , stdout",
+		    OUTPUT_STDOUT | OUTPUT_SYSLOG | OUTPUT_FILE },
+	};
+	struct config	*conf;
+	struct lconf	*lc;
+	char		 text[256];
+	size_t		 i;
+	int		 in_global;
+
+	for (i = 0; i < nitems(t); i++) {
+		for (in_global = 0; in_global <= 1; in_global++) {
+			if (in_global)
+				snprintf(text, sizeof text, "[tcplogd]\n"
+				    "output = %s\n[listener main]\n"
+				    "listen = 127.0.0.1:1\n"
+				    "file = /var/log/m.log\n", t[i].value);
+			else
+				snprintf(text, sizeof text, "[listener main]\n"
+				    "listen = 127.0.0.1:1\n"
+				    "file = /var/log/m.log\noutput = %s\n",
+				    t[i].value);
+			conf = load_text(text);
+			ck_assert_msg(conf != NULL, "%s", text);
+			lc = find(conf, "main");
+			ck_assert_msg(lc->outputs == t[i].outputs, "%s: %d",
+			    t[i].value, lc->outputs);
+			ck_assert_str_eq(lc->file, "/var/log/m.log");
+			config_free(conf);
+		}
+	}
+}
+END_TEST
+
+/* The path is taken as written, blanks inside included. */
+START_TEST(test_file_path)
+{
+	struct config	*conf;
+
+	conf = load_text("[listener main]\nlisten = 127.0.0.1:1\n"
+	    "output = file\nfile =   /var/log/my logs/a b.log  \n");
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(find(conf, "main")->file,
+	    "/var/log/my logs/a b.log");
+	config_free(conf);
+}
+END_TEST
+
+/* Octal, 0 to 0777; the default is 0640. */
+START_TEST(test_file_mode)
+{
+	static const struct {
+		const char	*value;
+		u_int		 mode;
+	} t[] = {
+		{ "0640", 0640 }, { "0600", 0600 }, { "0", 0 }, { "0000", 0 },
+		{ "0777", 0777 }, { "777", 0777 }, { "644", 0644 },
+		{ "007", 07 }, { "00777", 0777 }, { "0444", 0444 },
+	};
+	struct config	*conf;
+	struct lconf	*lc;
+	char		 text[256];
+	size_t		 i;
+	int		 in_global;
+
+	for (i = 0; i < nitems(t); i++) {
+		for (in_global = 0; in_global <= 1; in_global++) {
+			snprintf(text, sizeof text, "%s%s\n[listener main]\n"
+			    "listen = 127.0.0.1:1\n%s%s\n",
+			    in_global ? "[tcplogd]\nfile_mode = " : "",
+			    in_global ? t[i].value : "; nothing",
+			    in_global ? "" : "file_mode = ",
+			    in_global ? "" : t[i].value);
+			conf = load_text(text);
+			ck_assert_msg(conf != NULL, "%s", text);
+			lc = find(conf, "main");
+			ck_assert_msg(lc->file_mode == t[i].mode,
+			    "file_mode = %s: %o", t[i].value,
+			    (u_int)lc->file_mode);
+			config_free(conf);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_err_file_mode)
+{
+	static const char *const want[] = {
+		":2: file_mode: invalid value '640x' (expected an octal mode "
+		    "such as 0640)",
+		":5: file_mode: invalid value '0800' (expected an octal mode "
+		    "such as 0640)",
+		":8: file_mode: invalid value '1000' (expected an octal mode "
+		    "such as 0640)",
+		":11: file_mode: invalid value 'abc' (expected an octal mode "
+		    "such as 0640)",
+		":14: file_mode: invalid value '-1' (expected an octal mode "
+		    "such as 0640)",
+		":17: file_mode: invalid value '' (expected an octal mode "
+		    "such as 0640)",
+		NULL
+	};
+	static const char *bad[] = {
+		"01000", "0x1ff", "+0640", "8", "0o640", "0640 0", "0640.0",
+		"99999999999999999999999", "0777777777777777777777777",
+		"-0", " -1", "00001000",
+	};
+	const char	*one[2] = { NULL, NULL };
+	char		 text[256], msg[256];
+	size_t		 i;
+
+	check_errors(DATA("err-file-mode.conf"), want);
+	for (i = 0; i < nitems(bad); i++) {
+		snprintf(text, sizeof text, "[listener main]\n"
+		    "listen = 127.0.0.1:1\nfile_mode = %s\n", bad[i]);
+		/* inih strips the blanks around a value. */
+		snprintf(msg, sizeof msg, ":3: file_mode: invalid value '%s' "
+		    "(expected an octal mode such as 0640)",
+		    bad[i][0] == ' ' ? bad[i] + 1 : bad[i]);
+		one[0] = msg;
+		check_text_errors(text, one);
+	}
+}
+END_TEST
+
+/*
+ * A relative or empty path is refused where it is given; output = file
+ * without any file is refused at the listener's section header.
+ */
+START_TEST(test_err_file)
+{
+	static const char *const want[] = {
+		":4: file: 'x.log' is not an absolute path",
+		":13: file: '' is not an absolute path",
+		":16: file: './out.log' is not an absolute path",
+		":5: listener missing: output file needs file = PATH",
+		":8: listener listed: output file needs file = PATH",
+		NULL
+	};
+
+	check_errors(DATA("err-file.conf"), want);
+}
+END_TEST
+
+/* output = file in [tcplogd]: every listener without a file is told. */
+START_TEST(test_err_file_global)
+{
+	static const char *const want[] = {
+		":3: listener a: output file needs file = PATH",
+		":11: listener d: output file needs file = PATH",
+		NULL
+	};
+	static const char *const relative[] = {
+		":2: file: 'x.log' is not an absolute path", NULL
+	};
+
+	check_errors(DATA("err-file-global.conf"), want);
+	/* A bad file in [tcplogd] is one error, not one per listener. */
+	check_text_errors("[tcplogd]\nfile = x.log\noutput = file\n"
+	    "[listener main]\nlisten = 127.0.0.1:1\n", relative);
+}
+END_TEST
+
+START_TEST(test_err_file_twice)
+{
+	static const char *const want[] = {
+		":3: output: file given twice",
+		":4: file: given twice (first at line 2)",
+		NULL
+	};
+
+	check_text_errors("[listener main]\nfile = /a.log\n"
+	    "output = file, stdout, file\nfile = /b.log\n"
+	    "listen = 127.0.0.1:1\n", want);
+}
+END_TEST
+
+/* text by default; json from [tcplogd] before and after it, or own. */
+START_TEST(test_format)
+{
+	struct config	*conf;
+
+	conf = load(DATA("defaults.conf"));
+	ck_assert_int_eq(find(conf, "main")->format, FORMAT_TEXT);
+	config_free(conf);
+
+	conf = load(DATA("files.conf"));
+	ck_assert_int_eq(find(conf, "before")->format, FORMAT_JSON);
+	ck_assert_int_eq(find(conf, "after")->format, FORMAT_JSON);
+	ck_assert_int_eq(find(conf, "plain")->format, FORMAT_JSON);
+	ck_assert_int_eq(find(conf, "own")->format, FORMAT_TEXT);
+	config_free(conf);
+
+	conf = load_text("[listener main]\nlisten = 127.0.0.1:1\n"
+	    "format = json\n[listener other]\nlisten = 127.0.0.1:2\n");
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(find(conf, "main")->format, FORMAT_JSON);
+	ck_assert_int_eq(find(conf, "other")->format, FORMAT_TEXT);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_err_format)
+{
+	static const char *const want[] = {
+		":2: format: invalid value 'xml' (expected text or json)",
+		":5: format: invalid value 'JSON' (expected text or json)",
+		NULL
+	};
+
+	check_errors(DATA("err-format.conf"), want);
+}
+END_TEST
+
 START_TEST(test_laddr_parse)
 {
 	struct laddr	 la;
@@ -1262,6 +1558,24 @@ config_suite(void)
 	tcase_add_test(tc, test_err_shutdown_timeout);
 	tcase_add_test(tc, test_err_syslog_ident);
 	tcase_add_test(tc, test_err_blank_in_list);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_file_defaults);
+	tcase_add_test(tc, test_file_override);
+	tcase_add_test(tc, test_file_unused);
+	tcase_add_test(tc, test_output_file_lists);
+	tcase_add_test(tc, test_file_path);
+	tcase_add_test(tc, test_file_mode);
+	tcase_add_test(tc, test_err_file_mode);
+	tcase_add_test(tc, test_err_file);
+	tcase_add_test(tc, test_err_file_global);
+	tcase_add_test(tc, test_err_file_twice);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("format");
+	tcase_add_test(tc, test_format);
+	tcase_add_test(tc, test_err_format);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("addresses");

@@ -18,7 +18,11 @@
  * Unit tests of format.c: escaping of received bytes (every byte value,
  * valid and invalid UTF-8, C1 controls), RFC 3339 timestamps, the text
  * line of each record type and flag combination, and format_text_max()
- * as an upper bound.
+ * as an upper bound.  JSON lines likewise: the exact object of each
+ * record type and flag combination, string escaping of every byte value,
+ * base64 for anything that is not UTF-8, and format_json_max() as an
+ * upper bound; every JSON line is checked by a small strict parser and
+ * decoded back to the received bytes.
  */
 
 #include <stdio.h>
@@ -32,12 +36,46 @@
 
 #define TV_EXAMPLE	1795854175	/* 2026-11-28T08:22:55Z */
 
+#define JSON_MAX_MEMBERS 12
+
+/* One "key":value of a parsed JSON line. */
+struct jmember {
+	char	 key[16];
+	int	 type;		/* 's' string, 'n' number, 't' true */
+	u_char	*value;		/* owned, decoded, NUL ended */
+	size_t	 len;
+};
+
+/* The one object of a JSON line, members in order. */
+struct jline {
+	struct jmember	 m[JSON_MAX_MEMBERS];
+	size_t		 n;
+};
+
 static char	*escape(const void *, size_t);
 static void	 check_escape(const void *, size_t, const char *);
 static char	*text(const struct record *, int);
 static void	 record_data(struct record *, const char *, int);
+static int	 utf8_scan(const u_char *, size_t, int);
 static int	 utf8_ok(const u_char *, size_t);
+static int	 utf8_valid(const u_char *, size_t);
+static size_t	 utf8_put(u_char *, u_int);
 static void	 check_time(time_t, long, const char *);
+static int	 json_hex(char);
+static int	 json_must_u(u_int);
+static const char *json_string(const char *, const char *, u_char *,
+		    size_t *);
+static void	 json_parse(const char *, size_t, struct jline *);
+static void	 json_free(struct jline *);
+static const struct jmember *json_get(const struct jline *, const char *);
+static char	*json(const struct record *, int);
+static char	*json_keys(const char *);
+static u_char	*json_data(const char *, size_t *, int *);
+static void	 check_json(const void *, size_t, const char *,
+		    const char *);
+static void	 check_json_lossless(const u_char *, size_t);
+static int	 b64_value(char);
+static size_t	 unbase64(u_char *, const char *, size_t);
 
 static const struct timeval	example_tv = { TV_EXAMPLE, 123456 };
 
@@ -95,16 +133,19 @@ record_data(struct record *rec, const char *data, int flags)
 	rec->flags = flags;
 }
 
-/* Is this well-formed UTF-8 without C0, DEL or C1 controls? */
+/*
+ * Is this well-formed UTF-8?  With controls set, also without C0, DEL or
+ * C1 controls.
+ */
 static int
-utf8_ok(const u_char *p, size_t len)
+utf8_scan(const u_char *p, size_t len, int controls)
 {
 	size_t	i = 0, n, k;
 	u_int	cp;
 
 	while (i < len) {
 		if (p[i] < 0x80) {
-			if (p[i] < 0x20 || p[i] == 0x7f)
+			if (controls && (p[i] < 0x20 || p[i] == 0x7f))
 				return (0);
 			i++;
 			continue;
@@ -127,13 +168,46 @@ utf8_ok(const u_char *p, size_t len)
 				return (0);
 			cp = cp << 6 | (p[i + k] & 0x3f);
 		}
-		if ((n == 2 && cp < 0xa0) || (n == 3 && cp < 0x800) ||
-		    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+		if ((n == 2 && cp < (controls ? 0xa0 : 0x80)) ||
+		    (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return (0);
 		i += n;
 	}
 	return (1);
+}
+
+/* Is this well-formed UTF-8 without C0, DEL or C1 controls? */
+static int
+utf8_ok(const u_char *p, size_t len)
+{
+	return (utf8_scan(p, len, 1));
+}
+
+/* Is this well-formed UTF-8, controls or not? */
+static int
+utf8_valid(const u_char *p, size_t len)
+{
+	return (utf8_scan(p, len, 0));
+}
+
+/* Encode cp (U+0000..U+FFFF) as UTF-8; returns the length. */
+static size_t
+utf8_put(u_char *o, u_int cp)
+{
+	if (cp < 0x80) {
+		o[0] = cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		o[0] = 0xc0 | cp >> 6;
+		o[1] = 0x80 | (cp & 0x3f);
+		return (2);
+	}
+	o[0] = 0xe0 | cp >> 12;
+	o[1] = 0x80 | (cp >> 6 & 0x3f);
+	o[2] = 0x80 | (cp & 0x3f);
+	return (3);
 }
 
 START_TEST(test_escape_every_byte)
@@ -671,6 +745,1185 @@ START_TEST(test_text_max_bound)
 }
 END_TEST
 
+static int
+json_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	ck_abort_msg("bad hex digit '%c' in a \\u escape", c);
+	return (-1);
+}
+
+/*
+ * Code points that format_json() writes as \uXXXX: C0 controls without
+ * a short escape, DEL, C1 controls, U+2028 and U+2029.
+ */
+static int
+json_must_u(u_int cp)
+{
+	if (cp < 0x20)
+		return (cp != '\b' && cp != '\f' && cp != '\n' && cp != '\r' &&
+		    cp != '\t');
+	return (cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
+	    cp == 0x2029);
+}
+
+/*
+ * Decode the JSON string at p (just after its opening quote) into dst;
+ * returns where it ends, after the closing quote.  Strict about what
+ * format_json() may write: no raw control byte, the short escapes where
+ * they exist, lowercase \u escapes and only for what must be escaped.
+ */
+static const char *
+json_string(const char *p, const char *end, u_char *dst, size_t *len)
+{
+	u_char	*o = dst;
+	u_int	 cp;
+	int	 i;
+
+	for (;;) {
+		if (p >= end)
+			ck_abort_msg("unterminated string");
+		if ((u_char)*p < 0x20 || *p == 0x7f)
+			ck_abort_msg("raw byte 0x%02x in a string", (u_char)*p);
+		if (*p == '"')
+			break;
+		if (*p != '\\') {
+			*o++ = *p++;
+			continue;
+		}
+		if (end - p < 2)
+			ck_abort_msg("lone backslash at the end");
+		switch (p[1]) {
+		case '"':
+		case '\\':
+			*o++ = p[1];
+			break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'u':
+			if (end - p < 6)
+				ck_abort_msg("short \\u escape");
+			cp = 0;
+			for (i = 2; i < 6; i++)
+				cp = cp << 4 | json_hex(p[i]);
+			if (!json_must_u(cp))
+				ck_abort_msg("needless escape \\u%04x", cp);
+			o += utf8_put(o, cp);
+			p += 4;
+			break;
+		default:
+			ck_abort_msg("unknown escape \\%c", p[1]);
+		}
+		p += 2;
+	}
+	*len = o - dst;
+	return (p + 1);
+}
+
+/*
+ * Parse a line of format_json(): one object of string, number and true
+ * members, then a newline and nothing else; the whole line clean UTF-8
+ * (no raw control byte, C1 control, U+2028 or U+2029).  Fails the test
+ * on anything else.
+ */
+static void
+json_parse(const char *line, size_t len, struct jline *j)
+{
+	const char	*p = line, *end = line + len - 1, *num;
+	struct jmember	*m;
+	u_char		*key;
+	size_t		 klen, a, b;
+
+	memset(j, 0, sizeof *j);
+	if (len < 3 || line[len - 1] != '\n')
+		ck_abort_msg("no newline at the end of the line");
+	if (memchr(line, '\n', len - 1) != NULL)
+		ck_abort_msg("newline inside the line");
+	if (!utf8_ok((const u_char *)line, len - 1))
+		ck_abort_msg("line is not clean UTF-8: %.*s", (int)len, line);
+	for (a = 0; a + 3 <= len; a++) {
+		if ((u_char)line[a] == 0xe2 && (u_char)line[a + 1] == 0x80 &&
+		    ((u_char)line[a + 2] == 0xa8 ||
+		    (u_char)line[a + 2] == 0xa9))
+			ck_abort_msg("raw U+2028 or U+2029 at %zu", a);
+	}
+	if (*p++ != '{')
+		ck_abort_msg("line does not start with '{'");
+	key = xmalloc(len);
+	for (;;) {
+		if (j->n == JSON_MAX_MEMBERS)
+			ck_abort_msg("too many members");
+		m = &j->m[j->n++];
+		if (p >= end || *p++ != '"')
+			ck_abort_msg("expected a key at %td", p - 1 - line);
+		p = json_string(p, end, key, &klen);
+		if (klen == 0 || klen >= sizeof m->key)
+			ck_abort_msg("bad key length %zu", klen);
+		memcpy(m->key, key, klen);
+		m->key[klen] = '\0';
+		if (p >= end || *p++ != ':')
+			ck_abort_msg("expected ':' after \"%s\"", m->key);
+		m->value = xmalloc(end - p + 1);
+		if (p < end && *p == '"') {
+			m->type = 's';
+			p = json_string(p + 1, end, m->value, &m->len);
+		} else if (p < end && *p >= '0' && *p <= '9') {
+			m->type = 'n';
+			for (num = p; p < end && *p >= '0' && *p <= '9'; p++)
+				;
+			if (*num == '0' && p - num > 1)
+				ck_abort_msg("number with a leading zero");
+			m->len = p - num;
+			memcpy(m->value, num, m->len);
+		} else if (end - p >= 4 && strncmp(p, "true", 4) == 0) {
+			m->type = 't';
+			m->len = 4;
+			memcpy(m->value, p, 4);
+			p += 4;
+		} else
+			ck_abort_msg("bad value of \"%s\"", m->key);
+		m->value[m->len] = '\0';
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}') {
+			p++;
+			break;
+		}
+		ck_abort_msg("expected ',' or '}' at %td", p - line);
+	}
+	free(key);
+	if (p != end)
+		ck_abort_msg("text after the object");
+	for (a = 0; a < j->n; a++) {
+		for (b = a + 1; b < j->n; b++) {
+			if (strcmp(j->m[a].key, j->m[b].key) == 0)
+				ck_abort_msg("key %s twice", j->m[a].key);
+		}
+	}
+}
+
+static void
+json_free(struct jline *j)
+{
+	size_t	i;
+
+	for (i = 0; i < j->n; i++)
+		free(j->m[i].value);
+	j->n = 0;
+}
+
+static const struct jmember *
+json_get(const struct jline *j, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < j->n; i++) {
+		if (strcmp(j->m[i].key, key) == 0)
+			return (&j->m[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * format_json() of rec as a NUL-terminated string, written into a
+ * buffer of exactly format_json_max() bytes (AddressSanitizer sees any
+ * overflow) and checked by json_parse().
+ */
+static char *
+json(const struct record *rec, int ts)
+{
+	struct jline	 j;
+	char		*buf, *out;
+	size_t		 n, max;
+
+	max = format_json_max(rec);
+	buf = xmalloc(max);
+	n = format_json(buf, rec, ts);
+	/* Checked with if: a passing ck_assert costs a write(2). */
+	if (n > max)
+		ck_abort_msg("format_json() wrote %zu of %zu bytes", n, max);
+	json_parse(buf, n, &j);
+	json_free(&j);
+	out = xmalloc(n + 1);
+	memcpy(out, buf, n);
+	out[n] = '\0';
+	free(buf);
+	return (out);
+}
+
+/* The keys of a JSON line, in order, separated by blanks. */
+static char *
+json_keys(const char *line)
+{
+	struct jline	 j;
+	char		*keys, *o;
+	size_t		 i, n;
+
+	json_parse(line, strlen(line), &j);
+	o = keys = xmalloc(j.n * sizeof j.m[0].key + 1);
+	for (i = 0; i < j.n; i++) {
+		n = strlen(j.m[i].key);
+		if (i > 0)
+			*o++ = ' ';
+		memcpy(o, j.m[i].key, n);
+		o += n;
+	}
+	*o = '\0';
+	json_free(&j);
+	return (keys);
+}
+
+/*
+ * The received bytes back from a JSON data line: "data" decoded, or
+ * "data_base64" decoded; *b64 says which it was.
+ */
+static u_char *
+json_data(const char *line, size_t *len, int *b64)
+{
+	const struct jmember	*data, *data64;
+	struct jline		 j;
+	u_char			*out;
+
+	json_parse(line, strlen(line), &j);
+	data = json_get(&j, "data");
+	data64 = json_get(&j, "data_base64");
+	if ((data == NULL) == (data64 == NULL))
+		ck_abort_msg("not one of data and data_base64: %s", line);
+	if (data != NULL) {
+		if (data->type != 's')
+			ck_abort_msg("data is not a string");
+		out = xmalloc(data->len + 1);
+		memcpy(out, data->value, data->len);
+		*len = data->len;
+		*b64 = 0;
+	} else {
+		if (data64->type != 's')
+			ck_abort_msg("data_base64 is not a string");
+		out = xmalloc(data64->len + 1);
+		*len = unbase64(out, (const char *)data64->value, data64->len);
+		*b64 = 1;
+	}
+	json_free(&j);
+	return (out);
+}
+
+static int
+b64_value(char c)
+{
+	static const char	 alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char		*p;
+
+	if (c == '\0' || (p = strchr(alphabet, c)) == NULL)
+		return (-1);
+	return (p - alphabet);
+}
+
+/*
+ * Decode standard base64 with padding (RFC 4648 section 4); returns the
+ * length.  Strict: whole quads, '=' only at the end and unused bits zero.
+ */
+static size_t
+unbase64(u_char *dst, const char *src, size_t len)
+{
+	u_char	*o = dst;
+	size_t	 i;
+	int	 v[4], k, pad;
+
+	if (len % 4 != 0)
+		ck_abort_msg("base64 of %zu characters", len);
+	for (i = 0; i < len; i += 4) {
+		pad = 0;
+		for (k = 0; k < 4; k++) {
+			if (src[i + k] == '=' && k >= 2 && i + 4 == len) {
+				pad++;
+				v[k] = 0;
+				continue;
+			}
+			if (pad > 0 || (v[k] = b64_value(src[i + k])) == -1)
+				ck_abort_msg("bad base64 at %zu: %s", i + k,
+				    src);
+		}
+		*o++ = v[0] << 2 | v[1] >> 4;
+		if (pad < 2)
+			*o++ = (v[1] & 0xf) << 4 | v[2] >> 2;
+		if (pad < 1)
+			*o++ = (v[2] & 0x3) << 6 | v[3];
+		if ((pad == 2 && (v[1] & 0xf) != 0) ||
+		    (pad == 1 && (v[2] & 0x3) != 0))
+			ck_abort_msg("base64 with unused bits set: %s", src);
+	}
+	return (o - dst);
+}
+
+#define JP	"\"listener\":\"main\",\"peer\":\"127.0.0.1:40312\""
+#define JT	"\"time\":\"2026-11-28T08:22:55.123456Z\","
+
+#define CHECK_JSON(s, want)	check_json((s), sizeof (s) - 1, "data", \
+				    (want))
+#define CHECK_JSON64(s, want)	check_json((s), sizeof (s) - 1, \
+				    "data_base64", (want))
+
+/*
+ * The data record of src is exactly {...,"KEY":"want"}, and decodes back
+ * to src.
+ */
+static void
+check_json(const void *src, size_t len, const char *key, const char *want)
+{
+	struct record	 rec;
+	char		*got, *line;
+
+	record_data(&rec, "", 0);
+	rec.data = src;
+	rec.len = len;
+	got = json(&rec, 0);
+	xasprintf(&line, "{" JP ",\"event\":\"data\",\"%s\":\"%s\"}\n", key,
+	    want);
+	ck_assert_str_eq(got, line);
+	free(line);
+	free(got);
+	check_json_lossless(src, len);
+}
+
+/*
+ * The data record of src, with and without time and flags, decodes back
+ * to src, as "data" exactly when src is UTF-8.
+ */
+static void
+check_json_lossless(const u_char *src, size_t len)
+{
+	struct record	 rec;
+	u_char		*back;
+	char		*got;
+	size_t		 n;
+	int		 b64, ts;
+
+	for (ts = 0; ts <= 1; ts++) {
+		record_data(&rec, "", ts ? REC_PARTIAL | REC_SPLIT : 0);
+		rec.data = src;
+		rec.len = len;
+		got = json(&rec, ts);
+		back = json_data(got, &n, &b64);
+		if (b64 == utf8_valid(src, len))
+			ck_abort_msg("data_base64 %d for %s", b64, got);
+		if (n != len || memcmp(back, src, len) != 0)
+			ck_abort_msg("%s does not give back %zu bytes", got,
+			    len);
+		free(back);
+		free(got);
+	}
+}
+
+/* The parser and base64 decoder of these tests, on known input. */
+START_TEST(test_json_checker)
+{
+	static const struct {
+		const char	*b64;
+		const char	*raw;
+	} t[] = {
+		/* RFC 4648 section 10. */
+		{ "", "" },
+		{ "Zg==", "f" },
+		{ "Zm8=", "fo" },
+		{ "Zm9v", "foo" },
+		{ "Zm9vYg==", "foob" },
+		{ "Zm9vYmE=", "fooba" },
+		{ "Zm9vYmFy", "foobar" },
+		{ "/w==", "\xff" },
+		{ "//79", "\xff\xfe\xfd" },
+		{ "+/+/", "\xfb\xff\xbf" },
+	};
+	u_char		 buf[16];
+	char		*keys;
+	size_t		 i, n;
+
+	for (i = 0; i < nitems(t); i++) {
+		n = unbase64(buf, t[i].b64, strlen(t[i].b64));
+		ck_assert_uint_eq(n, strlen(t[i].raw));
+		ck_assert_mem_eq(buf, t[i].raw, n);
+	}
+	keys = json_keys("{\"a\":\"x\\u001b\\\"\",\"bb\":0,\"c\":123,"
+	    "\"d\":true,\"e\":\"\\u2028\xc3\xa9\"}\n");
+	ck_assert_str_eq(keys, "a bb c d e");
+	free(keys);
+}
+END_TEST
+
+START_TEST(test_json_connected)
+{
+	struct record	 rec;
+	char		*s;
+
+	memset(&rec, 0, sizeof rec);
+	rec.type = REC_CONNECTED;
+	rec.tv = &example_tv;
+	rec.listener = "main";
+	rec.peer = "127.0.0.1:40312";
+	s = json(&rec, 0);
+	ck_assert_str_eq(s, "{" JP ",\"event\":\"connected\"}\n");
+	free(s);
+	s = json(&rec, 1);
+	ck_assert_str_eq(s, "{" JT JP ",\"event\":\"connected\"}\n");
+	free(s);
+
+	rec.listener = "web-1.x_y";
+	rec.peer = "[::1]:5678";
+	s = json(&rec, 0);
+	ck_assert_str_eq(s, "{\"listener\":\"web-1.x_y\",\"peer\":"
+	    "\"[::1]:5678\",\"event\":\"connected\"}\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_json_data)
+{
+	struct record	 rec;
+	char		*s;
+
+	record_data(&rec, "hello world", 0);
+	s = json(&rec, 0);
+	ck_assert_str_eq(s, "{" JP ",\"event\":\"data\","
+	    "\"data\":\"hello world\"}\n");
+	free(s);
+	s = json(&rec, 1);
+	ck_assert_str_eq(s, "{" JT JP ",\"event\":\"data\","
+	    "\"data\":\"hello world\"}\n");
+	free(s);
+}
+END_TEST
+
+/* Empty data is a string, with or without flags. */
+START_TEST(test_json_data_empty)
+{
+	struct record	 rec;
+	char		*s;
+
+	record_data(&rec, "", 0);
+	s = json(&rec, 0);
+	ck_assert_str_eq(s, "{" JP ",\"event\":\"data\",\"data\":\"\"}\n");
+	free(s);
+	rec.flags = REC_PARTIAL;
+	s = json(&rec, 1);
+	ck_assert_str_eq(s, "{" JT JP ",\"event\":\"data\",\"data\":\"\","
+	    "\"partial\":true}\n");
+	free(s);
+}
+END_TEST
+
+/* The examples of the design, byte for byte. */
+START_TEST(test_json_examples)
+{
+	struct record	 rec;
+	char		*s;
+
+	record_data(&rec, "a\tb\033[31m", 0);
+	s = json(&rec, 1);
+	ck_assert_str_eq(s, "{" JT JP ",\"event\":\"data\","
+	    "\"data\":\"a\\tb\\u001b[31m\"}\n");
+	free(s);
+
+	record_data(&rec, "\xff", REC_PARTIAL);
+	s = json(&rec, 1);
+	ck_assert_str_eq(s, "{" JT JP ",\"event\":\"data\","
+	    "\"data_base64\":\"/w==\",\"partial\":true}\n");
+	free(s);
+
+	memset(&rec, 0, sizeof rec);
+	rec.type = REC_DISCONNECTED;
+	rec.tv = &example_tv;
+	rec.listener = "main";
+	rec.peer = "127.0.0.1:40312";
+	rec.reason = CONN_EOF;
+	rec.records = 2;
+	rec.bytes = 9;
+	s = json(&rec, 1);
+	ck_assert_str_eq(s, "{" JT JP ",\"event\":\"disconnected\","
+	    "\"reason\":\"closed by peer\",\"records\":2,\"bytes\":9}\n");
+	free(s);
+}
+END_TEST
+
+/* Flags follow data or data_base64, in the order partial, truncated, split. */
+START_TEST(test_json_flags)
+{
+	static const struct {
+		int		 flags;
+		const char	*want;
+	} t[] = {
+		{ 0, "" },
+		{ REC_PARTIAL, ",\"partial\":true" },
+		{ REC_TRUNCATED, ",\"truncated\":true" },
+		{ REC_SPLIT, ",\"split\":true" },
+		{ REC_PARTIAL | REC_TRUNCATED,
+		    ",\"partial\":true,\"truncated\":true" },
+		{ REC_PARTIAL | REC_SPLIT, ",\"partial\":true,\"split\":true" },
+		{ REC_TRUNCATED | REC_SPLIT,
+		    ",\"truncated\":true,\"split\":true" },
+		{ REC_PARTIAL | REC_TRUNCATED | REC_SPLIT,
+		    ",\"partial\":true,\"truncated\":true,\"split\":true" },
+	};
+	struct record	 rec;
+	char		*s, want[256];
+	size_t		 i;
+	int		 ts;
+
+	for (i = 0; i < nitems(t); i++) {
+		for (ts = 0; ts <= 1; ts++) {
+			record_data(&rec, "abc", t[i].flags);
+			s = json(&rec, ts);
+			snprintf(want, sizeof want, "{%s" JP ",\"event\":"
+			    "\"data\",\"data\":\"abc\"%s}\n", ts ? JT : "",
+			    t[i].want);
+			ck_assert_str_eq(s, want);
+			free(s);
+
+			record_data(&rec, "ab\xff", t[i].flags);
+			s = json(&rec, ts);
+			snprintf(want, sizeof want, "{%s" JP ",\"event\":"
+			    "\"data\",\"data_base64\":\"YWL/\"%s}\n",
+			    ts ? JT : "", t[i].want);
+			ck_assert_str_eq(s, want);
+			free(s);
+		}
+	}
+}
+END_TEST
+
+/* The keys of every kind of record, in order. */
+START_TEST(test_json_key_order)
+{
+	static const char *flag_keys[] = {
+		"", " partial", " truncated", " partial truncated", " split",
+		" partial split", " truncated split",
+		" partial truncated split",
+	};
+	struct record	 rec;
+	char		*s, *keys, want[128];
+	int		 ts, flags, b64;
+
+	for (ts = 0; ts <= 1; ts++) {
+		for (flags = 0; flags < 8; flags++) {
+			for (b64 = 0; b64 <= 1; b64++) {
+				record_data(&rec, b64 ? "\xc0" : "x", flags);
+				s = json(&rec, ts);
+				keys = json_keys(s);
+				snprintf(want, sizeof want, "%slistener peer "
+				    "event %s%s", ts ? "time " : "",
+				    b64 ? "data_base64" : "data",
+				    flag_keys[flags]);
+				ck_assert_str_eq(keys, want);
+				free(keys);
+				free(s);
+			}
+		}
+		memset(&rec, 0, sizeof rec);
+		rec.tv = &example_tv;
+		rec.listener = "main";
+		rec.peer = "127.0.0.1:40312";
+		rec.type = REC_CONNECTED;
+		s = json(&rec, ts);
+		keys = json_keys(s);
+		ck_assert_str_eq(keys, ts ? "time listener peer event" :
+		    "listener peer event");
+		free(keys);
+		free(s);
+		rec.type = REC_DISCONNECTED;
+		s = json(&rec, ts);
+		keys = json_keys(s);
+		ck_assert_str_eq(keys, ts ?
+		    "time listener peer event reason records bytes" :
+		    "listener peer event reason records bytes");
+		free(keys);
+		free(s);
+	}
+}
+END_TEST
+
+START_TEST(test_json_disconnected)
+{
+	static const struct {
+		enum conn_reason	 reason;
+		const char		*text;
+	} t[] = {
+		{ CONN_EOF, "closed by peer" },
+		{ CONN_RESET, "reset" },
+		{ CONN_ERROR, "error" },
+		{ CONN_TOO_LONG, "line too long" },
+		{ CONN_SHUTDOWN, "shutdown" },
+		{ CONN_TIMEOUT, "idle timeout" },
+		{ CONN_RELOAD, "reload" },
+	};
+	struct record	 rec;
+	char		*s, want[256];
+	size_t		 i;
+	int		 ts;
+
+	for (i = 0; i < nitems(t); i++) {
+		for (ts = 0; ts <= 1; ts++) {
+			memset(&rec, 0, sizeof rec);
+			rec.type = REC_DISCONNECTED;
+			rec.tv = &example_tv;
+			rec.listener = "main";
+			rec.peer = "127.0.0.1:40312";
+			rec.reason = t[i].reason;
+			rec.records = 3;
+			rec.bytes = 16420;
+			s = json(&rec, ts);
+			snprintf(want, sizeof want, "{%s" JP ",\"event\":"
+			    "\"disconnected\",\"reason\":\"%s\",\"records\":3,"
+			    "\"bytes\":16420}\n", ts ? JT : "", t[i].text);
+			ck_assert_str_eq(s, want);
+			free(s);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_json_disconnected_counts)
+{
+	struct record	 rec;
+	char		*s;
+
+	memset(&rec, 0, sizeof rec);
+	rec.type = REC_DISCONNECTED;
+	rec.tv = &example_tv;
+	rec.listener = "main";
+	rec.peer = "127.0.0.1:40312";
+	rec.reason = CONN_EOF;
+	s = json(&rec, 0);
+	ck_assert_str_eq(s, "{" JP ",\"event\":\"disconnected\","
+	    "\"reason\":\"closed by peer\",\"records\":0,\"bytes\":0}\n");
+	free(s);
+	rec.records = UINT64_MAX;
+	rec.bytes = UINT64_MAX;
+	s = json(&rec, 1);
+	ck_assert_str_eq(s, "{" JT JP ",\"event\":\"disconnected\","
+	    "\"reason\":\"closed by peer\",\"records\":18446744073709551615,"
+	    "\"bytes\":18446744073709551615}\n");
+	free(s);
+}
+END_TEST
+
+/* Every byte value 0..0x7f alone, as RFC 8259 and the design want it. */
+START_TEST(test_json_escape_every_ascii)
+{
+	u_char	 c;
+	char	 want[8];
+	int	 i;
+
+	for (i = 0; i < 0x80; i++) {
+		c = i;
+		switch (c) {
+		case '"':
+			snprintf(want, sizeof want, "\\\"");
+			break;
+		case '\\':
+			snprintf(want, sizeof want, "\\\\");
+			break;
+		case '\b':
+			snprintf(want, sizeof want, "\\b");
+			break;
+		case '\f':
+			snprintf(want, sizeof want, "\\f");
+			break;
+		case '\n':
+			snprintf(want, sizeof want, "\\n");
+			break;
+		case '\r':
+			snprintf(want, sizeof want, "\\r");
+			break;
+		case '\t':
+			snprintf(want, sizeof want, "\\t");
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				snprintf(want, sizeof want, "\\u%04x", c);
+			else
+				snprintf(want, sizeof want, "%c", c);
+			break;
+		}
+		check_json(&c, 1, "data", want);
+	}
+}
+END_TEST
+
+START_TEST(test_json_escape_named)
+{
+	CHECK_JSON("\0", "\\u0000");
+	CHECK_JSON("\033", "\\u001b");
+	CHECK_JSON("\037", "\\u001f");
+	CHECK_JSON("\013", "\\u000b");
+	CHECK_JSON("\177", "\\u007f");
+	CHECK_JSON("say \"hi\"", "say \\\"hi\\\"");
+	CHECK_JSON("C:\\dir\\", "C:\\\\dir\\\\");
+	CHECK_JSON("one\r\ntwo\n", "one\\r\\ntwo\\n");
+	CHECK_JSON("\b\f\n\r\t", "\\b\\f\\n\\r\\t");
+	CHECK_JSON("nul\0byte", "nul\\u0000byte");
+	CHECK_JSON("/ ' < > &", "/ ' < > &");
+	CHECK_JSON("\\u0041", "\\\\u0041");
+	CHECK_JSON("\\\"", "\\\\\\\"");
+}
+END_TEST
+
+/*
+ * A byte to escape at every offset of ASCII text, so the 8-byte fast path
+ * sees it at every position of a word and at the end.
+ */
+START_TEST(test_json_escape_offsets)
+{
+	static const struct {
+		u_char		 c;
+		const char	*esc;
+	} t[] = {
+		{ '"', "\\\"" }, { '\\', "\\\\" }, { 0x00, "\\u0000" },
+		{ 0x01, "\\u0001" }, { '\n', "\\n" }, { 0x1f, "\\u001f" },
+		{ 0x7f, "\\u007f" },
+	};
+	u_char	 in[40];
+	char	 want[64];
+	size_t	 i, len, at;
+
+	for (i = 0; i < nitems(t); i++) {
+		for (len = 1; len <= 24; len++) {
+			for (at = 0; at < len; at++) {
+				memset(in, 'a', len);
+				in[at] = t[i].c;
+				snprintf(want, sizeof want, "%.*s%s%.*s",
+				    (int)at, "aaaaaaaaaaaaaaaaaaaaaaaa",
+				    t[i].esc, (int)(len - at - 1),
+				    "aaaaaaaaaaaaaaaaaaaaaaaa");
+				check_json(in, len, "data", want);
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_json_escape_c1)
+{
+	u_char	buf[2];
+	char	want[8];
+	int	c;
+
+	for (c = 0x80; c <= 0x9f; c++) {
+		buf[0] = 0xc2;
+		buf[1] = c;
+		snprintf(want, sizeof want, "\\u%04x", c);
+		check_json(buf, 2, "data", want);
+	}
+	CHECK_JSON("a\xc2\x9b" "31m", "a\\u009b31m");
+	CHECK_JSON("\xc2\x85\xc2\x85", "\\u0085\\u0085");
+	/* The first character after them passes. */
+	CHECK_JSON("\xc2\xa0", "\xc2\xa0");
+	CHECK_JSON("\xc2\xbf", "\xc2\xbf");
+}
+END_TEST
+
+START_TEST(test_json_escape_line_separators)
+{
+	CHECK_JSON("\xe2\x80\xa8", "\\u2028");
+	CHECK_JSON("\xe2\x80\xa9", "\\u2029");
+	CHECK_JSON("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c", "a\\u2028b\\u2029c");
+	/* Their neighbours pass. */
+	CHECK_JSON("\xe2\x80\xa7", "\xe2\x80\xa7");
+	CHECK_JSON("\xe2\x80\xaa", "\xe2\x80\xaa");
+	CHECK_JSON("\xe2\x81\xa8", "\xe2\x81\xa8");
+	CHECK_JSON("\xe3\x80\xa8", "\xe3\x80\xa8");
+}
+END_TEST
+
+START_TEST(test_json_utf8_valid)
+{
+	/* 2, 3 and 4 bytes, the smallest and largest of each, U+00A0. */
+	CHECK_JSON("\xc2\xa0", "\xc2\xa0");
+	CHECK_JSON("caf\xc3\xa9", "caf\xc3\xa9");
+	CHECK_JSON("\xdf\xbf", "\xdf\xbf");
+	CHECK_JSON("\xe0\xa0\x80", "\xe0\xa0\x80");
+	CHECK_JSON("\xe2\x82\xac", "\xe2\x82\xac");
+	CHECK_JSON("\xed\x9f\xbf", "\xed\x9f\xbf");
+	CHECK_JSON("\xee\x80\x80", "\xee\x80\x80");
+	CHECK_JSON("\xef\xbb\xbf", "\xef\xbb\xbf");
+	CHECK_JSON("\xef\xbf\xbd", "\xef\xbf\xbd");
+	CHECK_JSON("\xef\xbf\xbf", "\xef\xbf\xbf");
+	CHECK_JSON("\xf0\x90\x80\x80", "\xf0\x90\x80\x80");
+	CHECK_JSON("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");
+	CHECK_JSON("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");
+	CHECK_JSON("a\xc3\xa9" "b\xe2\x82\xac" "c\xf0\x9f\x98\x80" "d\t",
+	    "a\xc3\xa9" "b\xe2\x82\xac" "c\xf0\x9f\x98\x80" "d\\t");
+	CHECK_JSON("\xf0\x9f\x98\x80\"\xc3\xa9\\", "\xf0\x9f\x98\x80\\\""
+	    "\xc3\xa9\\\\");
+}
+END_TEST
+
+/*
+ * Invalid UTF-8 anywhere in a record sends all of it as base64: each
+ * kind alone, and at the start, in the middle and at the end of text.
+ */
+START_TEST(test_json_utf8_invalid)
+{
+	static const char *bad[] = {
+		"\x80", "\xbf", "\xc0\x80", "\xc0\xaf", "\xc1\xbf",
+		"\xe0\x80\xaf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
+		"\xed\xa0\xbd\xed\xb8\x80", "\xf0\x80\x80\x80",
+		"\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+		"\xf7\xbf\xbf\xbf", "\xf8\x88\x80\x80\x80", "\xfe", "\xff",
+		"\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xc3" "A",
+		"\xe2\x82\xe2\x82\xac", "\xf0\x9f\xc3\xa9",
+		"\xc3\xa9\xa9", "\xf0\x9f\x98\x80\x80",
+	};
+	static const char *text[] = {
+		"", "0123456789abcdefghijklmnopqrstuvwxyz",
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xc2\xa0",
+	};
+	u_char	 buf[128];
+	size_t	 i, k, b, t, n;
+
+	for (i = 0; i < nitems(bad); i++) {
+		n = strlen(bad[i]);
+		ck_assert_msg(!utf8_valid((const u_char *)bad[i], n),
+		    "bad[%zu] is valid", i);
+		for (k = 0; k < nitems(text); k++) {
+			t = strlen(text[k]);
+			for (b = 0; b <= t; b++) {
+				memcpy(buf, text[k], b);
+				memcpy(buf + b, bad[i], n);
+				memcpy(buf + b + n, text[k] + b, t - b);
+				check_json_lossless(buf, t + n);
+			}
+		}
+	}
+	/* One known encoding: all of the record, not the bad byte only. */
+	CHECK_JSON64("0123456789abcdefghijklmnopqrstuvwxyz\xc0",
+	    "MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6wA==");
+}
+END_TEST
+
+/* Each padding case, from the design's example on. */
+START_TEST(test_json_base64_known)
+{
+	CHECK_JSON64("\xff", "/w==");
+	CHECK_JSON64("\xff\xfe", "//4=");
+	CHECK_JSON64("\xff\xfe\xfd", "//79");
+	CHECK_JSON64("\x80", "gA==");
+	CHECK_JSON64("f\xff", "Zv8=");
+	CHECK_JSON64("fo\xff", "Zm//");
+	CHECK_JSON64("foo\xff", "Zm9v/w==");
+	CHECK_JSON64("\xff" "f", "/2Y=");
+	CHECK_JSON64("\xff" "fo", "/2Zv");
+	CHECK_JSON64("\xff" "foo", "/2Zvbw==");
+	CHECK_JSON64("\xc0\x80", "wIA=");
+	CHECK_JSON64("\xed\xa0\x80", "7aCA");
+	CHECK_JSON64("\xf4\x90\x80\x80", "9JCAgA==");
+	/* The data that makes it base64 need not be at the start. */
+	CHECK_JSON64("\0\n\"\xff", "AAoi/w==");
+	/* Valid text stays text, however short. */
+	CHECK_JSON("", "");
+	CHECK_JSON("f", "f");
+	CHECK_JSON("fo", "fo");
+	CHECK_JSON("foo", "foo");
+}
+END_TEST
+
+/*
+ * Every byte value: each of 0x80..0xff alone is base64, all 256 in one
+ * record are, and decode back whatever the padding.
+ */
+START_TEST(test_json_base64_every_byte)
+{
+	static const char all64[] =
+	    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKiss"
+	    "LS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZ"
+	    "WltcXV5fYGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+AgYKDhIWG"
+	    "h4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq+wsbKz"
+	    "tLW2t7i5uru8vb6/wMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g"
+	    "4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/w==";
+	struct record	 rec;
+	u_char		 all[256], c;
+	char		*s;
+	size_t		 i;
+
+	for (i = 0; i < 256; i++)
+		all[i] = i;
+	check_json(all, sizeof all, "data_base64", all64);
+	for (i = 0; i < 3; i++)
+		check_json_lossless(all + i, sizeof all - i);
+	for (i = 0x80; i < 256; i++) {
+		c = i;
+		record_data(&rec, "", 0);
+		rec.data = &c;
+		rec.len = 1;
+		s = json(&rec, 0);
+		ck_assert_ptr_nonnull(strstr(s, "\"data_base64\":\""));
+		ck_assert_ptr_nonnull(strstr(s, "==\"}\n"));
+		free(s);
+		check_json_lossless(&c, 1);
+	}
+}
+END_TEST
+
+/* Random bytes, biased to UTF-8 lead and continuation bytes. */
+START_TEST(test_json_random_lossless)
+{
+	u_char	 in[64];
+	size_t	 len, i;
+	int	 round, valid = 0;
+
+	srandom(42);
+	for (round = 0; round < 20000; round++) {
+		len = random() % sizeof in;
+		for (i = 0; i < len; i++) {
+			switch (random() % 5) {
+			case 0:
+				in[i] = random() % 256;
+				break;
+			case 1:
+				in[i] = 0x80 + random() % 64;
+				break;
+			case 2:
+				in[i] = 0xc0 + random() % 64;
+				break;
+			case 3:
+				in[i] = random() % 0x20;
+				break;
+			default:
+				in[i] = 0x20 + random() % 96;
+				break;
+			}
+		}
+		/* Every 4th round a valid text, C1 and U+2028 in it. */
+		if (round % 4 == 0) {
+			for (i = 0; i + 3 <= len; i += 3) {
+				if (in[i] < 0x80 && in[i + 1] < 0x80 &&
+				    in[i + 2] < 0x80)
+					continue;
+				switch (random() % 3) {
+				case 0:
+					memcpy(in + i, "\xe2\x80\xa8", 3);
+					in[i + 2] += random() % 2;
+					break;
+				case 1:
+					memcpy(in + i, "x\xc2\x80", 3);
+					in[i + 2] += random() % 64;
+					break;
+				default:
+					memcpy(in + i, "\xe2\x82\xac", 3);
+					break;
+				}
+			}
+			for (; i < len; i++)
+				in[i] &= 0x7f;
+		}
+		valid += utf8_valid(in, len);
+		check_json_lossless(in, len);
+	}
+	/* Both paths were taken often. */
+	ck_assert_int_gt(valid, 4000);
+	ck_assert_int_lt(valid, 16000);
+}
+END_TEST
+
+/*
+ * format_json() never writes more than format_json_max(): random records
+ * written into a buffer of exactly that size, with the longest names,
+ * peers and counts.
+ */
+START_TEST(test_json_max_bound)
+{
+	static const char *peers[] = {
+		"1.2.3.4:5",
+		"255.255.255.255:65535",
+		"[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535",
+	};
+	struct record	 rec;
+	struct timeval	 tv;
+	char		 name[65], *out;
+	u_char		 data[300];
+	size_t		 i;
+	int		 round;
+
+	srandom(1);
+	memset(name, 'n', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	for (round = 0; round < 5000; round++) {
+		memset(&rec, 0, sizeof rec);
+		tv.tv_sec = random();
+		tv.tv_usec = random() % 1000000;
+		rec.tv = &tv;
+		rec.type = random() % 3;
+		rec.listener = name + random() % 64;
+		rec.peer = peers[random() % nitems(peers)];
+		rec.len = random() % sizeof data;
+		for (i = 0; i < rec.len; i++) {
+			switch (round % 3) {
+			case 0:
+				data[i] = random() % 256;
+				break;
+			case 1:
+				data[i] = random() % 2 ? random() % 0x20 :
+				    0x7f;
+				break;
+			default:
+				data[i] = random() % 128;
+				break;
+			}
+		}
+		rec.data = data;
+		rec.flags = random() % 8;
+		rec.reason = random() % (CONN_RELOAD + 1);
+		rec.records = random() % 2 ? UINT64_MAX : (uint64_t)random();
+		rec.bytes = random() % 2 ? UINT64_MAX : (uint64_t)random();
+		out = json(&rec, round % 2);
+		free(out);
+	}
+}
+END_TEST
+
+/*
+ * The worst cases: every byte a \u00XX escape (6 out for 1 in), C1
+ * controls and U+2028 (6 for 2 and 3), all bytes invalid (base64), the
+ * longest names and counts; large records too.
+ */
+START_TEST(test_json_max_worst)
+{
+	static const struct {
+		const char	*unit;
+		size_t		 ulen;
+		const char	*esc;
+	} t[] = {
+		{ "\x01", 1, "\\u0001" },
+		{ "\0", 1, "\\u0000" },
+		{ "\x7f", 1, "\\u007f" },
+		{ "\xc2\x80", 2, "\\u0080" },
+		{ "\xe2\x80\xa8", 3, "\\u2028" },
+		{ "\"", 1, "\\\"" },
+		{ "\xff", 1, NULL },
+		{ "\x80", 1, NULL },
+	};
+	static const size_t lens[] = { 1, 2, 3, 64, 1000, 65536, 1048576 };
+	struct record	 rec;
+	char		 name[65], *s;
+	u_char		*data;
+	size_t		 i, k, n, units, head, want;
+
+	memset(name, 'n', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	for (i = 0; i < nitems(t); i++) {
+		for (k = 0; k < nitems(lens); k++) {
+			units = lens[k] / t[i].ulen;
+			if (units == 0)
+				continue;
+			data = xmalloc(units * t[i].ulen);
+			for (n = 0; n < units; n++)
+				memcpy(data + n * t[i].ulen, t[i].unit,
+				    t[i].ulen);
+			record_data(&rec, "", REC_PARTIAL | REC_TRUNCATED |
+			    REC_SPLIT);
+			rec.listener = name;
+			rec.peer = "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255."
+			    "255]:65535";
+			rec.data = data;
+			rec.len = units * t[i].ulen;
+			s = json(&rec, 1);
+			head = strlen("{" JT "\"listener\":\"\",\"peer\":\"\","
+			    "\"event\":\"data\",\"data\":\"\",\"partial\":true,"
+			    "\"truncated\":true,\"split\":true}\n") +
+			    strlen(name) + strlen(rec.peer);
+			if (t[i].esc != NULL)
+				want = head + units * strlen(t[i].esc);
+			else
+				want = head + strlen("_base64") +
+				    (rec.len + 2) / 3 * 4;
+			ck_assert_uint_eq(strlen(s), want);
+			ck_assert_uint_le(strlen(s), format_json_max(&rec));
+			free(s);
+			free(data);
+		}
+	}
+
+	memset(&rec, 0, sizeof rec);
+	rec.type = REC_DISCONNECTED;
+	rec.tv = &example_tv;
+	rec.listener = name;
+	rec.peer = "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535";
+	rec.records = UINT64_MAX;
+	rec.bytes = UINT64_MAX;
+	for (i = 0; i <= CONN_RELOAD; i++) {
+		rec.reason = i;
+		s = json(&rec, 1);
+		free(s);
+	}
+}
+END_TEST
+
+/* format_line() and format_evbuffer() write JSON when asked to. */
+START_TEST(test_json_line)
+{
+	struct evbuffer	*buf;
+	struct record	 rec;
+	const char	*want;
+	char		*got, *out;
+	size_t		 len, n, room = 0;
+
+	record_data(&rec, "one\n", REC_TRUNCATED);
+	ck_assert_uint_eq(format_line_max(&rec, FORMAT_JSON_LINE),
+	    format_json_max(&rec));
+	ck_assert_uint_eq(format_line_max(&rec, FORMAT_JSON_LINE |
+	    FORMAT_TIME), format_json_max(&rec));
+	ck_assert_uint_eq(format_line_max(&rec, FORMAT_TIME),
+	    format_text_max(&rec));
+
+	out = xmalloc(format_json_max(&rec));
+	n = format_line(out, &rec, FORMAT_JSON_LINE | FORMAT_TIME);
+	ck_assert_uint_eq(n, strlen("{" JT JP ",\"event\":\"data\",\"data\":"
+	    "\"one\\n\",\"truncated\":true}\n"));
+	ck_assert_mem_eq(out, "{" JT JP ",\"event\":\"data\",\"data\":"
+	    "\"one\\n\",\"truncated\":true}\n", n);
+	n = format_line(out, &rec, FORMAT_JSON_LINE);
+	ck_assert_mem_eq(out, "{" JP ",\"event\":\"data\",\"data\":"
+	    "\"one\\n\",\"truncated\":true}\n", n);
+	free(out);
+
+	buf = evbuffer_new();
+	ck_assert_int_eq(format_evbuffer(buf, &rec, FORMAT_JSON_LINE |
+	    FORMAT_TIME, &room), 0);
+	record_data(&rec, "\xfe", 0);
+	ck_assert_int_eq(format_evbuffer(buf, &rec, FORMAT_JSON_LINE, &room),
+	    0);
+	record_data(&rec, "text", 0);
+	ck_assert_int_eq(format_evbuffer(buf, &rec, 0, NULL), 0);
+	len = evbuffer_get_length(buf);
+	got = xmalloc(len + 1);
+	ck_assert_int_eq(evbuffer_remove(buf, got, len), (int)len);
+	got[len] = '\0';
+	want = "{" JT JP ",\"event\":\"data\",\"data\":\"one\\n\","
+	    "\"truncated\":true}\n"
+	    "{" JP ",\"event\":\"data\",\"data_base64\":\"/g==\"}\n"
+	    "main 127.0.0.1:40312: text\n";
+	ck_assert_str_eq(got, want);
+	free(got);
+	evbuffer_free(buf);
+}
+END_TEST
+
 static Suite *
 format_suite(void)
 {
@@ -713,6 +1966,40 @@ format_suite(void)
 	tcase_add_test(tc, test_text_disconnected_counts);
 	tcase_add_test(tc, test_text_evbuffer);
 	tcase_add_test(tc, test_text_max_bound);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json");
+	tcase_add_test(tc, test_json_checker);
+	tcase_add_test(tc, test_json_connected);
+	tcase_add_test(tc, test_json_data);
+	tcase_add_test(tc, test_json_data_empty);
+	tcase_add_test(tc, test_json_examples);
+	tcase_add_test(tc, test_json_flags);
+	tcase_add_test(tc, test_json_key_order);
+	tcase_add_test(tc, test_json_disconnected);
+	tcase_add_test(tc, test_json_disconnected_counts);
+	tcase_add_test(tc, test_json_line);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json_escape");
+	tcase_add_test(tc, test_json_escape_every_ascii);
+	tcase_add_test(tc, test_json_escape_named);
+	tcase_add_test(tc, test_json_escape_offsets);
+	tcase_add_test(tc, test_json_escape_c1);
+	tcase_add_test(tc, test_json_escape_line_separators);
+	tcase_add_test(tc, test_json_utf8_valid);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json_base64");
+	tcase_add_test(tc, test_json_utf8_invalid);
+	tcase_add_test(tc, test_json_base64_known);
+	tcase_add_test(tc, test_json_base64_every_byte);
+	tcase_add_test(tc, test_json_random_lossless);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json_max");
+	tcase_add_test(tc, test_json_max_bound);
+	tcase_add_test(tc, test_json_max_worst);
 	suite_add_tcase(s, tc);
 
 	return (s);

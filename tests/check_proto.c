@@ -400,6 +400,31 @@ START_TEST(test_line_timestamps)
 }
 END_TEST
 
+/* format = json: one object per record, as the memory sink writes it. */
+START_TEST(test_line_json)
+{
+	struct fake	*f;
+	char		*out;
+
+#define J	"{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\"," \
+		    "\"event\":\"data\","
+	f = fake_new(MODE_LINE, 64, OVERLONG_TRUNCATE);
+	f->lc->format = FORMAT_JSON;
+	ck_assert_int_eq(fake_feed(f, "a\tb\r\n\xff\xfe\n\"q\"\ntail", 16),
+	    0);
+	fake_eof(f, CONN_EOF);
+	out = fake_output(f);
+	ck_assert_str_eq(out,
+	    J "\"data\":\"a\\tb\"}\n"
+	    J "\"data_base64\":\"//4=\"}\n"
+	    J "\"data\":\"\\\"q\\\"\"}\n"
+	    J "\"data\":\"tail\",\"partial\":true}\n");
+#undef J
+	free(out);
+	fake_free(f);
+}
+END_TEST
+
 START_TEST(test_overlong_truncate_cuts)
 {
 	check_cuts(OVERLONG_TRUNCATE, SMALL, long_input, sizeof long_input - 1,
@@ -845,6 +870,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_line_partial_eof);
 	tcase_add_test(tc, test_line_counters);
 	tcase_add_test(tc, test_line_timestamps);
+	tcase_add_test(tc, test_line_json);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("overlong");

@@ -1,0 +1,667 @@
+/*
+ * Copyright (c) 2026 The tcplogd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Unit tests of the file sink (sink_file.c over the buffered writer of
+ * sink.c), on real files in a temporary directory of each test's own,
+ * with a real event base and no daemon: the exact mode of a new file
+ * whatever the umask, records in the file once flushed (by hand, by the
+ * timer, by sink_free() and by full batches), rotation by rename and
+ * sink_reopen(), O_APPEND under copytruncate, and the cause given for a
+ * path that cannot be opened.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "common.h"
+
+#define P		FAKE_LISTENER " " FAKE_PEER
+
+/* A file sink writing DIR/out.log for listener FAKE_LISTENER. */
+struct fsink {
+	struct event_base	*base;	/* owned */
+	struct lconf		*lc;	/* owned, one reference */
+	struct sink		*s;	/* owned */
+	char			*dir;	/* owned */
+	char			*path;	/* owned */
+};
+
+static char		*tempdir(void);
+static void		 rmdir_all(const char *);
+static struct lconf	*lconf_file(const char *, mode_t);
+static struct fsink	*fsink_new(mode_t);
+static void		 fsink_close(struct fsink *);
+static void		 fsink_free(struct fsink *);
+static size_t		 emit(struct fsink *, const char *);
+static char		*slurp(const char *, size_t *);
+static mode_t		 file_mode(const char *);
+static void		 check_file(const char *, const char *);
+static int		 stderr_to(const char *);
+static void		 stderr_back(int);
+
+/* A new directory under $TMPDIR or /tmp. */
+static char *
+tempdir(void)
+{
+	const char	*dir = getenv("TMPDIR");
+	char		*path;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	xasprintf(&path, "%s/check_sink.XXXXXX", dir);
+	ck_assert_ptr_nonnull(mkdtemp(path));
+	return (path);
+}
+
+/* Remove a directory and the files in it. */
+static void
+rmdir_all(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		*path;
+
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		ck_assert_int_eq(unlink(path), 0);
+		free(path);
+	}
+	closedir(d);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+
+/* Text records without time, to path, created with mode. */
+static struct lconf *
+lconf_file(const char *path, mode_t mode)
+{
+	struct lconf	*lc;
+
+	lc = xcalloc(1, sizeof *lc);
+	lc->refs = 1;
+	lc->name = xstrdup(FAKE_LISTENER);
+	lc->mode = MODE_LINE;
+	lc->outputs = OUTPUT_FILE;
+	lc->file = xstrdup(path);
+	lc->file_mode = mode;
+	lc->format = FORMAT_TEXT;
+	lc->events = 0;
+	lc->timestamps = TS_NO;
+	lc->max_line = CONF_MAX_LINE_DEFAULT;
+	return (lc);
+}
+
+/* A file sink on DIR/out.log, created with mode, in a new directory. */
+static struct fsink *
+fsink_new(mode_t mode)
+{
+	struct fsink	*f;
+	char		*cause = NULL;
+
+	f = xcalloc(1, sizeof *f);
+	f->base = event_base_new();
+	ck_assert_ptr_nonnull(f->base);
+	f->dir = tempdir();
+	xasprintf(&f->path, "%s/out.log", f->dir);
+	f->lc = lconf_file(f->path, mode);
+	f->s = sink_new(NULL, f->base, &sink_file_ops, f->lc, &cause);
+	ck_assert_msg(f->s != NULL, "sink_new: %s", cause);
+	ck_assert_ptr_null(cause);
+	return (f);
+}
+
+/* Free the sink (which writes what it still has); keep the files. */
+static void
+fsink_close(struct fsink *f)
+{
+	sink_free(f->s);
+	f->s = NULL;
+}
+
+/* Free everything, files and directory too. */
+static void
+fsink_free(struct fsink *f)
+{
+	if (f->s != NULL)
+		fsink_close(f);
+	event_base_free(f->base);
+	lconf_unref(f->lc);
+	rmdir_all(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+}
+
+/* One data record; returns what sink_emit() says it took. */
+static size_t
+emit(struct fsink *f, const char *data)
+{
+	struct record	rec;
+	struct timeval	tv;
+
+	gettimeofday(&tv, NULL);
+	memset(&rec, 0, sizeof rec);
+	rec.type = REC_DATA;
+	rec.tv = &tv;
+	rec.listener = FAKE_LISTENER;
+	rec.peer = FAKE_PEER;
+	rec.data = (const u_char *)data;
+	rec.len = strlen(data);
+	return (sink_emit(f->s, f->lc, &rec));
+}
+
+/* A whole file as a NUL-terminated string. */
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	int		 fd;
+
+	fd = open(path, O_RDONLY);
+	ck_assert_msg(fd != -1, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	buf = xmalloc(st.st_size + 1);
+	n = read(fd, buf, st.st_size);
+	ck_assert_int_eq(n, st.st_size);
+	buf[n] = '\0';
+	close(fd);
+	if (lenp != NULL)
+		*lenp = n;
+	return (buf);
+}
+
+static mode_t
+file_mode(const char *path)
+{
+	struct stat	st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return (st.st_mode & 07777);
+}
+
+/* The file holds exactly want: no NUL byte, nothing before or after. */
+static void
+check_file(const char *path, const char *want)
+{
+	char	*got;
+	size_t	 len;
+
+	got = slurp(path, &len);
+	ck_assert_ptr_null(memchr(got, '\0', len));
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+/* Send stderr to a file; returns the old stderr for stderr_back(). */
+static int
+stderr_to(const char *path)
+{
+	int	saved, fd;
+
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ne(saved, -1);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	return (saved);
+}
+
+static void
+stderr_back(int saved)
+{
+	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+}
+
+/* The mode is exact: the umask does not apply, and is left as it was. */
+START_TEST(test_file_mode_exact)
+{
+	static const mode_t	umasks[] = { 077, 022, 0, 0777 };
+	static const mode_t	modes[] = { 0600, 0640, 0644, 0666, 0777,
+				    0400, 0 };
+	struct fsink		*f;
+	mode_t			 old;
+	size_t			 i, k;
+
+	old = umask(022);
+	for (i = 0; i < nitems(umasks); i++) {
+		for (k = 0; k < nitems(modes); k++) {
+			umask(umasks[i]);
+			f = fsink_new(modes[k]);
+			ck_assert_uint_eq(umask(umasks[i]), umasks[i]);
+			ck_assert_msg(file_mode(f->path) == modes[k],
+			    "umask %03o, file_mode %04o: file has %04o",
+			    (u_int)umasks[i], (u_int)modes[k],
+			    (u_int)file_mode(f->path));
+			fsink_free(f);
+		}
+	}
+	umask(old);
+}
+END_TEST
+
+/* An existing file keeps its mode and what it had. */
+START_TEST(test_file_mode_existing)
+{
+	struct fsink	*f;
+	char		*dir, *path, *cause = NULL;
+	struct lconf	*lc;
+	struct sink	*s;
+	int		 fd;
+
+	dir = tempdir();
+	xasprintf(&path, "%s/out.log", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(fchmod(fd, 0604), 0);
+	ck_assert_int_eq(write(fd, "old\n", 4), 4);
+	close(fd);
+
+	/* fsink_new() on this path: only the sink is new. */
+	f = xcalloc(1, sizeof *f);
+	f->base = event_base_new();
+	ck_assert_ptr_nonnull(f->base);
+	f->dir = dir;
+	f->path = path;
+	f->lc = lc = lconf_file(path, 0600);
+	s = f->s = sink_new(NULL, f->base, &sink_file_ops, lc, &cause);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(file_mode(path), 0604);
+	emit(f, "new");
+	sink_buffered_flush(s);
+	check_file(path, "old\n" P ": new\n");
+	fsink_free(f);
+}
+END_TEST
+
+/* Records are buffered, and in the file once flushed. */
+START_TEST(test_file_write_flush)
+{
+	struct fsink	*f;
+	size_t		 n;
+	const char	*want = P ": one\n" P ": two\\x0a\n" P ": \n";
+
+	umask(077);
+	f = fsink_new(0600);
+	ck_assert_str_eq(f->s->name, f->path);
+	ck_assert_str_eq(f->s->path, f->path);
+	ck_assert_int_eq(f->s->auto_ts, 1);
+	n = emit(f, "one");
+	ck_assert_uint_eq(n, strlen(P ": one\n"));
+	n += emit(f, "two\n");
+	n += emit(f, "");
+	ck_assert_uint_eq(n, strlen(want));
+	/* Nothing written before a flush. */
+	check_file(f->path, "");
+	ck_assert_uint_eq(sink_pending(f->s), n);
+	sink_buffered_flush(f->s);
+	ck_assert_uint_eq(sink_pending(f->s), 0);
+	ck_assert_uint_eq(f->s->written, n);
+	check_file(f->path, want);
+	ck_assert_uint_eq(file_mode(f->path), 0600);
+
+	emit(f, "three");
+	sink_buffered_flush(f->s);
+	check_file(f->path, "main 127.0.0.1:5555: one\n"
+	    "main 127.0.0.1:5555: two\\x0a\n"
+	    "main 127.0.0.1:5555: \n"
+	    "main 127.0.0.1:5555: three\n");
+	fsink_free(f);
+}
+END_TEST
+
+/* A quiet buffer is written by the timer, SINK_FLUSH_MSEC later. */
+START_TEST(test_file_flush_timer)
+{
+	struct fsink	*f;
+	struct timeval	 t0, t1, d;
+	long		 msec;
+
+	f = fsink_new(0600);
+	gettimeofday(&t0, NULL);
+	emit(f, "later");
+	check_file(f->path, "");
+	/* The timer is the only event: dispatch returns after it. */
+	ck_assert_int_eq(event_base_dispatch(f->base), 1);
+	gettimeofday(&t1, NULL);
+	timersub(&t1, &t0, &d);
+	msec = d.tv_sec * 1000 + d.tv_usec / 1000;
+	ck_assert_int_ge(msec, SINK_FLUSH_MSEC - 10);
+	ck_assert_int_lt(msec, 5000);
+	check_file(f->path, P ": later\n");
+	ck_assert_uint_eq(sink_pending(f->s), 0);
+	fsink_free(f);
+}
+END_TEST
+
+/* sink_free() writes what is left. */
+START_TEST(test_file_free_writes)
+{
+	struct fsink	*f;
+
+	f = fsink_new(0600);
+	emit(f, "a");
+	emit(f, "b");
+	fsink_close(f);
+	check_file(f->path, P ": a\n" P ": b\n");
+	fsink_free(f);
+}
+END_TEST
+
+/*
+ * More than SINK_WRITE_BATCH: the sink writes full batches by itself,
+ * in order, and every byte it said it took is in the file.
+ */
+START_TEST(test_file_batches)
+{
+	struct fsink	*f;
+	char		 data[64], *got, *p, want[128];
+	size_t		 total = 0, len;
+	int		 i, n = 20000;
+
+	f = fsink_new(0600);
+	for (i = 0; i < n; i++) {
+		snprintf(data, sizeof data, "record %06d %s", i,
+		    "0123456789abcdef0123456789");
+		total += emit(f, data);
+	}
+	ck_assert_uint_gt(total, 2 * SINK_WRITE_BATCH);
+	ck_assert_uint_lt(sink_pending(f->s), SINK_WRITE_BATCH);
+	ck_assert_uint_eq(f->s->written + sink_pending(f->s), total);
+	ck_assert_int_eq(f->s->blocked, 0);
+	sink_buffered_flush(f->s);
+	ck_assert_uint_eq(f->s->written, total);
+
+	got = slurp(f->path, &len);
+	ck_assert_uint_eq(len, total);
+	for (p = got, i = 0; i < n; i++) {
+		snprintf(want, sizeof want, P ": record %06d %s\n", i,
+		    "0123456789abcdef0123456789");
+		if (strncmp(p, want, strlen(want)) != 0)
+			ck_abort_msg("record %d: %.60s", i, p);
+		p += strlen(want);
+	}
+	ck_assert_ptr_eq(p, got + len);
+	free(got);
+	fsink_free(f);
+}
+END_TEST
+
+/* timestamps = auto means yes on a file; json as the listener says. */
+START_TEST(test_file_json)
+{
+	struct fsink	*f;
+	char		*got;
+	size_t		 len;
+
+	f = fsink_new(0600);
+	ck_assert_int_eq(sink_format_flags(f->s, f->lc), 0);
+	f->lc->timestamps = TS_AUTO;
+	ck_assert_int_eq(sink_format_flags(f->s, f->lc), FORMAT_TIME);
+	f->lc->format = FORMAT_JSON;
+	ck_assert_int_eq(sink_format_flags(f->s, f->lc),
+	    FORMAT_TIME | FORMAT_JSON_LINE);
+	emit(f, "a\tb\xff");
+	f->lc->timestamps = TS_NO;
+	emit(f, "\"x\"");
+	sink_buffered_flush(f->s);
+	got = slurp(f->path, &len);
+	ck_assert_uint_gt(len, 40);
+	ck_assert_msg(strncmp(got, "{\"time\":\"", 9) == 0, "%s", got);
+	ck_assert_ptr_nonnull(strstr(got, "Z\",\"listener\":\"main\",\"peer\":"
+	    "\"127.0.0.1:5555\",\"event\":\"data\",\"data_base64\":\"YQli/w==\""
+	    "}\n{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"event\":\"data\",\"data\":\"\\\"x\\\"\"}\n"));
+	ck_assert_int_eq(got[len - 1], '\n');
+	free(got);
+	fsink_free(f);
+}
+END_TEST
+
+/*
+ * Rotation: mv out.log out.log.1, then sink_reopen().  What was written
+ * or buffered before is in out.log.1, what comes after in a new out.log
+ * with the configured mode; each record once, in order.  Twice.
+ */
+START_TEST(test_file_reopen_rotation)
+{
+	struct fsink	*f;
+	char		*old1, *old2;
+
+	umask(022);
+	f = fsink_new(0600);
+	xasprintf(&old1, "%s.1", f->path);
+	xasprintf(&old2, "%s.2", f->path);
+	emit(f, "1");
+	sink_buffered_flush(f->s);
+	emit(f, "2");
+	emit(f, "3");
+	ck_assert_int_eq(rename(f->path, old1), 0);
+	/* Not flushed yet: still to go to the renamed file. */
+	emit(f, "4");
+	ck_assert_int_eq(sink_reopen(f->s), 0);
+	ck_assert_uint_eq(sink_pending(f->s), 0);
+	ck_assert_uint_eq(file_mode(f->path), 0600);
+	check_file(f->path, "");
+	emit(f, "5");
+	sink_buffered_flush(f->s);
+	emit(f, "6");
+	ck_assert_int_eq(rename(f->path, old2), 0);
+	ck_assert_int_eq(sink_reopen(f->s), 0);
+	emit(f, "7");
+	fsink_close(f);
+	check_file(old1, P ": 1\n" P ": 2\n" P ": 3\n" P ": 4\n");
+	check_file(old2, P ": 5\n" P ": 6\n");
+	check_file(f->path, P ": 7\n");
+	ck_assert_uint_eq(file_mode(f->path), 0600);
+	free(old1);
+	free(old2);
+	fsink_free(f);
+}
+END_TEST
+
+/* Reopening the same file (no rotation) loses and repeats nothing. */
+START_TEST(test_file_reopen_same)
+{
+	struct fsink	*f;
+	int		 fd;
+
+	f = fsink_new(0600);
+	emit(f, "1");
+	fd = f->s->fd;
+	ck_assert_int_eq(sink_reopen(f->s), 0);
+	ck_assert_int_ne(fcntl(f->s->fd, F_GETFD), -1);
+	emit(f, "2");
+	ck_assert_int_eq(sink_reopen(f->s), 0);
+	emit(f, "3");
+	sink_buffered_flush(f->s);
+	check_file(f->path, P ": 1\n" P ": 2\n" P ": 3\n");
+	/* One descriptor in use, the old ones closed. */
+	ck_assert_int_eq(fcntl(fd, F_GETFD) != -1, fd == f->s->fd);
+	fsink_free(f);
+}
+END_TEST
+
+/* If the path cannot be opened again, the old file stays in use. */
+START_TEST(test_file_reopen_fails)
+{
+	struct fsink	*f;
+	char		*moved, *oldpath, *errpath, *err, *want;
+	int		 saved;
+
+	f = fsink_new(0600);
+	xasprintf(&moved, "%s.moved", f->dir);
+	xasprintf(&oldpath, "%s/out.log", moved);
+	emit(f, "1");
+	ck_assert_int_eq(rename(f->dir, moved), 0);
+	emit(f, "2");
+
+	xasprintf(&errpath, "%s/stderr", moved);
+	saved = stderr_to(errpath);
+	ck_assert_int_eq(sink_reopen(f->s), -1);
+	stderr_back(saved);
+	err = slurp(errpath, NULL);
+	xasprintf(&want, "tcplogd: %s: reopen failed, keeping the old file: "
+	    "No such file or directory\n", f->path);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(unlink(errpath), 0);
+
+	emit(f, "3");
+	fsink_close(f);
+	check_file(oldpath, P ": 1\n" P ": 2\n" P ": 3\n");
+	ck_assert_int_eq(rename(moved, f->dir), 0);
+	free(err);
+	free(want);
+	free(errpath);
+	free(oldpath);
+	free(moved);
+	fsink_free(f);
+}
+END_TEST
+
+/* O_APPEND: after copytruncate, records land at offset 0, no NUL hole. */
+START_TEST(test_file_append_truncated)
+{
+	struct fsink	*f;
+	int		 flags;
+
+	f = fsink_new(0600);
+	flags = fcntl(f->s->fd, F_GETFL);
+	ck_assert_int_ne(flags, -1);
+	ck_assert_int_eq(flags & O_ACCMODE, O_WRONLY);
+	ck_assert_int_ne(flags & O_APPEND, 0);
+	ck_assert_int_ne(fcntl(f->s->fd, F_GETFD) & FD_CLOEXEC, 0);
+
+	emit(f, "before the truncation, a longer record");
+	emit(f, "and another one");
+	sink_buffered_flush(f->s);
+	ck_assert_int_eq(truncate(f->path, 0), 0);
+	emit(f, "3");
+	emit(f, "4");
+	sink_buffered_flush(f->s);
+	check_file(f->path, P ": 3\n" P ": 4\n");
+
+	/* And when buffered across the truncation. */
+	emit(f, "5");
+	ck_assert_int_eq(truncate(f->path, 0), 0);
+	emit(f, "6");
+	fsink_close(f);
+	check_file(f->path, P ": 5\n" P ": 6\n");
+	fsink_free(f);
+}
+END_TEST
+
+/* A missing directory: NULL, and the cause the daemon prints. */
+START_TEST(test_file_open_missing_dir)
+{
+	struct event_base	*base;
+	struct lconf		*lc;
+	struct sink		*s;
+	char			*dir, *path, *cause = NULL, *want;
+
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	dir = tempdir();
+	xasprintf(&path, "%s/missing/out.log", dir);
+	lc = lconf_file(path, 0600);
+	s = sink_new(NULL, base, &sink_file_ops, lc, &cause);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(cause);
+	xasprintf(&want, "file %s: cannot open: No such file or directory",
+	    path);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+	free(want);
+	lconf_unref(lc);
+
+	/* A directory where the file should be. */
+	cause = NULL;
+	lc = lconf_file(dir, 0600);
+	s = sink_new(NULL, base, &sink_file_ops, lc, &cause);
+	ck_assert_ptr_null(s);
+	xasprintf(&want, "file %s: cannot open: Is a directory", dir);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+	free(want);
+	lconf_unref(lc);
+
+	rmdir_all(dir);
+	free(dir);
+	free(path);
+	event_base_free(base);
+}
+END_TEST
+
+static Suite *
+sink_suite(void)
+{
+	Suite	*s = suite_create("sink");
+	TCase	*tc;
+
+	tc = tcase_create("file_open");
+	tcase_add_test(tc, test_file_mode_exact);
+	tcase_add_test(tc, test_file_mode_existing);
+	tcase_add_test(tc, test_file_open_missing_dir);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("file_write");
+	tcase_add_test(tc, test_file_write_flush);
+	tcase_add_test(tc, test_file_flush_timer);
+	tcase_add_test(tc, test_file_free_writes);
+	tcase_add_test(tc, test_file_batches);
+	tcase_add_test(tc, test_file_json);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("file_rotation");
+	tcase_add_test(tc, test_file_reopen_rotation);
+	tcase_add_test(tc, test_file_reopen_same);
+	tcase_add_test(tc, test_file_reopen_fails);
+	tcase_add_test(tc, test_file_append_truncated);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(sink_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
