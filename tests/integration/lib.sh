@@ -475,3 +475,78 @@ rss_kb()
 {
 	awk '/^VmRSS:/ { print $2; exit }' "/proc/$1/status" 2>/dev/null
 }
+
+# need_jq: skip the test when jq(1) is missing (the set-up installs it).
+need_jq()
+{
+	command -v jq > /dev/null 2>&1 || skip "jq is not installed"
+}
+
+# check_json FILE: every line of FILE is one JSON object (jq parses it
+# alone), FILE ends with a newline, and the lines are valid UTF-8 with no
+# raw C0 control, DEL, C1 control, U+2028 or U+2029 in them.
+check_json()
+{
+	cj_n=$(wc -l < "$1")
+	if [ -s "$1" ] && [ "$(tail -c 1 "$1" | od -An -tx1 | tr -d ' ')" != 0a ]; then
+		fail "$1: the last line has no newline"
+	fi
+	jq -R -r 'try (fromjson | if type == "object" then "ok"
+	    else "not an object" end) catch "not JSON"' < "$1" \
+	    > "$DIR/check_json.out" 2>&1 || fail "$1: jq failed"
+	awk -v n="$cj_n" '
+	$0 != "ok" {
+		print "line " NR ": " $0 > "/dev/stderr"
+		bad++
+	}
+	END {
+		if (NR != n) {
+			print NR " results for " n " lines" > "/dev/stderr"
+			bad++
+		}
+		exit bad != 0
+	}' "$DIR/check_json.out" || fail "$1: not one JSON object per line"
+	# Strict UTF-8 (no surrogates, nothing over U+10FFFF, no overlong
+	# forms) where a UTF-8 locale exists.
+	if printf '\303\251\n' | LC_ALL=C.UTF-8 grep -qax '.' 2>/dev/null; then
+		if LC_ALL=C.UTF-8 grep -naxv '.*' "$1" > "$DIR/check_json.bad"; then
+			head -c 300 "$DIR/check_json.bad" | od -c | head >&2
+			fail "$1: invalid UTF-8"
+		fi
+	fi
+	cj_raw=$(tr -d '\n\040-\176\200-\377' < "$1" | wc -c)
+	[ "$cj_raw" -eq 0 ] ||
+	    fail "$1: $cj_raw raw control bytes (C0 or DEL)"
+	if grep -q -e "$(printf '\302[\200-\237]')" \
+	    -e "$(printf '\342\200[\250\251]')" "$1"; then
+		fail "$1: a raw C1 control, U+2028 or U+2029"
+	fi
+}
+
+# private_dev: as root in a private mount namespace (unshare -m), cover
+# /dev with a tmpfs holding only null, zero, full, random, urandom and
+# the fd links, so that a test can put its own syslog receiver at
+# /dev/log.  Nothing changes outside the namespace.
+private_dev()
+{
+	mkdir "$DIR/stage" || hard_error "mkdir"
+	for pd_n in null zero full random urandom; do
+		[ -c "/dev/$pd_n" ] || continue
+		: > "$DIR/stage/$pd_n"
+		mount --bind "/dev/$pd_n" "$DIR/stage/$pd_n" ||
+		    hard_error "cannot bind /dev/$pd_n"
+	done
+	mount -t tmpfs -o mode=0755,size=1m tcplogd-test-dev /dev ||
+	    hard_error "cannot mount a tmpfs on /dev"
+	for pd_n in null zero full random urandom; do
+		[ -e "$DIR/stage/$pd_n" ] || continue
+		: > "/dev/$pd_n"
+		mount --move "$DIR/stage/$pd_n" "/dev/$pd_n" ||
+		    hard_error "cannot move /dev/$pd_n"
+	done
+	ln -s /proc/self/fd /dev/fd
+	ln -s /proc/self/fd/0 /dev/stdin
+	ln -s /proc/self/fd/1 /dev/stdout
+	ln -s /proc/self/fd/2 /dev/stderr
+	[ ! -e /dev/log ] || hard_error "/dev/log exists in the private /dev"
+}
