@@ -48,6 +48,9 @@ static struct sink *daemon_sink_get(struct daemon *, const struct config *,
 static void	daemon_sinks_gc(struct daemon *);
 static int	daemon_apply(struct daemon *, struct config *, char **);
 static void	daemon_reload(struct daemon *);
+static void	daemon_reload_config(struct daemon *);
+static void	daemon_status(struct daemon *, const char *);
+static void	daemon_status_cb(evutil_socket_t, short, void *);
 static int	daemon_write_ports(struct daemon *);
 static void	daemon_raise_nofile(void);
 static void	daemon_free(struct daemon *);
@@ -280,6 +283,7 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 			return;
 		}
 		log_info("SIG%s received: stopping", sigabbrev_np(sig));
+		notify_send("STOPPING=1");
 		daemon_stop(d);
 		break;
 	case SIGHUP:
@@ -292,6 +296,33 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 	}
 }
 
+/* Tell the service manager how things are, after prefix (READY=1...). */
+static void
+daemon_status(struct daemon *d, const char *prefix)
+{
+	struct listener	*l;
+	uint64_t	 records = 0, refused = 0;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		n++;
+		records += l->stats.records;
+		refused += l->stats.refused;
+	}
+	notify_send("%sSTATUS=%zu listener%s, %llu connection%s, %llu "
+	    "records, %llu refused", prefix, n, n == 1 ? "" : "s",
+	    (unsigned long long)d->active, d->active == 1 ? "" : "s",
+	    (unsigned long long)records, (unsigned long long)refused);
+}
+
+/* STATUS= every DAEMON_STATUS_SEC seconds. */
+static void
+daemon_status_cb(evutil_socket_t fd __unused, short what __unused,
+    void *arg)
+{
+	daemon_status(arg, "");
+}
+
 /*
  * SIGHUP: reopen the output files (logrotate), whatever happens next;
  * then read the config again and apply it if it is valid and can be
@@ -300,11 +331,8 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 static void
 daemon_reload(struct daemon *d)
 {
-	struct config	*conf, *old;
-	struct listener	*l;
 	struct sink	*s;
-	char		**errors, *cause = NULL;
-	size_t		 nerrors, i, n = 0;
+	size_t		 n = 0;
 
 	TAILQ_FOREACH(s, &d->sinks, entry) {
 		if (s->ops->reopen != NULL && sink_reopen(s) == 0)
@@ -314,6 +342,21 @@ daemon_reload(struct daemon *d)
 	    n, n == 1 ? "" : "s", d->opts->config);
 	if (d->stopping)
 		return;
+	notify_reloading();
+	daemon_reload_config(d);
+	daemon_status(d, "READY=1\n");
+}
+
+/* Read and apply the config again; keep the running one on error. */
+static void
+daemon_reload_config(struct daemon *d)
+{
+	struct config	*conf, *old;
+	struct listener	*l;
+	struct sink	*s;
+	char		**errors, *cause = NULL;
+	size_t		 nerrors, i, n;
+
 	conf = config_load(d->opts->config, &errors, &nerrors);
 	for (i = 0; i < nerrors; i++)
 		log_warnx("%s", errors[i]);
@@ -550,6 +593,8 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_stop);
 	if (d->ev_stop_conns != NULL)
 		event_free(d->ev_stop_conns);
+	if (d->ev_status != NULL)
+		event_free(d->ev_status);
 	if (d->ev_accept != NULL)
 		event_free(d->ev_accept);
 	if (d->ev_refused != NULL)
@@ -565,6 +610,7 @@ int
 daemon_run(const struct daemon_opts *opts)
 {
 	struct daemon	 d;
+	struct timeval	 every = { DAEMON_STATUS_SEC, 0 };
 	struct listener	*l;
 	char		**errors, *cause = NULL;
 	size_t		 nerrors, i, n = 0;
@@ -617,8 +663,9 @@ daemon_run(const struct daemon_opts *opts)
 	d.ev_refused = evtimer_new(d.base, daemon_refused_cb, &d);
 	d.ev_stop = evtimer_new(d.base, daemon_stop_cb, &d);
 	d.ev_stop_conns = evtimer_new(d.base, daemon_stop_conns_cb, &d);
+	d.ev_status = event_new(d.base, -1, EV_PERSIST, daemon_status_cb, &d);
 	if (d.ev_accept == NULL || d.ev_refused == NULL || d.ev_stop == NULL ||
-	    d.ev_stop_conns == NULL) {
+	    d.ev_stop_conns == NULL || d.ev_status == NULL) {
 		log_warnx("cannot create timers");
 		goto out;
 	}
@@ -633,6 +680,8 @@ daemon_run(const struct daemon_opts *opts)
 	TAILQ_FOREACH(l, &d.listeners, entry)
 		n++;
 	log_info("ready (%zu listener%s)", n, n == 1 ? "" : "s");
+	daemon_status(&d, "READY=1\n");
+	evtimer_add(d.ev_status, &every);
 
 	if (event_base_dispatch(d.base) == -1)
 		log_warnx("event loop failed");

@@ -394,6 +394,7 @@ struct daemon {
 	struct event		*ev_sigs[4];	/* owned */
 	struct event		*ev_stop;	/* owned, shutdown timer */
 	struct event		*ev_stop_conns;	/* owned, end of reading */
+	struct event		*ev_status;	/* owned, STATUS= timer */
 	struct event		*ev_accept;	/* owned, EMFILE backoff */
 	struct event		*ev_refused;	/* owned, refusal summary */
 	uint64_t		 active;	/* connections, all listeners */
@@ -401,6 +402,7 @@ struct daemon {
 };
 
 #define DAEMON_STOP_MSEC	1000	/* stopping: read clients this long */
+#define DAEMON_STATUS_SEC	5	/* STATUS= to the service manager */
 
 int		 daemon_run(const struct daemon_opts *);
 void		 daemon_sink_blocked(struct daemon *, struct sink *, int);
@@ -408,6 +410,11 @@ void		 daemon_sink_drained(struct daemon *);
 void		 daemon_conns_closed(struct daemon *);
 void		 daemon_accept_backoff(struct daemon *, int);
 void		 daemon_refused(struct daemon *);
+
+/* notify.c */
+void		 notify_send(const char *, ...)
+		    __attribute__((__format__(__printf__, 1, 2)));
+void		 notify_reloading(void);
 
 /* xmalloc.c */
 void		*xmalloc(size_t);
