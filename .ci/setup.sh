@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
-libevent-dev libinih-dev libsystemd-dev check mandoc util-linux procps jq"
+libevent-dev libinih-dev libsystemd-dev check mandoc util-linux procps jq
+systemd"
 
 install_packages() {
 	missing=

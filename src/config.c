@@ -33,7 +33,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,8 @@ enum config_key {
 	KEY_FILE,
 	KEY_FILE_MODE,
 	KEY_FORMAT,
+	KEY_USER,
+	KEY_GROUP,
 	KEY_COUNT
 };
 
@@ -87,6 +91,8 @@ static const struct {
 	[KEY_FILE] =		{ "file", IN_GLOBAL | IN_LISTENER },
 	[KEY_FILE_MODE] =	{ "file_mode", IN_GLOBAL | IN_LISTENER },
 	[KEY_FORMAT] =		{ "format", IN_GLOBAL | IN_LISTENER },
+	[KEY_USER] =		{ "user", IN_GLOBAL },
+	[KEY_GROUP] =		{ "group", IN_GLOBAL },
 };
 
 struct config_word {
@@ -599,6 +605,24 @@ config_set(struct config_parse *cp, struct config_section *cs,
 		}
 		lc->file_mode = u;
 		return (0);
+	case KEY_USER:
+		if (getpwnam(value) == NULL) {
+			config_error(cp, cp->line, "%s: no such user '%s'", key,
+			    value);
+			return (-1);
+		}
+		free(conf->user);
+		conf->user = xstrdup(value);
+		return (0);
+	case KEY_GROUP:
+		if (getgrnam(value) == NULL) {
+			config_error(cp, cp->line, "%s: no such group '%s'",
+			    key, value);
+			return (-1);
+		}
+		free(conf->group);
+		conf->group = xstrdup(value);
+		return (0);
 	case KEY_FORMAT:
 		words = config_formats;
 		break;
@@ -959,6 +983,8 @@ config_free(struct config *conf)
 		lconf_unref(lc);
 	}
 	free(conf->syslog_ident);
+	free(conf->user);
+	free(conf->group);
 	free(conf->path);
 	free(conf);
 }

@@ -26,6 +26,8 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,13 +53,72 @@ static void	daemon_reload(struct daemon *);
 static void	daemon_reload_config(struct daemon *);
 static void	daemon_status(struct daemon *, const char *);
 static void	daemon_status_cb(evutil_socket_t, short, void *);
+static int	daemon_same(const char *, const char *);
 static int	daemon_write_ports(struct daemon *);
 static void	daemon_raise_nofile(void);
+static int	daemon_drop_privileges(const struct config *);
 static void	daemon_free(struct daemon *);
 
 static const int daemon_signals[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGUSR1
 };
+
+/*
+ * Started as root with user or group set: become them, for good, once
+ * the sockets are bound and the outputs open.  Any failure is fatal:
+ * running as root by mistake is worse than not running.
+ */
+static int
+daemon_drop_privileges(const struct config *conf)
+{
+	struct passwd	*pw = NULL;
+	struct group	*gr;
+	uid_t		 uid;
+	gid_t		 gid;
+
+	if (conf->user == NULL && conf->group == NULL)
+		return (0);
+	if (geteuid() != 0) {
+		log_info("not started as root: user and group are ignored");
+		return (0);
+	}
+	uid = getuid();
+	gid = getgid();
+	if (conf->user != NULL) {
+		if ((pw = getpwnam(conf->user)) == NULL) {
+			log_warnx("user %s: no such user", conf->user);
+			return (-1);
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (conf->group != NULL) {
+		if ((gr = getgrnam(conf->group)) == NULL) {
+			log_warnx("group %s: no such group", conf->group);
+			return (-1);
+		}
+		gid = gr->gr_gid;
+	}
+	if (pw != NULL ? initgroups(pw->pw_name, gid) == -1 :
+	    setgroups(1, &gid) == -1) {
+		log_warn("cannot set the supplementary groups");
+		return (-1);
+	}
+	if (setresgid(gid, gid, gid) == -1) {
+		log_warn("cannot change group to %u", (u_int)gid);
+		return (-1);
+	}
+	if (setresuid(uid, uid, uid) == -1) {
+		log_warn("cannot change user to %u", (u_int)uid);
+		return (-1);
+	}
+	if (uid != 0 && setuid(0) != -1) {
+		log_warnx("could become root again after dropping privileges");
+		return (-1);
+	}
+	log_info("running as user %u, group %u", (u_int)uid, (u_int)gid);
+	return (0);
+}
 
 /* Soft descriptor limit up to the hard one. */
 static void
@@ -296,6 +357,15 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 	}
 }
 
+/* Two optional strings are equal. */
+static int
+daemon_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
 /* Tell the service manager how things are, after prefix (READY=1...). */
 static void
 daemon_status(struct daemon *d, const char *prefix)
@@ -372,6 +442,10 @@ daemon_reload_config(struct daemon *d)
 		config_free(conf);
 		return;
 	}
+	if (!daemon_same(conf->user, d->conf->user) ||
+	    !daemon_same(conf->group, d->conf->group))
+		log_warnx("user and group changes take effect at the next "
+		    "start");
 	old = d->conf;
 	d->conf = conf;
 	config_free(old);
@@ -614,7 +688,7 @@ daemon_run(const struct daemon_opts *opts)
 	struct listener	*l;
 	char		**errors, *cause = NULL;
 	size_t		 nerrors, i, n = 0;
-	int		 status = 1;
+	int		 status = 1, rc;
 
 	log_init(opts->debug, "tcplogd");
 	memset(&d, 0, sizeof d);
@@ -670,12 +744,15 @@ daemon_run(const struct daemon_opts *opts)
 		goto out;
 	}
 
-	if (daemon_apply(&d, d.conf, &cause) != 0) {
+	listener_inherit();
+	rc = daemon_apply(&d, d.conf, &cause);
+	listener_inherit_done();
+	if (rc != 0) {
 		log_warnx("%s", cause);
 		free(cause);
 		goto out;
 	}
-	if (daemon_write_ports(&d) != 0)
+	if (daemon_write_ports(&d) != 0 || daemon_drop_privileges(d.conf) != 0)
 		goto out;
 	TAILQ_FOREACH(l, &d.listeners, entry)
 		n++;

@@ -26,10 +26,15 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "tcplogd.h"
 #include "log.h"
@@ -52,6 +57,21 @@ static int	lsocks_take(struct lsocks *, struct listener_list *,
 static int	lsocks_take_from(struct lsocks *, struct listener *,
 		    const struct laddr *, int);
 static void	lsocks_release(struct lsocks *);
+static int	lsocks_adopt(struct lsocks *, struct event_base *,
+		    const struct lconf *, int *, char **);
+static int	listener_same_addr(const struct sockaddr_storage *,
+		    const struct laddr *);
+
+/* A listening socket passed by systemd (socket activation). */
+struct inherited {
+	evutil_socket_t		 fd;
+	char			*name;		/* FileDescriptorName= */
+	struct sockaddr_storage	 ss;
+	char			 bound[CONN_PEER_LEN];
+	int			 used;
+};
+static struct inherited	*inherited;
+static size_t		 ninherited;
 
 /* A listener for lc, not yet bound. */
 struct listener *
@@ -240,6 +260,150 @@ lsocks_take(struct lsocks *set, struct listener_list *running,
 }
 
 /*
+ * Take the sockets systemd passed: sd_listen_fds_with_names(), each a
+ * listening TCP socket named after its listener.  They arrive blocking,
+ * and libevent would then hang in accept(): make them non-blocking.
+ */
+void
+listener_inherit(void)
+{
+#ifdef HAVE_LIBSYSTEMD
+	struct inherited	*in;
+	socklen_t		 len;
+	char			**names = NULL;
+	int			 n, i, fd;
+
+	if ((n = sd_listen_fds_with_names(1, &names)) <= 0) {
+		if (n < 0)
+			log_warnx("socket activation: %s", strerror(-n));
+		return;
+	}
+	inherited = xcalloc(n, sizeof *inherited);
+	for (i = 0; i < n; i++) {
+		fd = SD_LISTEN_FDS_START + i;
+		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+			log_warnx("socket activation: descriptor %d (%s) is "
+			    "not a listening TCP socket, closed", fd, names[i]);
+			close(fd);
+			free(names[i]);
+			continue;
+		}
+		in = &inherited[ninherited++];
+		in->fd = fd;
+		in->name = names[i];
+		len = sizeof in->ss;
+		if (getsockname(fd, (struct sockaddr *)&in->ss, &len) == -1)
+			memset(&in->ss, 0, sizeof in->ss);
+		conn_peer_string((struct sockaddr *)&in->ss, in->bound,
+		    sizeof in->bound);
+		evutil_make_socket_nonblocking(fd);
+		evutil_make_socket_closeonexec(fd);
+	}
+	free(names);
+#else
+	if (getenv("LISTEN_FDS") != NULL) {
+		log_warnx("socket activation is not available (built without "
+		    "libsystemd): binding the listen addresses instead");
+	}
+#endif
+}
+
+/* Close the passed sockets no listener took. */
+void
+listener_inherit_done(void)
+{
+	size_t	i;
+
+	for (i = 0; i < ninherited; i++) {
+		if (!inherited[i].used) {
+			log_warnx("socket activation: no [listener %s] for %s, "
+			    "closed", inherited[i].name, inherited[i].bound);
+			close(inherited[i].fd);
+		}
+		free(inherited[i].name);
+	}
+	free(inherited);
+	inherited = NULL;
+	ninherited = 0;
+}
+
+/* Is the socket address the one a listen entry names? */
+static int
+listener_same_addr(const struct sockaddr_storage *ss, const struct laddr *la)
+{
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+
+	if (la->port == 0)
+		return (0);
+	if (ss->ss_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)ss;
+		if (ntohs(a4->sin_port) != la->port)
+			return (0);
+		if (la->any)
+			return (a4->sin_addr.s_addr == htonl(INADDR_ANY));
+		b4 = (const struct sockaddr_in *)&la->ss;
+		return (la->ss.ss_family == AF_INET &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	}
+	if (ss->ss_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)ss;
+		if (ntohs(a6->sin6_port) != la->port)
+			return (0);
+		if (la->any)
+			return (IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr));
+		b6 = (const struct sockaddr_in6 *)&la->ss;
+		return (la->ss.ss_family == AF_INET6 &&
+		    IN6_ARE_ADDR_EQUAL(&a6->sin6_addr, &b6->sin6_addr));
+	}
+	return (0);
+}
+
+/*
+ * Adopt the passed sockets named after lc's listener; covered[i] is set
+ * for each listen entry one of them stands for, so it is not bound.
+ */
+static int
+lsocks_adopt(struct lsocks *set, struct event_base *base,
+    const struct lconf *lc, int *covered, char **cause)
+{
+	struct inherited	*in;
+	struct lsock		 ls;
+	size_t			 i, j;
+
+	for (i = 0; i < ninherited; i++) {
+		in = &inherited[i];
+		if (in->used || strcmp(in->name, lc->name) != 0)
+			continue;
+		memset(&ls, 0, sizeof ls);
+		ls.evl = evconnlistener_new(base, listener_accept_cb, NULL,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, in->fd);
+		if (ls.evl == NULL) {
+			xasprintf(cause, "listener %s: cannot use the socket "
+			    "systemd passed for %s", lc->name, in->bound);
+			return (-1);
+		}
+		evconnlistener_set_error_cb(ls.evl, listener_error_cb);
+		in->used = 1;
+		memcpy(ls.bound, in->bound, sizeof ls.bound);
+		ls.laddr = NULL;
+		for (j = 0; j < lc->naddrs; j++) {
+			if (!covered[j] &&
+			    listener_same_addr(&in->ss, &lc->addrs[j])) {
+				covered[j] = 1;
+				ls.laddr = xstrdup(lc->addrs[j].text);
+				break;
+			}
+		}
+		if (ls.laddr == NULL)
+			ls.laddr = xstrdup(in->bound);
+		ls.fresh = ls.inherited = 1;
+		lsocks_add(set, &ls);
+	}
+	return (0);
+}
+
+/*
  * The sockets for lc's addresses: those the running listeners have for
  * the same listen text, and new ones bound for the rest.  Nothing
  * changes for the running listeners until lsocks_commit(); on failure
@@ -251,12 +415,15 @@ lsocks_prepare(struct lsocks *set, struct event_base *base,
 {
 	const struct laddr	*la;
 	size_t			 i;
-	int			 try, rc;
+	int			 try, rc, *covered;
 
 	memset(set, 0, sizeof *set);
+	covered = xcalloc(lc->naddrs + 1, sizeof *covered);
+	if (lsocks_adopt(set, base, lc, covered, cause) != 0)
+		goto fail;
 	for (i = 0; i < lc->naddrs; i++) {
 		la = &lc->addrs[i];
-		if (lsocks_take(set, running, lc, la))
+		if (covered[i] || lsocks_take(set, running, lc, la))
 			continue;
 		if (!la->any) {
 			rc = lsocks_bind_one(set, base, lc, la,
@@ -278,9 +445,11 @@ lsocks_prepare(struct lsocks *set, struct event_base *base,
 			*cause = NULL;
 		}
 	}
+	free(covered);
 	return (0);
 
 fail:
+	free(covered);
 	lsocks_abort(set);
 	return (-1);
 }
@@ -336,9 +505,10 @@ lsocks_commit(struct listener *l, struct lsocks *set)
 	for (i = 0; i < l->socks.n; i++) {
 		ls = &l->socks.v[i];
 		if (ls->fresh)
-			log_info("listening: %s %s", l->conf->name, ls->bound);
+			log_info("listening: %s %s%s", l->conf->name, ls->bound,
+			    ls->inherited ? " (from systemd)" : "");
 		ls->from = NULL;
-		ls->fresh = 0;
+		ls->fresh = ls->inherited = 0;
 		evconnlistener_set_cb(ls->evl, listener_accept_cb, l);
 		evconnlistener_enable(ls->evl);
 	}

@@ -160,6 +160,8 @@ struct config {
 	char			*path;		/* owned */
 	u_int			 max_conns;	/* total over all listeners */
 	char			*syslog_ident;	/* owned */
+	char			*user;		/* owned, drop to it, or NULL */
+	char			*group;		/* owned, drop to it, or NULL */
 	u_int			 shutdown_timeout; /* seconds */
 	struct lconf_list	 listeners;
 };
@@ -270,6 +272,7 @@ struct lsock {
 	char			*laddr;		/* owned, its listen text */
 	char			 bound[CONN_PEER_LEN]; /* "ADDR:PORT" */
 	int			 fresh;		/* bound by this prepare */
+	int			 inherited;	/* and passed by systemd */
 	int			 taken;		/* a prepared set has it */
 	struct lsock		*from;		/* taken from this one */
 };
@@ -301,6 +304,8 @@ int		 lsocks_prepare(struct lsocks *, struct event_base *,
 		    const struct lconf *, struct listener_list *, char **);
 void		 lsocks_abort(struct lsocks *);
 void		 lsocks_commit(struct listener *, struct lsocks *);
+void		 listener_inherit(void);
+void		 listener_inherit_done(void);
 void		 listener_free(struct listener *, enum conn_reason);
 void		 listener_close(struct listener *);
 void		 listener_enable(struct listener *, int);
