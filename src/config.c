@@ -66,6 +66,11 @@ enum config_key {
 	KEY_FORMAT,
 	KEY_USER,
 	KEY_GROUP,
+	KEY_IDLE_TIMEOUT,
+	KEY_KEEPALIVE,
+	KEY_MAX_PER_PEER,
+	KEY_ALLOW,
+	KEY_DENY,
 	KEY_COUNT
 };
 
@@ -93,6 +98,11 @@ static const struct {
 	[KEY_FORMAT] =		{ "format", IN_GLOBAL | IN_LISTENER },
 	[KEY_USER] =		{ "user", IN_GLOBAL },
 	[KEY_GROUP] =		{ "group", IN_GLOBAL },
+	[KEY_IDLE_TIMEOUT] =	{ "idle_timeout", IN_GLOBAL | IN_LISTENER },
+	[KEY_KEEPALIVE] =	{ "keepalive", IN_GLOBAL | IN_LISTENER },
+	[KEY_MAX_PER_PEER] =	{ "max_per_peer", IN_GLOBAL | IN_LISTENER },
+	[KEY_ALLOW] =		{ "allow", IN_GLOBAL | IN_LISTENER },
+	[KEY_DENY] =		{ "deny", IN_GLOBAL | IN_LISTENER },
 };
 
 struct config_word {
@@ -173,6 +183,10 @@ static int	config_word(const struct config_word *, const char *,
 static char	*config_words(const struct config_word *);
 static int	config_uint(const char *, u_int, u_int, u_int *);
 static int	config_mode(const char *, u_int *);
+static int	config_cidrs(struct config_parse *, const char *, const char *,
+		    struct cidr **, size_t *);
+static void	config_cidrs_copy(const struct cidr *, size_t, struct cidr **,
+		    size_t *);
 static int	config_listen(struct config_parse *, struct lconf *,
 		    const char *);
 static int	config_output(struct config_parse *, const char *, int *);
@@ -589,8 +603,8 @@ config_set(struct config_parse *cp, struct config_section *cs,
 		return (0);
 	case KEY_FILE:
 		if (*value != '/') {
-			config_error(cp, cp->line, "%s: '%s' is not an absolute "
-			    "path", key, value);
+			config_error(cp, cp->line,
+			    "%s: '%s' is not an absolute path", key, value);
 			return (-1);
 		}
 		free(lc->file);
@@ -605,6 +619,30 @@ config_set(struct config_parse *cp, struct config_section *cs,
 		}
 		lc->file_mode = u;
 		return (0);
+	case KEY_IDLE_TIMEOUT:
+		if (config_uint(value, 0, 86400, &u) != 0) {
+			config_error(cp, cp->line, "%s: invalid value '%s' "
+			    "(expected 0 to 86400 seconds)", key, value);
+			return (-1);
+		}
+		lc->idle_timeout = u;
+		return (0);
+	case KEY_MAX_PER_PEER:
+		if (config_uint(value, 0, 1000000000, &u) != 0) {
+			config_error(cp, cp->line, "%s: invalid value '%s' "
+			    "(expected 0 to 1000000000)", key, value);
+			return (-1);
+		}
+		lc->max_per_peer = u;
+		return (0);
+	case KEY_ALLOW:
+		return (config_cidrs(cp, key, value, &lc->allow,
+		    &lc->nallow));
+	case KEY_DENY:
+		return (config_cidrs(cp, key, value, &lc->deny, &lc->ndeny));
+	case KEY_KEEPALIVE:
+		words = config_bools;
+		break;
 	case KEY_USER:
 		if (getpwnam(value) == NULL) {
 			config_error(cp, cp->line, "%s: no such user '%s'", key,
@@ -661,6 +699,9 @@ config_set(struct config_parse *cp, struct config_section *cs,
 	case KEY_FORMAT:
 		lc->format = v;
 		break;
+	case KEY_KEEPALIVE:
+		lc->keepalive = v;
+		break;
 	case KEY_EVENTS:
 		lc->events = v;
 		break;
@@ -680,6 +721,109 @@ config_set(struct config_parse *cp, struct config_section *cs,
 		break;
 	}
 	return (0);
+}
+
+/* A comma-separated list of CIDR prefixes. */
+static int
+config_cidrs(struct config_parse *cp, const char *key, const char *value,
+    struct cidr **list, size_t *n)
+{
+	char		*copy, *s, *word, *cause;
+	struct cidr	 c;
+	int		 error = 0;
+
+	s = copy = xstrdup(value);
+	while ((word = strsep(&s, ",")) != NULL) {
+		word = config_trim(word);
+		if (cidr_parse(word, &c, &cause) != 0) {
+			config_error(cp, cp->line, "%s: %s", key, cause);
+			free(cause);
+			error = 1;
+			continue;
+		}
+		*list = xreallocarray(*list, *n + 1, sizeof **list);
+		(*list)[(*n)++] = c;
+	}
+	free(copy);
+	return (error ? -1 : 0);
+}
+
+static void
+config_cidrs_copy(const struct cidr *from, size_t n, struct cidr **to,
+    size_t *nto)
+{
+	*to = xreallocarray(NULL, n, sizeof **to);
+	memcpy(*to, from, n * sizeof **to);
+	*nto = n;
+}
+
+/*
+ * "192.0.2.0/24", "2001:db8::/32", or an address alone (all its bits).
+ * Host bits beyond the prefix are an error: they are a likely typo.
+ */
+int
+cidr_parse(const char *text, struct cidr *c, char **cause)
+{
+	char		*host, *slash;
+	u_int		 bits, max, i;
+
+	memset(c, 0, sizeof *c);
+	host = xstrdup(text);
+	if ((slash = strchr(host, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, host, c->addr) == 1) {
+		c->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, c->addr) == 1) {
+		c->family = AF_INET6;
+		max = 128;
+	} else {
+		xasprintf(cause, "invalid prefix '%s' (expected ADDRESS or "
+		    "ADDRESS/BITS)", text);
+		free(host);
+		return (-1);
+	}
+	bits = max;
+	if (slash != NULL && config_uint(slash, 0, max, &bits) != 0) {
+		xasprintf(cause, "invalid prefix length in '%s' (expected 0 "
+		    "to %u)", text, max);
+		free(host);
+		return (-1);
+	}
+	c->bits = bits;
+	for (i = bits; i < max; i++) {
+		if (c->addr[i / 8] & (0x80 >> (i % 8))) {
+			xasprintf(cause, "'%s' has bits set after the first "
+			    "%u", text, bits);
+			free(host);
+			return (-1);
+		}
+	}
+	free(host);
+	return (0);
+}
+
+/* Does the address (AF_INET or AF_INET6 sockaddr) fall in the prefix? */
+int
+cidr_match(const struct cidr *c, const struct sockaddr *sa)
+{
+	const u_char	*a;
+	u_int		 full, rest;
+
+	if (sa->sa_family != c->family)
+		return (0);
+	if (sa->sa_family == AF_INET)
+		a = (const u_char *)&((const struct sockaddr_in *)sa)->sin_addr;
+	else
+		a = (const u_char *)
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	full = c->bits / 8;
+	rest = c->bits % 8;
+	if (memcmp(a, c->addr, full) != 0)
+		return (0);
+	if (rest == 0)
+		return (1);
+	return (((a[full] ^ c->addr[full]) & (0xff << (8 - rest))) == 0);
 }
 
 /* "stdout", "syslog" or a comma-separated list of them. */
@@ -858,6 +1002,21 @@ config_inherit(struct config_parse *cp, struct config_section *cs)
 		    CONF_FILE_MODE_DEFAULT;
 	if (!cs->set[KEY_FORMAT])
 		lc->format = gset[KEY_FORMAT] ? def->format : FORMAT_TEXT;
+	if (!cs->set[KEY_IDLE_TIMEOUT])
+		lc->idle_timeout = gset[KEY_IDLE_TIMEOUT] ?
+		    def->idle_timeout : 0;
+	if (!cs->set[KEY_KEEPALIVE])
+		lc->keepalive = gset[KEY_KEEPALIVE] ? def->keepalive : 1;
+	if (!cs->set[KEY_MAX_PER_PEER])
+		lc->max_per_peer = gset[KEY_MAX_PER_PEER] ? def->max_per_peer :
+		    0;
+	/* A listener's own list replaces the default one. */
+	if (!cs->set[KEY_ALLOW] && def->nallow > 0)
+		config_cidrs_copy(def->allow, def->nallow, &lc->allow,
+		    &lc->nallow);
+	if (!cs->set[KEY_DENY] && def->ndeny > 0)
+		config_cidrs_copy(def->deny, def->ndeny, &lc->deny,
+		    &lc->ndeny);
 	/* max_connections in [tcplogd] is the total, not a default. */
 }
 
@@ -948,6 +1107,8 @@ config_load(const char *path, char ***errors, size_t *nerrors)
 
 done:
 	free(cp.defaults.file);
+	free(cp.defaults.allow);
+	free(cp.defaults.deny);
 	for (i = 0; i < cp.nsects; i++)
 		free(cp.sects[i]);
 	free(cp.sects);
@@ -1006,6 +1167,8 @@ lconf_unref(struct lconf *lc)
 	for (i = 0; i < lc->naddrs; i++)
 		free(lc->addrs[i].text);
 	free(lc->addrs);
+	free(lc->allow);
+	free(lc->deny);
 	free(lc->file);
 	free(lc->name);
 	free(lc);

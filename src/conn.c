@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -42,6 +43,7 @@ static int	conn_input(struct conn *, struct evbuffer *);
 static void	conn_event(struct conn *, enum rec_type, enum conn_reason);
 static void	conn_now(struct conn *);
 static size_t	conn_read_max(struct conn *);
+static void	conn_keepalive(struct conn *, evutil_socket_t);
 
 static const char *conn_reasons[] = {
 	[CONN_EOF] = "closed by peer",
@@ -51,6 +53,7 @@ static const char *conn_reasons[] = {
 	[CONN_SHUTDOWN] = "shutdown",
 	[CONN_TIMEOUT] = "idle timeout",
 	[CONN_RELOAD] = "reload",
+	[CONN_TIMEDOUT] = "timeout",
 };
 
 const char *
@@ -82,6 +85,27 @@ conn_peer_string(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 		break;
 	}
+}
+
+/*
+ * TCP keepalive, so that a peer that vanished without a FIN is found in
+ * about CONN_KEEPIDLE + CONN_KEEPINTVL * CONN_KEEPCNT seconds, not the
+ * kernel's two hours.
+ */
+static void
+conn_keepalive(struct conn *c, evutil_socket_t fd)
+{
+	int	on = 1, idle = CONN_KEEPIDLE, intvl = CONN_KEEPINTVL;
+	int	cnt = CONN_KEEPCNT;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof idle) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof intvl) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) == -1)
+		log_debug("%s: %s: keepalive: %s", c->conf->name, c->peer,
+		    strerror(errno));
 }
 
 /*
@@ -128,16 +152,21 @@ conn_event(struct conn *c, enum rec_type type, enum conn_reason reason)
 /* A new connection on listener l; takes over fd. */
 struct conn *
 conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
-    int salen __unused)
+    int salen)
 {
 	struct conn		*c;
 	struct event_base	*base = l->d->base;
+	struct timeval		 idle = { 0, 0 };
 
 	c = xcalloc(1, sizeof *c);
 	c->l = l;
 	c->conf = lconf_ref(l->conf);
 	c->ops = l->ops;
 	conn_peer_string(sa, c->peer, sizeof c->peer);
+	if ((size_t)salen <= sizeof c->addr)
+		memcpy(&c->addr, sa, salen);
+	if (c->conf->keepalive)
+		conn_keepalive(c, fd);
 
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
@@ -150,6 +179,10 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
 	}
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, conn_read_max(c));
+	if (c->conf->idle_timeout > 0) {
+		idle.tv_sec = c->conf->idle_timeout;
+		bufferevent_set_timeouts(c->bev, &idle, NULL);
+	}
 
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->stats.accepted++;
@@ -209,6 +242,8 @@ conn_event_cb(struct bufferevent *bev __unused, short what, void *arg)
 	else if (what & BEV_EVENT_ERROR) {
 		if (error == ECONNRESET)
 			conn_close(c, CONN_RESET);
+		else if (error == ETIMEDOUT)
+			conn_close(c, CONN_TIMEDOUT);
 		else {
 			log_debug("%s: %s: %s", c->conf->name, c->peer,
 			    evutil_socket_error_to_string(error));

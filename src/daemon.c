@@ -635,7 +635,8 @@ daemon_refused_cb(evutil_socket_t fd __unused, short what __unused,
 	int		 more = 0;
 
 	TAILQ_FOREACH(l, &d->listeners, entry) {
-		if (l->stats.refused != l->refused_noted)
+		if (memcmp(l->refused_by, l->refused_noted,
+		    sizeof l->refused_by) != 0)
 			more = 1;
 		listener_refused_log(l);
 	}

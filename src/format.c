@@ -568,11 +568,11 @@ format_line(char *dst, const struct record *rec, int flags)
 }
 
 /*
- * Append rec as a line (format_line()) to buf; returns 0 or -1.  The worst case is
- * reserved, so a caller that appends many records keeps in *room (if not
- * NULL) what is left after the last one, and chains of FORMAT_CHAIN bytes
- * are added only when that is too little: no allocation per record.  A
- * caller that drains buf resets *room to 0.
+ * Append rec as a line (format_line()) to buf; returns 0 or -1.  The
+ * worst case is reserved, so a caller that appends many records keeps in
+ * *room (if not NULL) what is left after the last one, and chains of
+ * FORMAT_CHAIN bytes are added only when that is too little: no
+ * allocation per record.  A caller that drains buf resets *room to 0.
  */
 int
 format_evbuffer(struct evbuffer *buf, const struct record *rec, int flags,

@@ -61,6 +61,9 @@ static int	lsocks_adopt(struct lsocks *, struct event_base *,
 		    const struct lconf *, int *, char **);
 static int	listener_same_addr(const struct sockaddr_storage *,
 		    const struct laddr *);
+static int	listener_refusal(struct listener *, const struct sockaddr *);
+static int	listener_same_host(const struct sockaddr_storage *,
+		    const struct sockaddr *);
 
 /* A listening socket passed by systemd (socket activation). */
 struct inherited {
@@ -580,23 +583,74 @@ listener_write(struct listener *l, const struct lconf *lc,
 		l->stats.output_bytes += sink_emit(l->sinks[i], lc, rec);
 }
 
-/* A new socket: refuse it over a connection cap, else build a conn. */
+/* Why l must refuse a new peer at sa, or -1 to take it. */
+static int
+listener_refusal(struct listener *l, const struct sockaddr *sa)
+{
+	struct daemon	*d = l->d;
+	struct lconf	*lc = l->conf;
+	struct conn	*c;
+	size_t		 i;
+	u_int		 same = 0;
+	int		 allowed = lc->nallow == 0;
+
+	for (i = 0; i < lc->ndeny; i++) {
+		if (cidr_match(&lc->deny[i], sa))
+			return (REFUSE_ACL);
+	}
+	for (i = 0; i < lc->nallow && !allowed; i++)
+		allowed = cidr_match(&lc->allow[i], sa);
+	if (!allowed)
+		return (REFUSE_ACL);
+	if ((d->conf->max_conns != 0 && d->active >= d->conf->max_conns) ||
+	    (lc->max_conns != 0 && l->stats.active >= lc->max_conns))
+		return (REFUSE_CAP);
+	if (lc->max_per_peer != 0) {
+		TAILQ_FOREACH(c, &l->conns, entry) {
+			if (listener_same_host(&c->addr, sa) &&
+			    ++same >= lc->max_per_peer)
+				return (REFUSE_PEER);
+		}
+	}
+	return (-1);
+}
+
+/* Same IP address, whatever the port? */
+static int
+listener_same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return (0);
+	if (b->sa_family == AF_INET)
+		return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
+	if (b->sa_family == AF_INET6)
+		return (IN6_ARE_ADDR_EQUAL(
+		    &((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr));
+	return (0);
+}
+
+/*
+ * A new socket: refused (closed at once, without reading, counted and
+ * summarised) by allow/deny or over a cap; else a new connection.
+ */
 static void
 listener_accept_cb(struct evconnlistener *evl __unused, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener	*l = arg;
 	struct daemon	*d = l->d;
+	int		 why;
 
 	if (d->stopping) {
 		close(fd);
 		return;
 	}
-	if ((d->conf->max_conns != 0 && d->active >= d->conf->max_conns) ||
-	    (l->conf->max_conns != 0 &&
-	    l->stats.active >= l->conf->max_conns)) {
+	if ((why = listener_refusal(l, sa)) != -1) {
 		close(fd);
 		l->stats.refused++;
+		l->refused_by[why]++;
 		daemon_refused(d);
 		return;
 	}
@@ -623,20 +677,36 @@ listener_error_cb(struct evconnlistener *evl __unused, void *arg)
 	    evutil_socket_error_to_string(error));
 }
 
-/* Report refusals not reported yet. */
+/* Report refusals not reported yet, one line per cause. */
 void
 listener_refused_log(struct listener *l)
 {
-	uint64_t	n = l->stats.refused - l->refused_noted;
+	static const char	*why[REFUSE_COUNT] = {
+		[REFUSE_CAP] = "max_connections reached",
+		[REFUSE_PEER] = "max_per_peer reached",
+		[REFUSE_ACL] = "not allowed by allow/deny",
+	};
+	uint64_t		 n;
+	int			 i;
 
-	if (n == 0)
-		return;
-	log_warnx("%s: refused %llu connection%s (max_connections reached: "
-	    "%llu open on this listener, %llu in all)", l->conf->name,
-	    (unsigned long long)n, n == 1 ? "" : "s",
-	    (unsigned long long)l->stats.active,
-	    (unsigned long long)l->d->active);
-	l->refused_noted = l->stats.refused;
+	for (i = 0; i < REFUSE_COUNT; i++) {
+		n = l->refused_by[i] - l->refused_noted[i];
+		if (n == 0)
+			continue;
+		if (i == REFUSE_CAP) {
+			log_warnx("%s: refused %llu connection%s (%s: %llu "
+			    "open on this listener, %llu in all)",
+			    l->conf->name, (unsigned long long)n,
+			    n == 1 ? "" : "s", why[i],
+			    (unsigned long long)l->stats.active,
+			    (unsigned long long)l->d->active);
+		} else {
+			log_warnx("%s: refused %llu connection%s (%s)",
+			    l->conf->name, (unsigned long long)n,
+			    n == 1 ? "" : "s", why[i]);
+		}
+		l->refused_noted[i] = l->refused_by[i];
+	}
 }
 
 /* One line of counters. */

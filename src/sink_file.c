@@ -46,7 +46,11 @@ const struct sink_ops sink_file_ops = {
 	.close = file_close,
 };
 
-/* Open the path for appending; the mode is exact (no umask). */
+/*
+ * Open the path for appending; the mode is exact (no umask).  A symlink
+ * is never followed: whoever can write the directory could otherwise
+ * point tcplogd's output anywhere it may write.
+ */
 static int
 file_open_fd(const struct sink *s)
 {
@@ -54,8 +58,8 @@ file_open_fd(const struct sink *s)
 	int	fd;
 
 	old = umask(0);
-	fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    s->mode);
+	fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, s->mode);
 	umask(old);
 	return (fd);
 }

@@ -62,7 +62,16 @@ enum conn_reason {
 	CONN_TOO_LONG,		/* "line too long" */
 	CONN_SHUTDOWN,		/* "shutdown" */
 	CONN_TIMEOUT,		/* "idle timeout" */
-	CONN_RELOAD		/* "reload" */
+	CONN_RELOAD,		/* "reload" */
+	CONN_TIMEDOUT		/* "timeout": keepalive found it gone */
+};
+
+/* Why a new connection was refused. */
+enum refusal {
+	REFUSE_CAP,		/* max_connections */
+	REFUSE_PEER,		/* max_per_peer */
+	REFUSE_ACL,		/* allow / deny */
+	REFUSE_COUNT
 };
 
 /* Record flags. */
@@ -132,6 +141,13 @@ struct laddr {
 	int			 port;
 };
 
+/* An address prefix of allow or deny. */
+struct cidr {
+	int			 family;	/* AF_INET or AF_INET6 */
+	u_char			 addr[16];
+	u_int			 bits;
+};
+
 /* Settings of one [listener NAME]; reference counted. */
 struct lconf {
 	int			 refs;
@@ -144,6 +160,13 @@ struct lconf {
 	char			*file;		/* owned, OUTPUT_FILE path */
 	mode_t			 file_mode;	/* when creating it */
 	enum lconf_format	 format;
+	u_int			 idle_timeout;	/* seconds, 0: none */
+	int			 keepalive;
+	u_int			 max_per_peer;	/* 0: no limit */
+	struct cidr		*allow;		/* owned; none: all */
+	size_t			 nallow;
+	struct cidr		*deny;		/* owned; wins over allow */
+	size_t			 ndeny;
 	int			 events;
 	enum lconf_timestamps	 timestamps;
 	size_t			 max_line;
@@ -175,6 +198,8 @@ const char	*lconf_mode_string(enum lconf_mode);
 const char	*lconf_overlong_string(enum lconf_overlong);
 int		 laddr_parse(const char *, struct laddr *, char **);
 int		 laddr_conflict(const struct laddr *, const struct laddr *);
+int		 cidr_parse(const char *, struct cidr *, char **);
+int		 cidr_match(const struct cidr *, const struct sockaddr *);
 
 /* format.c */
 #define FORMAT_TIME_LEN		27	/* 2026-11-28T08:22:55.123456Z */
@@ -221,6 +246,9 @@ extern const struct proto_ops proto_raw_ops;
 #define CONN_QUIET_MSEC	200	/* stopping: close after this silence */
 #define CONN_DRAIN_MAX	(16 * 1024 * 1024) /* stopping, out of time */
 #define CONN_DRAIN_OUTPUT_MAX (64 * 1024 * 1024) /* then stop reading */
+#define CONN_KEEPIDLE	60	/* keepalive: first probe after, seconds */
+#define CONN_KEEPINTVL	10	/* then every */
+#define CONN_KEEPCNT	6	/* probes before giving up */
 
 /* One TCP peer. */
 struct conn {
@@ -230,6 +258,7 @@ struct conn {
 	void			*state;		/* owned by ops */
 	struct bufferevent	*bev;		/* owned, closes the fd */
 	char			 peer[CONN_PEER_LEN];
+	struct sockaddr_storage	 addr;		/* of the peer */
 	struct timeval		 tv;		/* time of the current batch */
 	uint64_t		 bytes;		/* received */
 	uint64_t		 records;	/* data records emitted */
@@ -294,7 +323,8 @@ struct listener {
 	int			 paused;	/* output backpressure */
 	struct conn_list	 conns;		/* owned */
 	struct listener_stats	 stats;
-	uint64_t		 refused_noted;	/* refusals already logged */
+	uint64_t		 refused_by[REFUSE_COUNT];
+	uint64_t		 refused_noted[REFUSE_COUNT]; /* logged */
 	TAILQ_ENTRY(listener)	 entry;
 };
 TAILQ_HEAD(listener_list, listener);
