@@ -5,7 +5,8 @@
 #                          tcplogd in the foreground on etc/tcplogd.conf
 #   sh .ci/setup.sh test   install, build build/ (plain) and build-asan/
 #                          (-fsanitize=address,undefined), run the unit and
-#                          integration tests on both and make distcheck;
+#                          integration tests on both, the integration tests
+#                          once more under valgrind, and make distcheck;
 #                          ends with one line "N passed, N failed"
 set -eu
 
@@ -14,7 +15,7 @@ top=$(pwd)
 
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 libevent-dev libinih-dev libsystemd-dev check mandoc util-linux procps jq
-systemd"
+systemd valgrind"
 
 install_packages() {
 	missing=
@@ -72,18 +73,23 @@ tally() {
 	done
 }
 
-# suite DIR LABEL: make check in DIR; a failure with no failed test
-# (a build error) still counts.
+# suite DIR RESULTS LABEL [MAKE ARGS]: make check in DIR, count the
+# results below RESULTS; a failure with no failed test (a build error)
+# still counts.
 suite() {
-	echo "setup: tests on the $2 build"
+	dir=$1
+	results=$2
+	label=$3
+	shift 3
+	echo "setup: tests on the $label build"
 	rc=0
-	make -C "$1" -k -j2 check >"$1/check.out" 2>&1 || rc=$?
+	make -C "$dir" -k -j2 check "$@" >"$dir/check.out" 2>&1 || rc=$?
 	before=$failed
-	tally "$1/tests" "$2"
+	tally "$results" "$label"
 	if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
 		failed=$((failed + 1))
-		echo "==== FAIL: make check in $1"
-		tail -n 50 "$1/check.out"
+		echo "==== FAIL: make check in $dir"
+		tail -n 50 "$dir/check.out"
 	fi
 }
 
@@ -115,8 +121,12 @@ test)
 	    --without-libsystemd
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export ASAN_OPTIONS=detect_leaks=1
-	suite build plain
-	suite build-asan asan
+	suite build build/tests plain
+	suite build-asan build-asan/tests asan
+	# valgrind memcheck: no errors, no leaks; time bounds scaled up.
+	suite build/tests/integration build/tests/integration valgrind \
+	    TCPLOGD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect" TCPLOGD_TIMEOUT_SCALE=10
 	step distcheck make -C build distcheck
 	echo "$skipped skipped"
 	echo "$passed passed, $failed failed"

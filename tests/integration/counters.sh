@@ -28,7 +28,11 @@ counters()
 # f: one overlong line, a partial line; then 10 lines of 8 + 1 bytes.
 printf 'short\n0123456789abcdefghij\npart' | tsend -f - 127.0.0.1 \
     "$(port_of f)" || fail "tcplogd-send failed"
+# f takes one connection at a time: wait for each to be gone.
+wait_count "$DIR/f.log" ' disconnected ' 1
 tsend -n 10 -s 8 127.0.0.1 "$(port_of f)" || fail "tcplogd-send failed"
+# Both are gone before the held one takes the only place.
+wait_count "$DIR/f.log" ' disconnected ' 2
 # A connection held open, then one over max_connections.
 printf 'held\n' > "$DIR/held"
 tsend_bg "$DIR/hold.out" "$DIR/hold.err" -v -e hold -f "$DIR/held" \
