@@ -593,11 +593,24 @@ daemon_accept_backoff(struct daemon *d, int error)
 
 	if (evtimer_pending(d->ev_accept, NULL))
 		return;
-	log_warnx("accept: %s: accepting paused for 1 second",
-	    strerror(error));
+	if (!d->accept_paused) {
+		log_warnx("accept: %s: accepting paused, trying again every "
+		    "second", strerror(error));
+		d->accept_paused = 1;
+	}
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		listener_enable(l, 0);
 	evtimer_add(d->ev_accept, &tv);
+}
+
+/* A connection was accepted: if accepting had been paused, say so. */
+void
+daemon_accepted(struct daemon *d)
+{
+	if (d->accept_paused) {
+		log_info("accepting again");
+		d->accept_paused = 0;
+	}
 }
 
 static void

@@ -647,6 +647,7 @@ listener_accept_cb(struct evconnlistener *evl __unused, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	daemon_accepted(d);
 	if ((why = listener_refusal(l, sa)) != -1) {
 		close(fd);
 		l->stats.refused++;

@@ -433,6 +433,7 @@ struct daemon {
 	struct event		*ev_accept;	/* owned, EMFILE backoff */
 	struct event		*ev_refused;	/* owned, refusal summary */
 	uint64_t		 active;	/* connections, all listeners */
+	int			 accept_paused;	/* out of descriptors, noted */
 	int			 stopping;
 };
 
@@ -445,6 +446,7 @@ void		 daemon_sink_drained(struct daemon *);
 void		 daemon_conns_closed(struct daemon *);
 void		 daemon_accept_backoff(struct daemon *, int);
 void		 daemon_refused(struct daemon *);
+void		 daemon_accepted(struct daemon *);
 
 /* notify.c */
 void		 notify_send(const char *, ...)
