@@ -550,3 +550,17 @@ private_dev()
 	ln -s /proc/self/fd/2 /dev/stderr
 	[ ! -e /dev/log ] || hard_error "/dev/log exists in the private /dev"
 }
+
+# open_fds PID: how many descriptors PID has open (/proc/PID/fd).
+open_fds()
+{
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
+}
+
+# instrumented: the daemon runs under a wrapper (valgrind) or is a
+# sanitizer build, so its RSS and speed say little.
+instrumented()
+{
+	[ -n "$TCPLOGD_WRAPPER" ] ||
+	    grep -aq -e __asan_init -e __ubsan_handle "$TCPLOGD"
+}

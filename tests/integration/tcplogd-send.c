@@ -24,7 +24,10 @@
  * the write side, then read until the server closes) or hold (read until
  * the server closes).  Everything is bounded by the -t timeout.  With -v
  * it reports on stdout what happened to each connection, so that a test
- * can wait for "sent" before acting.
+ * can wait for "sent" before acting.  -p ends the generated lines with a
+ * partial one (the first bytes of the next line, no LF); -z sends that
+ * many 'z' bytes, without LF, before the data (a huge line made on the
+ * fly); -B binds the sockets to a local address (another peer address).
  */
 
 #include <sys/types.h>
@@ -53,6 +56,7 @@
 
 #define SEND_MAX_CONNS	100000
 #define SEND_MAX_SIZE	(64 * 1024 * 1024)
+#define SEND_MAX_ZSIZE	(64ULL * 1024 * 1024 * 1024)
 #define SEND_BURST	16	/* chunks per connection per poll round */
 
 enum end_mode {
@@ -81,6 +85,9 @@ struct conn {
 	size_t		 loff;
 	size_t		 foff;		/* offset in the file data */
 
+	uint64_t	 zleft;		/* -z filler bytes still to send */
+	int		 pdone;		/* -p partial line generated */
+
 	char		*cbuf;		/* current chunk, owned */
 	size_t		 clen;
 	size_t		 coff;
@@ -105,6 +112,7 @@ static void		 raise_nofile(unsigned long);
 static void		 conn_start(struct conn *);
 static void		 conn_connected(struct conn *);
 static void		 conn_gen_line(struct conn *);
+static int		 conn_more(struct conn *);
 static size_t		 conn_fill(struct conn *, char *, size_t);
 static void		 conn_write(struct conn *);
 static void		 conn_sent_all(struct conn *);
@@ -119,6 +127,10 @@ static unsigned long	 nconns = 1;
 static unsigned long	 base;
 static unsigned long	 nlines;
 static size_t		 lsize = 40;
+static size_t		 plen;
+static uint64_t		 zsize;
+static const char	*bindaddr;
+static struct addrinfo	*bai;
 static int		 crlf;
 static const char	*file;
 static char		*fdata;
@@ -134,10 +146,12 @@ static struct conn	*conns;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: tcplogd-send [-Cvw] [-b base] [-c conns] "
-	    "[-d ms] [-e close|reset|half|hold]\n"
-	    "                    [-f file] [-k chunk] [-n lines] [-s size] "
-	    "[-t sec] host port\n");
+	fprintf(stderr, "usage: tcplogd-send [-Cvw] [-B addr] [-b base] "
+	    "[-c conns] [-d ms]\n"
+	    "                    [-e close|reset|half|hold] [-f file] "
+	    "[-k chunk] [-n lines]\n"
+	    "                    [-p bytes] [-s size] [-t sec] [-z bytes] "
+	    "host port\n");
 	exit(1);
 }
 
@@ -272,6 +286,8 @@ conn_start(struct conn *c)
 		errx_(1, "socket: %s", strerror(errno));
 	/* Every chunk goes out as it is written, so stalls split reads. */
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (bai != NULL && bind(c->fd, bai->ai_addr, bai->ai_addrlen) == -1)
+		errx_(1, "bind to %s: %s", bindaddr, strerror(errno));
 	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		conn_connected(c);
 	else if (errno == EINPROGRESS)
@@ -321,25 +337,50 @@ conn_gen_line(struct conn *c)
 	c->line++;
 }
 
+/* Is there data left to put in chunks? */
+static int
+conn_more(struct conn *c)
+{
+	if (c->zleft > 0)
+		return (1);
+	if (file != NULL)
+		return (c->foff < fsize);
+	return (c->loff < c->llen || c->line < nlines ||
+	    (plen > 0 && !c->pdone));
+}
+
 /* Copy up to len bytes of the connection's data stream into buf. */
 static size_t
 conn_fill(struct conn *c, char *buf, size_t len)
 {
 	size_t	n, done = 0;
 
+	if (c->zleft > 0) {
+		done = c->zleft < len ? (size_t)c->zleft : len;
+		memset(buf, 'z', done);
+		c->zleft -= done;
+		if (done == len)
+			return (done);
+	}
 	if (file != NULL) {
 		n = fsize - c->foff;
-		if (n > len)
-			n = len;
-		memcpy(buf, fdata + c->foff, n);
+		if (n > len - done)
+			n = len - done;
+		memcpy(buf + done, fdata + c->foff, n);
 		c->foff += n;
-		return (n);
+		return (done + n);
 	}
 	while (done < len) {
 		if (c->loff == c->llen) {
-			if (c->line >= nlines)
+			if (c->line < nlines)
+				conn_gen_line(c);
+			else if (plen > 0 && !c->pdone) {
+				/* The start of the next line, no LF. */
+				conn_gen_line(c);
+				c->llen = plen;
+				c->pdone = 1;
+			} else
 				break;
-			conn_gen_line(c);
 		}
 		n = c->llen - c->loff;
 		if (n > len - done)
@@ -389,8 +430,7 @@ conn_write(struct conn *c)
 		if (delay > 0) {
 			c->next = now_ms() + delay;
 			/* A last chunk ends the data without a stall. */
-			if (file != NULL ? c->foff == fsize :
-			    (c->line >= nlines && c->loff == c->llen)) {
+			if (!conn_more(c)) {
 				c->eof = 1;
 				conn_sent_all(c);
 			}
@@ -480,8 +520,12 @@ main(int argc, char **argv)
 	int		 ch, error, failed, n, np, k;
 	socklen_t	 len;
 
-	while ((ch = getopt(argc, argv, "b:Cc:d:e:f:k:n:s:t:vw")) != -1) {
+	while ((ch = getopt(argc, argv, "B:b:Cc:d:e:f:k:n:p:s:t:vwz:")) !=
+	    -1) {
 		switch (ch) {
+		case 'B':
+			bindaddr = optarg;
+			break;
 		case 'b':
 			base = number("-b", optarg, 0, ULONG_MAX / 2);
 			break;
@@ -516,6 +560,9 @@ main(int argc, char **argv)
 		case 'n':
 			nlines = number("-n", optarg, 0, ULONG_MAX / 2);
 			break;
+		case 'p':
+			plen = number("-p", optarg, 1, SEND_MAX_SIZE);
+			break;
 		case 's':
 			lsize = number("-s", optarg, 0, SEND_MAX_SIZE);
 			break;
@@ -527,6 +574,9 @@ main(int argc, char **argv)
 			break;
 		case 'w':
 			wait_close = 1;
+			break;
+		case 'z':
+			zsize = number("-z", optarg, 1, SEND_MAX_ZSIZE);
 			break;
 		default:
 			usage();
@@ -540,6 +590,8 @@ main(int argc, char **argv)
 	port = argv[1];
 	if (file != NULL && nlines > 0)
 		errx_(1, "-f and -n are mutually exclusive");
+	if (plen > 0 && (file != NULL || plen > lsize))
+		errx_(1, "-p needs generated lines of at least -p bytes");
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&hints, 0, sizeof(hints));
@@ -548,6 +600,9 @@ main(int argc, char **argv)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	if ((error = getaddrinfo(host, port, &hints, &ai)) != 0)
 		errx_(1, "%s port %s: %s", host, port, gai_strerror(error));
+	if (bindaddr != NULL && (error = getaddrinfo(bindaddr, "0", &hints,
+	    &bai)) != 0)
+		errx_(1, "-B %s: %s", bindaddr, gai_strerror(error));
 	if (file != NULL)
 		read_file(file);
 	raise_nofile(nconns);
@@ -561,6 +616,7 @@ main(int argc, char **argv)
 		c = &conns[i];
 		c->id = base + i;
 		c->fd = -1;
+		c->zleft = zsize;
 		if ((c->cbuf = malloc(chunk)) == NULL ||
 		    (c->lbuf = malloc(lsize + 3)) == NULL)
 			errx_(1, "out of memory");
@@ -660,5 +716,7 @@ main(int argc, char **argv)
 	free(pc);
 	free(fdata);
 	freeaddrinfo(ai);
+	if (bai != NULL)
+		freeaddrinfo(bai);
 	return (failed ? 1 : 0);
 }
