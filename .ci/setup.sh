@@ -6,7 +6,8 @@
 #   sh .ci/setup.sh test   install, build build/ (plain) and build-asan/
 #                          (-fsanitize=address,undefined), run the unit and
 #                          integration tests on both, the integration tests
-#                          once more under valgrind, and make distcheck;
+#                          once more under valgrind, the fuzz targets for
+#                          a fixed number of runs, and make distcheck;
 #                          ends with one line "N passed, N failed"
 set -eu
 
@@ -15,7 +16,7 @@ top=$(pwd)
 
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 libevent-dev libinih-dev libsystemd-dev check mandoc util-linux procps jq
-systemd valgrind"
+systemd valgrind clang libclang-rt-14-dev"
 
 install_packages() {
 	missing=
@@ -119,6 +120,7 @@ test)
 	# The sanitizer build also covers notify without libsystemd.
 	build build-asan --enable-asan --enable-werror --enable-debug \
 	    --without-libsystemd
+	build build-fuzz --enable-fuzzing --enable-werror CC=clang
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export ASAN_OPTIONS=detect_leaks=1
 	suite build build/tests plain
@@ -127,6 +129,8 @@ test)
 	suite build/tests/integration build/tests/integration valgrind \
 	    TCPLOGD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect" TCPLOGD_TIMEOUT_SCALE=10
+	# libFuzzer targets, a fixed number of runs with a fixed seed.
+	suite build-fuzz/tests/fuzz build-fuzz/tests/fuzz fuzz
 	step distcheck make -C build distcheck
 	echo "$skipped skipped"
 	echo "$passed passed, $failed failed"
