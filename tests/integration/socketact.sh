@@ -17,7 +17,16 @@ if grep -aq 'socket activation is not available' "$TCPLOGD"; then
 	unavailable=1
 fi
 
+# sa_said: systemd-socket-activate has said whether it listens.
+# shellcheck disable=SC2317 # called through wait_until
+sa_said()
+{
+	grep -q 'Listening on\|Failed\|failed' "$ERR" 2>/dev/null
+}
+
 # systemd-socket-activate cannot take port 0: try free-looking ports.
+# The previous try's stderr is removed first, or its "Failed" could be
+# read as this try's answer.
 try=0
 while :; do
 	try=$((try + 1))
@@ -26,13 +35,13 @@ while :; do
 	config_global timestamps=no
 	config_listener main "listen=127.0.0.1:$port"
 	config_listener other
-	rm -f "$ERR.sa"
+	rm -f "$ERR"
 	# shellcheck disable=SC2086 # the wrapper is a command line
 	systemd-socket-activate -l "127.0.0.1:$port" --fdname=main \
 	    $TCPLOGD_WRAPPER "$TCPLOGD" -f "$CONF" -P "$PORTS" \
 	    > "$OUT" 2> "$ERR" < /dev/null &
 	DPID=$!
-	wait_until 10 grep -q 'Listening on\|Failed\|failed' "$ERR" ||
+	wait_until 10 sa_said ||
 	    hard_error "systemd-socket-activate said nothing"
 	grep -q 'Listening on' "$ERR" && break
 	wait "$DPID"
