@@ -59,8 +59,12 @@ if ! instrumented && [ $((rss1 - rss0)) -gt $((16 * 1024)) ]; then
 fi
 stop_daemon
 
-# Each peer alternates connected, data, disconnected (a port may come
-# back in a later batch); the reasons and counts match what was sent.
+# Each peer alternates connected, data, disconnected; a port may come
+# back in a later batch, and when the kernel reuses it at once (many
+# TIME_WAITs, say from tests running alongside) the new connection's
+# "connected" can come before the old one's "disconnected": a peer may
+# then have two open connections, and its counts are checked in total
+# only.  The reasons and counts match what was sent.
 awk -v total="$total" -v nreset="$nreset" -v size="$size" '
 function bad(msg) {
 	print FILENAME ":" FNR ": " msg ": " $0 > "/dev/stderr"
@@ -72,17 +76,19 @@ $1 != "main" {
 	next
 }
 $3 == "connected" && NF == 3 {
-	if (open[$2])
-		bad("connected while open")
-	open[$2] = 1
-	nrec[$2] = 0
+	if (open[$2] > 1)
+		bad("connected while open twice")
+	if (open[$2]++)
+		overlap[$2] = 1
+	else
+		nrec[$2] = 0
 	conns++
 	next
 }
 $3 == "disconnected" {
-	if (!open[$2])
+	if (open[$2] < 1)
 		bad("disconnected without connected")
-	open[$2] = 0
+	open[$2]--
 	if ($0 ~ / disconnected \(closed by peer\) /)
 		want = "1 records " size + 1 " bytes"
 	else if ($0 ~ / disconnected \(reset\) /) {
@@ -96,14 +102,16 @@ $3 == "disconnected" {
 	sub(/^[^)]*\) /, "", rest)
 	if (rest != want)
 		bad("want " want)
-	if (nrec[$2] + 0 != want + 0)
+	if (!overlap[$2] && nrec[$2] + 0 != want + 0)
 		bad(nrec[$2] " records written")
+	if (open[$2] == 0)
+		overlap[$2] = 0
 	next
 }
 {
 	p = $2
 	sub(/:$/, "", p)
-	if (!open[p])
+	if (open[p] < 1)
 		bad("data outside a connection")
 	if ($0 !~ /^main [^ ]+: c[0-9]+-l0 x+$/ &&
 	    $0 !~ /^main [^ ]+ \[partial\]: c[0-9l-][0-9l-][0-9l-][0-9l-]$/)
