@@ -1,0 +1,90 @@
+#!/bin/sh
+# bench-smoke.sh: the benchmark scripts do not rot.  bench/run builds its
+# C helpers (loadgen, check, floor, settle, syslogrecv) with cc into this
+# test's directory and runs the tiny workload (4 connections x 1000
+# lines) against the floor, tcplogd-stdout (also with CRLF) and
+# tcplogd-file; each prints one well-formed row with 0 errors.  Then
+# bench/check, fed outputs with a line lost, two swapped, one twice, one
+# changed, a line from the wrong peer and a disconnected record missing,
+# must find exactly those.  No timing is asserted, and Twisted and
+# rsyslog are not needed.  Skips when there is no cc.
+
+TEST_TIMEOUT=60
+# shellcheck source=lib.sh
+. "${srcdir:-$(dirname "$0")}/lib.sh"
+
+: "${top_srcdir:=$srcdir/../..}"
+bench=$top_srcdir/bench
+[ -f "$bench/run" ] || hard_error "no $bench/run"
+command -v "${CC:-cc}" > /dev/null 2>&1 || skip "no C compiler (${CC:-cc})"
+
+BENCH_BIN=$DIR/bin
+BENCH_TMPDIR=$DIR
+export BENCH_BIN BENCH_TMPDIR TCPLOGD
+
+num='[0-9]+'
+dec1='[0-9]+\.[0-9]'
+dec2='[0-9]+\.[0-9]{2}'
+
+# run_row SINK [ARGS...]: bench/run tiny SINK; the row is $DIR/row.
+run_row()
+{
+	rr_sink=$1
+	shift
+	/bin/sh "$bench/run" "$@" tiny "$rr_sink" > "$DIR/row" \
+	    2> "$DIR/run.err" ||
+	    fail "bench/run tiny $rr_sink: exit $?: $(cat "$DIR/row" \
+	    "$DIR/run.err")"
+	[ "$(wc -l < "$DIR/row")" -eq 1 ] ||
+	    fail "bench/run tiny $rr_sink: not one row: $(cat "$DIR/row")"
+	grep -Eq "^\\| tiny \\| $rr_sink \\| $dec2 \\| $num \\| $dec1 \\| $dec2 \\| $dec2 \\| $dec1 \\| 0 \\| [^|]+ \\|\$" \
+	    "$DIR/row" || fail "bench/run tiny $rr_sink: bad row or errors:" \
+	    "$(cat "$DIR/row" "$DIR/run.err")"
+	log "$(cat "$DIR/row")"
+}
+
+# The header has as many columns as a row.
+/bin/sh "$bench/run" -H > "$DIR/header" || fail "bench/run -H failed"
+[ "$(head -n 1 "$DIR/header" | tr -cd '|' | wc -c)" -eq 11 ] ||
+    fail "header: $(cat "$DIR/header")"
+
+run_row floor -k
+kept=$(sed -n 's/^bench\/run: files kept in //p' "$DIR/run.err")
+[ -f "$kept/out" ] || fail "bench/run -k kept no output: $(cat "$DIR/run.err")"
+run_row tcplogd-stdout
+BENCH_CRLF=1 run_row tcplogd-stdout
+grep -q '| CRLF |$' "$DIR/row" || fail "BENCH_CRLF=1: $(cat "$DIR/row")"
+run_row tcplogd-file -k
+kept_t=$(sed -n 's/^bench\/run: files kept in //p' "$DIR/run.err")
+[ -f "$kept_t/out" ] || fail "bench/run -k kept no output"
+
+# check must see what is wrong: in the floor's output, c1 line 5 lost,
+# c0 lines 10 and 11 swapped, c2 line 20 twice, c3 line 30 changed.
+awk '
+$1 ~ /^c1-l5$/ { next }
+$1 ~ /^c0-l10$/ { held = $0; next }
+$1 ~ /^c0-l11$/ { print; print held; next }
+$1 ~ /^c2-l20$/ { print; print; next }
+$1 ~ /^c3-l30$/ { sub(/.$/, "X"); print; next }
+{ print }' "$kept/out" > "$DIR/bad"
+"$BENCH_BIN/check" -n 4 -m 1000 -s 100 "$DIR/bad" > "$DIR/check.out" \
+    2> "$DIR/check.err" && fail "check found nothing wrong"
+grep -Fqx 'check: lines 4000 expected 4000 errors 5 (malformed 1 order 1 duplicate 1 missing 2 peer 0 events 0)' \
+    "$DIR/check.out" || fail "check: $(cat "$DIR/check.out" "$DIR/check.err")"
+"$BENCH_BIN/check" -n 4 -m 1000 -s 100 "$kept/out" > "$DIR/check.out" ||
+    fail "check: the good output: $(cat "$DIR/check.out")"
+
+# And in tcplogd's: one disconnected record gone, one line from another
+# connection's peer.
+awk '
+NR == FNR { if ($4 == "c0-l0") peer0 = $3; next }
+/ disconnected / && !d++ { next }
+$4 == "c2-l7" { $3 = peer0 }
+{ print }' "$kept_t/out" "$kept_t/out" > "$DIR/bad_t"
+"$BENCH_BIN/check" -f tcplogd -e -n 4 -m 1000 -s 100 "$DIR/bad_t" \
+    > "$DIR/check.out" 2> "$DIR/check.err" && fail "check found nothing wrong"
+grep -Eq 'errors [0-9]+ \(malformed 0 order 0 duplicate 0 missing 0 peer [1-9][0-9]* events [1-9]' \
+    "$DIR/check.out" || fail "check: $(cat "$DIR/check.out" "$DIR/check.err")"
+"$BENCH_BIN/check" -f tcplogd -e -n 4 -m 1000 -s 100 "$kept_t/out" \
+    > "$DIR/check.out" || fail "check: tcplogd's output: $(cat "$DIR/check.out")"
+exit 0
