@@ -28,29 +28,8 @@ TEST_TIMEOUT=90
 [ -x "$TCPLOGD_SYSLOG_RECV" ] ||
     hard_error "TCPLOGD_SYSLOG_RECV: not an executable: $TCPLOGD_SYSLOG_RECV"
 
-# A private /dev: bind the few nodes we need to a staging directory, cover
-# /dev with a tmpfs, move them in.  The staging files are plain files
-# once the mounts have moved, so removing $DIR is safe.
-mkdir "$DIR/stage" || hard_error "mkdir"
-for n in null zero full random urandom; do
-	[ -c "/dev/$n" ] || continue
-	: > "$DIR/stage/$n"
-	mount --bind "/dev/$n" "$DIR/stage/$n" ||
-	    hard_error "cannot bind /dev/$n"
-done
-mount -t tmpfs -o mode=0755,size=1m tcplogd-test-dev /dev ||
-    hard_error "cannot mount a tmpfs on /dev"
-for n in null zero full random urandom; do
-	[ -e "$DIR/stage/$n" ] || continue
-	: > "/dev/$n"
-	mount --move "$DIR/stage/$n" "/dev/$n" ||
-	    hard_error "cannot move /dev/$n"
-done
-ln -s /proc/self/fd /dev/fd
-ln -s /proc/self/fd/0 /dev/stdin
-ln -s /proc/self/fd/1 /dev/stdout
-ln -s /proc/self/fd/2 /dev/stderr
-[ -e /dev/log ] && hard_error "/dev/log exists in the private /dev"
+# A private /dev where /dev/log is ours (lib.sh).
+private_dev
 
 # start_recv FILE [OPTS]: start the receiver at /dev/log writing FILE.
 start_recv()
