@@ -274,7 +274,7 @@ conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 
 /* A line longer than max_line: count it, say so once per connection. */
 void
-conn_overlong(struct conn *c, size_t len __unused)
+conn_overlong(struct conn *c)
 {
 	static const char *what[] = {
 		[OVERLONG_TRUNCATE] = "truncated",

@@ -73,18 +73,6 @@ log_init(int debug, const char *procname)
 	event_set_log_callback(log_event_cb);
 }
 
-void
-log_setdebug(int debug)
-{
-	log_debug_on = debug;
-}
-
-int
-log_getdebug(void)
-{
-	return (log_debug_on);
-}
-
 /* libevent's messages are ours only at debug level. */
 static void
 log_event_cb(int severity, const char *msg)

@@ -26,9 +26,7 @@
 #include <stdarg.h>
 
 void	log_init(int, const char *);
-void	log_setdebug(int);
 int	log_is_journal(int);
-int	log_getdebug(void);
 void	log_warn(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
 void	log_warnx(const char *, ...)

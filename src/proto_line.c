@@ -86,7 +86,7 @@ line_emit(struct conn *c, struct line_state *st, const u_char *p,
 		return (0);
 	}
 	if (!st->long_line)
-		conn_overlong(c, len);
+		conn_overlong(c);
 	st->long_line = 0;
 	switch (c->conf->overlong) {
 	case OVERLONG_TRUNCATE:
@@ -116,7 +116,7 @@ line_overlong(struct conn *c, struct line_state *st, struct evbuffer *in)
 	u_char	*p;
 
 	if (!st->long_line)
-		conn_overlong(c, max + 1);
+		conn_overlong(c);
 	p = evbuffer_pullup(in, max);
 	switch (c->conf->overlong) {
 	case OVERLONG_SPLIT:

@@ -273,7 +273,7 @@ struct conn	*conn_new(struct listener *, evutil_socket_t,
 		    const struct sockaddr *, int);
 void		 conn_close(struct conn *, enum conn_reason);
 void		 conn_emit(struct conn *, const u_char *, size_t, int);
-void		 conn_overlong(struct conn *, size_t);
+void		 conn_overlong(struct conn *);
 void		 conn_pause(struct conn *, int);
 void		 conn_drain(struct conn *);
 void		 conn_shutdown(struct conn *);
