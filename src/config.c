@@ -46,8 +46,6 @@
 #include "tcplogd.h"
 #include "log.h"
 
-#define CONF_NAME_MAX	64
-
 enum config_key {
 	KEY_LISTEN,
 	KEY_MODE,

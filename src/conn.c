@@ -15,10 +15,16 @@
  */
 
 /*
- * One struct conn per TCP peer.  A connection owns its bufferevent (and
- * so its socket) and its protocol state; it borrows its listener, which
- * owns it, and holds a reference on the settings it started with.
- * conn_close() is the only way a connection ends.
+ * One struct conn per TCP peer.  A connection owns its socket, its read
+ * event and its protocol state; it borrows its listener, which owns it,
+ * and holds a reference on the settings it started with.  conn_close()
+ * is the only way a connection ends.
+ *
+ * Reads go into one buffer shared by all connections, CONN_READ_SIZE
+ * bytes, one read(2) per readable event: the protocol takes every byte
+ * before the next connection reads, keeping only an unfinished record,
+ * so an idle connection holds no input buffer and a busy one needs no
+ * copy of the lines it receives whole.
  */
 
 #include <sys/types.h>
@@ -37,13 +43,14 @@
 #include "tcplogd.h"
 #include "log.h"
 
-static void	conn_read_cb(struct bufferevent *, void *);
-static void	conn_event_cb(struct bufferevent *, short, void *);
-static int	conn_input(struct conn *, struct evbuffer *);
+static void	conn_read_cb(evutil_socket_t, short, void *);
+static ssize_t	conn_read(struct conn *, size_t, enum conn_reason *);
+static void	conn_arm(struct conn *);
 static void	conn_event(struct conn *, enum rec_type, enum conn_reason);
 static void	conn_now(struct conn *);
-static size_t	conn_read_max(struct conn *);
 static void	conn_keepalive(struct conn *, evutil_socket_t);
+
+static u_char	conn_buf[CONN_READ_SIZE];	/* every read lands here */
 
 static const char *conn_reasons[] = {
 	[CONN_EOF] = "closed by peer",
@@ -108,25 +115,11 @@ conn_keepalive(struct conn *c, evutil_socket_t fd)
 		    strerror(errno));
 }
 
-/*
- * The most input a connection buffers: max_line, plus CR and LF in line
- * mode (a full buffer without LF then holds an overlong line).
- */
-static size_t
-conn_read_max(struct conn *c)
-{
-	if (c->conf->mode == MODE_LINE)
-		return (c->conf->max_line + CONN_READ_MARGIN);
-	return (c->conf->max_line);
-}
-
 /* The time of this batch of records: the loop's cached clock. */
 static void
 conn_now(struct conn *c)
 {
-	if (c->bev == NULL ||
-	    event_base_gettimeofday_cached(bufferevent_get_base(c->bev),
-	    &c->tv) != 0)
+	if (event_base_gettimeofday_cached(c->l->d->base, &c->tv) != 0)
 		gettimeofday(&c->tv, NULL);
 }
 
@@ -149,39 +142,53 @@ conn_event(struct conn *c, enum rec_type type, enum conn_reason reason)
 	listener_write(c->l, c->conf, &rec);
 }
 
+/*
+ * Wait for input: with the idle timeout, or once stopping with
+ * CONN_QUIET_MSEC of silence; not at all while paused.
+ */
+static void
+conn_arm(struct conn *c)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (c->paused)
+		return;
+	if (c->quiet)
+		tv.tv_usec = CONN_QUIET_MSEC * 1000;
+	else if (c->conf->idle_timeout > 0)
+		tv.tv_sec = c->conf->idle_timeout;
+	event_add(c->ev, timerisset(&tv) ? &tv : NULL);
+}
+
 /* A new connection on listener l; takes over fd. */
 struct conn *
 conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
     int salen)
 {
-	struct conn		*c;
-	struct event_base	*base = l->d->base;
-	struct timeval		 idle = { 0, 0 };
+	struct conn	*c;
 
 	c = xcalloc(1, sizeof *c);
 	c->l = l;
 	c->conf = lconf_ref(l->conf);
 	c->ops = l->ops;
+	c->fd = fd;
 	conn_peer_string(sa, c->peer, sizeof c->peer);
 	if ((size_t)salen <= sizeof c->addr)
 		memcpy(&c->addr, sa, salen);
 	if (c->conf->keepalive)
 		conn_keepalive(c, fd);
 
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
+	c->ev = event_new(l->d->base, fd, EV_READ | EV_PERSIST, conn_read_cb,
+	    c);
+	if (c->ev == NULL || evutil_make_socket_nonblocking(fd) == -1) {
 		log_warnx("%s: %s: cannot set up connection", c->conf->name,
 		    c->peer);
+		if (c->ev != NULL)
+			event_free(c->ev);
 		close(fd);
 		lconf_unref(c->conf);
 		free(c);
 		return (NULL);
-	}
-	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, conn_read_max(c));
-	if (c->conf->idle_timeout > 0) {
-		idle.tv_sec = c->conf->idle_timeout;
-		bufferevent_set_timeouts(c->bev, &idle, NULL);
 	}
 
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
@@ -195,61 +202,64 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
 	conn_event(c, REC_CONNECTED, 0);
 	if (c->ops->connection_made != NULL)
 		c->ops->connection_made(c, c->state);
-	if (!l->paused)
-		bufferevent_enable(c->bev, EV_READ);
+	c->paused = l->paused;
+	conn_arm(c);
 	return (c);
 }
 
 /*
- * Hand new input to the protocol, counting it first.  Returns -1 on a
- * protocol error (a line too long under overlong = close).
+ * One read(2) of at most len bytes into the shared buffer, handed to the
+ * protocol.  Returns the bytes read, 0 if there was nothing to read, or
+ * -1 with *reason set when the connection ends (the peer closed it, an
+ * error, or the protocol wants it closed).
  */
-static int
-conn_input(struct conn *c, struct evbuffer *in)
+static ssize_t
+conn_read(struct conn *c, size_t len, enum conn_reason *reason)
 {
-	size_t	len = evbuffer_get_length(in);
-	int	rc;
+	ssize_t	n;
 
-	c->bytes += len - c->seen;
-	c->l->stats.bytes += len - c->seen;
-	conn_now(c);
-	rc = c->ops->data_received(c, c->state, in);
-	c->seen = evbuffer_get_length(in);
-	return (rc);
-}
-
-/* Input arrived. */
-static void
-conn_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct conn	*c = arg;
-
-	if (conn_input(c, bufferevent_get_input(bev)) == -1)
-		conn_close(c, CONN_TOO_LONG);
-}
-
-/* End of file, an error or the stopping timeout. */
-static void
-conn_event_cb(struct bufferevent *bev __unused, short what, void *arg)
-{
-	struct conn	*c = arg;
-	int		 error = EVUTIL_SOCKET_ERROR();
-
-	if (what & BEV_EVENT_EOF)
-		conn_close(c, CONN_EOF);
-	else if (what & BEV_EVENT_TIMEOUT)
-		conn_close(c, c->l->d->stopping ? CONN_SHUTDOWN : CONN_TIMEOUT);
-	else if (what & BEV_EVENT_ERROR) {
-		if (error == ECONNRESET)
-			conn_close(c, CONN_RESET);
-		else if (error == ETIMEDOUT)
-			conn_close(c, CONN_TIMEDOUT);
+	do {
+		n = read(c->fd, conn_buf, len);
+	} while (n == -1 && errno == EINTR);
+	if (n == 0) {
+		*reason = CONN_EOF;
+		return (-1);
+	}
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return (0);
+		if (errno == ECONNRESET)
+			*reason = CONN_RESET;
+		else if (errno == ETIMEDOUT)
+			*reason = CONN_TIMEDOUT;
 		else {
 			log_debug("%s: %s: %s", c->conf->name, c->peer,
-			    evutil_socket_error_to_string(error));
-			conn_close(c, CONN_ERROR);
+			    strerror(errno));
+			*reason = CONN_ERROR;
 		}
+		return (-1);
 	}
+	c->bytes += n;
+	c->l->stats.bytes += n;
+	conn_now(c);
+	if (c->ops->data_received(c, c->state, conn_buf, n) == -1) {
+		*reason = CONN_TOO_LONG;
+		return (-1);
+	}
+	return (n);
+}
+
+/* Input, the end of it, or a timeout. */
+static void
+conn_read_cb(evutil_socket_t fd __unused, short what, void *arg)
+{
+	struct conn		*c = arg;
+	enum conn_reason	 reason;
+
+	if (what & EV_TIMEOUT)
+		conn_close(c, c->quiet ? CONN_SHUTDOWN : CONN_TIMEOUT);
+	else if (conn_read(c, sizeof conn_buf, &reason) == -1)
+		conn_close(c, reason);
 }
 
 /* A protocol emits one data record. */
@@ -294,10 +304,11 @@ conn_overlong(struct conn *c)
 void
 conn_pause(struct conn *c, int pause)
 {
+	c->paused = pause;
 	if (pause)
-		bufferevent_disable(c->bev, EV_READ);
+		event_del(c->ev);
 	else
-		bufferevent_enable(c->bev, EV_READ);
+		conn_arm(c);
 }
 
 /*
@@ -308,9 +319,8 @@ conn_pause(struct conn *c, int pause)
 void
 conn_shutdown(struct conn *c)
 {
-	struct timeval	tv = { 0, CONN_QUIET_MSEC * 1000 };
-
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	c->quiet = 1;
+	conn_arm(c);
 }
 
 /*
@@ -322,41 +332,27 @@ conn_shutdown(struct conn *c)
 void
 conn_drain(struct conn *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	evutil_socket_t		 fd = bufferevent_getfd(c->bev);
-	enum conn_reason	 reason = CONN_SHUTDOWN;
-	size_t			 total = 0, room, bound = conn_read_max(c), i;
-	int			 n, unread = 0, full = 0;
+	enum conn_reason	 reason = CONN_SHUTDOWN, why;
+	size_t			 total = 0, i;
+	ssize_t			 n;
+	int			 unread = 0, full = 0;
 
-	bufferevent_disable(c->bev, EV_READ);
-	/* A bufferevent keeps its input frozen outside its own reads. */
-	evbuffer_unfreeze(in, 0);
+	event_del(c->ev);
 	while (total < CONN_DRAIN_MAX) {
 		for (i = 0; i < c->l->nsinks; i++)
 			full |= sink_pending(c->l->sinks[i]) >
 			    CONN_DRAIN_OUTPUT_MAX;
 		if (full)
 			break;
-		room = bound - evbuffer_get_length(in);
-		if (room == 0)
-			room = bound;
-		n = evbuffer_read(in, fd, (int)(room > 65536 ? 65536 : room));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == 0)
-			reason = CONN_EOF;
-		else if (n == -1 && errno == ECONNRESET)
-			reason = CONN_RESET;
+		n = conn_read(c, CONN_DRAIN_MAX - total < sizeof conn_buf ?
+		    CONN_DRAIN_MAX - total : sizeof conn_buf, &why);
+		if (n == -1)
+			reason = why;
 		if (n <= 0)
 			break;
 		total += n;
-		if (conn_input(c, in) == -1) {
-			reason = CONN_TOO_LONG;
-			break;
-		}
 	}
-	evbuffer_freeze(in, 0);
-	if (reason == CONN_SHUTDOWN && ioctl(fd, FIONREAD, &unread) == 0 &&
+	if (reason == CONN_SHUTDOWN && ioctl(c->fd, FIONREAD, &unread) == 0 &&
 	    unread > 0) {
 		log_warnx("%s: %s: stopping, %d bytes left unread%s",
 		    c->conf->name, c->peer, unread,
@@ -375,10 +371,8 @@ conn_close(struct conn *c, enum conn_reason reason)
 		return;
 	c->closing = 1;
 	conn_now(c);
-	if (c->ops->connection_lost != NULL) {
-		c->ops->connection_lost(c, c->state,
-		    bufferevent_get_input(c->bev), reason);
-	}
+	if (c->ops->connection_lost != NULL)
+		c->ops->connection_lost(c, c->state, reason);
 	conn_event(c, REC_DISCONNECTED, reason);
 	log_debug("%s: %s: disconnected (%s)", c->conf->name, c->peer,
 	    conn_reason_string(reason));
@@ -388,7 +382,8 @@ conn_close(struct conn *c, enum conn_reason reason)
 	TAILQ_REMOVE(&l->conns, c, entry);
 	l->stats.active--;
 	l->d->active--;
-	bufferevent_free(c->bev);
+	event_free(c->ev);
+	close(c->fd);
 	lconf_unref(c->conf);
 	free(c);
 	if (l->d->stopping && l->d->active == 0)

@@ -27,6 +27,9 @@
 
 #include <errno.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -731,7 +734,20 @@ daemon_run(const struct daemon_opts *opts)
 
 	signal(SIGPIPE, SIG_IGN);
 	daemon_raise_nofile();
-	if ((d.base = event_base_new()) == NULL) {
+#ifdef M_TRIM_THRESHOLD
+	/*
+	 * Output chains (FORMAT_CHAIN bytes, 128 KiB with libevent's
+	 * rounding) are freed as they are written and allocated again for
+	 * the next records: by default glibc maps and unmaps each one, or
+	 * gives the top of the heap back and takes it again, system calls
+	 * for every write.  So chains come from the heap, and up to
+	 * DAEMON_TRIM bytes of it stay when free.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, DAEMON_MMAP);
+	(void)mallopt(M_TRIM_THRESHOLD, DAEMON_TRIM);
+#endif
+	if ((d.base = event_base_new()) == NULL ||
+	    event_base_priority_init(d.base, SINK_PRIORITIES) != 0) {
 		log_warnx("cannot create the event loop");
 		goto out;
 	}

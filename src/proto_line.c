@@ -18,12 +18,13 @@
  * The line protocol: records end at LF, and one CR before the LF is
  * dropped, so LF and CRLF senders both work.  Empty lines are records.
  *
- * Complete lines inside the first chain of the input buffer are emitted
- * straight from it; only a line that spans chains is pulled up.  The
- * connection reads at most max_line + 2 bytes ahead (CR and LF), so a
- * buffer that full without an LF holds a line longer than max_line, which
- * is handled by the listener's overlong policy.  Whatever is left when
- * the connection ends is emitted flagged partial.
+ * Lines that arrive whole in one read are emitted straight from the read
+ * buffer.  The start of an unfinished line is kept in a buffer of the
+ * connection's own until its LF comes.  At most max_line + 2 bytes (CR
+ * and LF) of one line are ever looked at before the listener's overlong
+ * policy acts on its first max_line bytes, however the line was cut into
+ * reads.  Whatever is left when the connection ends is emitted flagged
+ * partial.
  */
 
 #include <stdlib.h>
@@ -31,28 +32,38 @@
 
 #include "tcplogd.h"
 
+#define LINE_KEEP_MIN	256	/* smallest buffer for an unfinished line */
+#define LINE_KEEP_MAX	(64 * 1024) /* a larger one is freed once empty */
+
 /* Per-connection state. */
 struct line_state {
-	int	discarding;	/* dropping the rest of a truncated line */
-	int	long_line;	/* split pieces of this line were emitted */
-	size_t	scanned;	/* input bytes known to hold no LF */
+	int	 discarding;	/* dropping the rest of a truncated line */
+	int	 long_line;	/* split pieces of this line were emitted */
+	u_char	*part;		/* the unfinished line, no LF in it */
+	size_t	 len;
+	size_t	 size;
 };
 
 static void	*line_init(struct conn *);
-static int	 line_data_received(struct conn *, void *, struct evbuffer *);
-static void	 line_connection_lost(struct conn *, void *, struct evbuffer *,
+static int	 line_data_received(struct conn *, void *, const u_char *,
+		    size_t);
+static void	 line_connection_lost(struct conn *, void *,
 		    enum conn_reason);
+static size_t	 line_pending(void *);
 static void	 line_free(void *);
 static int	 line_emit(struct conn *, struct line_state *, const u_char *,
 		    size_t, int);
 static int	 line_overlong(struct conn *, struct line_state *,
-		    struct evbuffer *);
+		    const u_char *);
+static void	 line_keep(struct line_state *, const u_char *, size_t);
+static void	 line_shrink(struct line_state *);
 
 const struct proto_ops proto_line_ops = {
 	.name = "line",
 	.init = line_init,
 	.data_received = line_data_received,
 	.connection_lost = line_connection_lost,
+	.pending = line_pending,
 	.free = line_free,
 };
 
@@ -65,7 +76,45 @@ line_init(struct conn *c __unused)
 static void
 line_free(void *state)
 {
-	free(state);
+	struct line_state	*st = state;
+
+	free(st->part);
+	free(st);
+}
+
+static size_t
+line_pending(void *state)
+{
+	return (((struct line_state *)state)->len);
+}
+
+/* Append len bytes to the unfinished line. */
+static void
+line_keep(struct line_state *st, const u_char *p, size_t len)
+{
+	size_t	size = st->size;
+
+	if (st->len + len > size) {
+		if (size < LINE_KEEP_MIN)
+			size = LINE_KEEP_MIN;
+		while (size < st->len + len)
+			size *= 2;
+		st->part = xreallocarray(st->part, 1, size);
+		st->size = size;
+	}
+	memcpy(st->part + st->len, p, len);
+	st->len += len;
+}
+
+/* The unfinished line was emitted: give back a buffer grown large. */
+static void
+line_shrink(struct line_state *st)
+{
+	if (st->size > LINE_KEEP_MAX) {
+		free(st->part);
+		st->part = NULL;
+		st->size = 0;
+	}
 }
 
 /*
@@ -106,116 +155,109 @@ line_emit(struct conn *c, struct line_state *st, const u_char *p,
 }
 
 /*
- * The buffer holds more than max_line bytes and no LF: emit the first
- * max_line bytes as the policy says.  Returns -1 to close.
+ * max_line + 2 bytes at p and no LF among them: emit the first max_line
+ * as the policy says.  Under split the rest is still the same line;
+ * otherwise the line is dropped up to its LF.  Returns -1 to close.
  */
 static int
-line_overlong(struct conn *c, struct line_state *st, struct evbuffer *in)
+line_overlong(struct conn *c, struct line_state *st, const u_char *p)
 {
-	size_t	 max = c->conf->max_line;
-	u_char	*p;
+	size_t	max = c->conf->max_line;
 
 	if (!st->long_line)
 		conn_overlong(c);
-	p = evbuffer_pullup(in, max);
-	switch (c->conf->overlong) {
-	case OVERLONG_SPLIT:
+	if (c->conf->overlong == OVERLONG_SPLIT) {
 		conn_emit(c, p, max, REC_SPLIT);
 		st->long_line = 1;
-		evbuffer_drain(in, max);
 		return (0);
-	case OVERLONG_TRUNCATE:
-	case OVERLONG_CLOSE:
-		conn_emit(c, p, max, REC_TRUNCATED);
-		evbuffer_drain(in, max);
-		st->discarding = 1;
-		break;
 	}
+	conn_emit(c, p, max, REC_TRUNCATED);
+	st->discarding = 1;
 	return (c->conf->overlong == OVERLONG_CLOSE ? -1 : 0);
 }
 
-/* Take every complete line out of the buffer. */
+/* Take every complete line out of len bytes at p; keep the rest. */
 static int
-line_data_received(struct conn *c, void *state, struct evbuffer *in)
+line_data_received(struct conn *c, void *state, const u_char *p,
+    size_t len)
 {
 	struct line_state	*st = state;
-	struct evbuffer_iovec	 v;
-	struct evbuffer_ptr	 pos;
-	u_char			*base, *p, *end, *nl;
-	size_t			 len;
+	const u_char		*end = p + len, *nl;
+	size_t			 bound = c->conf->max_line + CONN_READ_MARGIN;
+	size_t			 max = c->conf->max_line, n;
+	int			 rc;
 
-	while ((len = evbuffer_get_length(in)) > 0) {
+	while (p < end) {
 		if (st->discarding) {
-			pos = evbuffer_search(in, "\n", 1, NULL);
-			if (pos.pos == -1) {
-				evbuffer_drain(in, len);
+			if ((nl = memchr(p, '\n', end - p)) == NULL)
 				return (0);
-			}
-			evbuffer_drain(in, pos.pos + 1);
+			p = nl + 1;
 			st->discarding = 0;
 			continue;
 		}
 
-		/* Lines wholly inside the first chain: no copy. */
-		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-			return (0);
-		base = v.iov_base;
-		end = base + v.iov_len;
-		p = base + (st->scanned < v.iov_len ? st->scanned : v.iov_len);
-		while ((nl = memchr(p, '\n', end - p)) != NULL) {
-			if (line_emit(c, st, base, nl - base, 0) == -1) {
-				evbuffer_drain(in, nl + 1 - base);
-				return (-1);
+		if (st->len == 0) {
+			/* Lines wholly inside this read: no copy. */
+			n = (size_t)(end - p) < bound ? (size_t)(end - p) :
+			    bound;
+			if ((nl = memchr(p, '\n', n)) != NULL) {
+				rc = line_emit(c, st, p, nl - p, 0);
+				p = nl + 1;
+			} else if (n == bound) {
+				rc = line_overlong(c, st, p);
+				p += max;
+			} else {
+				line_keep(st, p, n);
+				return (0);
 			}
-			base = p = nl + 1;
-		}
-		if (base != v.iov_base) {
-			evbuffer_drain(in, base - (u_char *)v.iov_base);
-			st->scanned = 0;
+			if (rc == -1)
+				return (-1);
 			continue;
 		}
 
-		/*
-		 * A line that spans chains, or none complete yet.  What was
-		 * searched before is not searched again: a long line arriving
-		 * in many reads costs linear time.
-		 */
-		evbuffer_ptr_set(in, &pos, st->scanned > v.iov_len ?
-		    st->scanned : v.iov_len, EVBUFFER_PTR_SET);
-		pos = evbuffer_search(in, "\n", 1, &pos);
-		if (pos.pos == -1) {
-			st->scanned = len;
-			if (len < c->conf->max_line + CONN_READ_MARGIN)
-				return (0);
-			st->scanned = 0;
-			if (line_overlong(c, st, in) == -1)
+		/* The unfinished line goes on: it holds fewer than bound. */
+		n = bound - st->len;
+		if ((size_t)(end - p) < n)
+			n = end - p;
+		if ((nl = memchr(p, '\n', n)) != NULL) {
+			line_keep(st, p, nl - p);
+			p = nl + 1;
+			n = st->len;
+			st->len = 0;
+			rc = line_emit(c, st, st->part, n, 0);
+			line_shrink(st);
+			if (rc == -1)
 				return (-1);
 			continue;
 		}
-		st->scanned = 0;
-		p = evbuffer_pullup(in, pos.pos + 1);
-		if (line_emit(c, st, p, pos.pos, 0) == -1) {
-			evbuffer_drain(in, pos.pos + 1);
+		line_keep(st, p, n);
+		p += n;
+		if (st->len < bound)
+			return (0);
+		rc = line_overlong(c, st, st->part);
+		st->len -= max;
+		if (st->discarding) {
+			st->len = 0;
+			line_shrink(st);
+		} else
+			memmove(st->part, st->part + max, st->len);
+		if (rc == -1)
 			return (-1);
-		}
-		evbuffer_drain(in, pos.pos + 1);
 	}
 	return (0);
 }
 
 /* The connection ends: what is left is a partial last line. */
 static void
-line_connection_lost(struct conn *c, void *state, struct evbuffer *in,
+line_connection_lost(struct conn *c, void *state,
     enum conn_reason reason __unused)
 {
 	struct line_state	*st = state;
-	size_t			 len;
-	u_char			*p;
+	size_t			 len = st->len;
 
-	if (st->discarding || (len = evbuffer_get_length(in)) == 0)
+	if (st->discarding || len == 0)
 		return;
 	c->l->stats.partial++;
-	p = evbuffer_pullup(in, len);
-	(void)line_emit(c, st, p, len, REC_PARTIAL);
-	evbuffer_drain(in, len);
+	st->len = 0;
+	(void)line_emit(c, st, st->part, len, REC_PARTIAL);
 }

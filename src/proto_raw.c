@@ -22,7 +22,8 @@
 #include "tcplogd.h"
 
 static void	*raw_init(struct conn *);
-static int	 raw_data_received(struct conn *, void *, struct evbuffer *);
+static int	 raw_data_received(struct conn *, void *, const u_char *,
+		    size_t);
 
 const struct proto_ops proto_raw_ops = {
 	.name = "raw",
@@ -36,20 +37,16 @@ raw_init(struct conn *c __unused)
 	return (NULL);
 }
 
-/* Emit the buffer in records of at most max_line bytes. */
+/* Emit what one read brought in records of at most max_line bytes. */
 static int
-raw_data_received(struct conn *c, void *state __unused,
-    struct evbuffer *in)
+raw_data_received(struct conn *c, void *state __unused, const u_char *p,
+    size_t len)
 {
-	size_t	 len, max = c->conf->max_line;
-	u_char	*p;
+	size_t	n, max = c->conf->max_line;
 
-	while ((len = evbuffer_get_length(in)) > 0) {
-		if (len > max)
-			len = max;
-		p = evbuffer_pullup(in, len);
-		conn_emit(c, p, len, 0);
-		evbuffer_drain(in, len);
+	for (; len > 0; p += n, len -= n) {
+		n = len > max ? max : len;
+		conn_emit(c, p, n, 0);
 	}
 	return (0);
 }

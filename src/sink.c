@@ -16,10 +16,10 @@
 
 /*
  * Sinks: where records go.  This file has the generic part and the
- * buffered writer that the stdout sink (and later file sinks) use:
- * records are formatted into an evbuffer in the loop and written in large
- * non-blocking writes, when a batch is full or when a short timer finds
- * output waiting.  Over SINK_HIGH_WATER unwritten bytes the sink tells
+ * buffered writer that the stdout and file sinks use: records are
+ * formatted into an evbuffer in the loop and written in large
+ * non-blocking writes, when a batch is full or when the loop has nothing
+ * left to read (SINK_FLUSH_MSEC at the latest).  Over SINK_HIGH_WATER unwritten bytes the sink tells
  * the daemon, which stops reading from the clients of the listeners
  * writing to it; below SINK_LOW_WATER they read again.  So a stalled
  * reader loses nothing and memory stays bounded.
@@ -35,6 +35,9 @@
 
 static void	sink_flush_cb(evutil_socket_t, short, void *);
 static void	sink_check_water(struct sink *);
+static void	sink_commit(struct sink *);
+static char	*sink_room(struct sink *, size_t);
+static void	sink_discard(struct sink *);
 
 /* Open a sink; NULL with a cause if it cannot be opened. */
 struct sink *
@@ -124,7 +127,7 @@ sink_reopen(struct sink *s)
 size_t
 sink_pending(struct sink *s)
 {
-	return (s->buf != NULL ? evbuffer_get_length(s->buf) : 0);
+	return (s->pending);
 }
 
 /* Set up buffered writing to fd. */
@@ -133,7 +136,11 @@ sink_buffered_init(struct sink *s, int fd)
 {
 	s->buf = evbuffer_new();
 	s->ev_flush = evtimer_new(s->base, sink_flush_cb, s);
-	if (s->buf == NULL || s->ev_flush == NULL)
+	s->ev_idle = event_new(s->base, -1, 0, sink_flush_cb, s);
+	if (s->buf == NULL || s->ev_flush == NULL || s->ev_idle == NULL)
+		fatalx("%s: cannot set up output", s->name);
+	if (event_base_get_npriorities(s->base) >= SINK_PRIORITIES &&
+	    event_priority_set(s->ev_idle, SINK_PRIORITY_IDLE) != 0)
 		fatalx("%s: cannot set up output", s->name);
 	return (sink_buffered_setfd(s, fd));
 }
@@ -151,46 +158,97 @@ sink_buffered_setfd(struct sink *s, int fd)
 	return (0);
 }
 
-/* Format a record into the buffer; write when a batch is full. */
+/* Hand what was formatted into the reserved space over to the buffer. */
+static void
+sink_commit(struct sink *s)
+{
+	struct evbuffer_iovec	v = s->cur;
+
+	if (v.iov_base == NULL)
+		return;
+	v.iov_len = s->fill;
+	if (evbuffer_commit_space(s->buf, &v, 1) != 0)
+		fatalx("%s: cannot commit output", s->name);
+	s->cur.iov_base = NULL;
+	s->cur.iov_len = s->fill = 0;
+}
+
+/*
+ * Room for need more bytes, contiguous: records are formatted straight
+ * into space reserved in the buffer, FORMAT_CHAIN bytes at a time (or
+ * more for a record that needs it), and committed when it is full or
+ * before a write.  So a record costs no buffer call of its own.
+ */
+static char *
+sink_room(struct sink *s, size_t need)
+{
+	size_t	size = need > FORMAT_CHAIN ? need : FORMAT_CHAIN;
+
+	if (s->cur.iov_base != NULL && s->cur.iov_len - s->fill >= need)
+		return ((char *)s->cur.iov_base + s->fill);
+	sink_commit(s);
+	if (evbuffer_expand(s->buf, size) != 0 ||
+	    evbuffer_reserve_space(s->buf, size, &s->cur, 1) != 1)
+		fatalx("%s: out of memory", s->name);
+	return (s->cur.iov_base);
+}
+
+/*
+ * Format a record into the buffer.  A full batch is written at once;
+ * otherwise a flush is scheduled for when the loop has no input left to
+ * read in this round (an idle-priority event), or SINK_FLUSH_MSEC at the
+ * latest while it stays busy.
+ */
 size_t
 sink_buffered_write(struct sink *s, const struct lconf *lc,
     const struct record *rec)
 {
 	struct timeval	tv = { 0, SINK_FLUSH_MSEC * 1000 };
-	size_t		before = evbuffer_get_length(s->buf), added;
+	int		flags = sink_format_flags(s, lc);
+	size_t		n;
 
-	if (format_evbuffer(s->buf, rec, sink_format_flags(s, lc),
-	    &s->room) != 0)
-		fatalx("%s: out of memory", s->name);
-	added = evbuffer_get_length(s->buf) - before;
+	n = format_line(sink_room(s, format_line_max(rec, flags)), rec,
+	    flags);
+	s->fill += n;
+	s->pending += n;
 	if (s->broken) {
 		/* Nobody reads: count what would have been written. */
-		s->dropped += evbuffer_get_length(s->buf);
-		evbuffer_drain(s->buf, evbuffer_get_length(s->buf));
-		s->room = 0;
-		return (added);
+		sink_discard(s);
+		return (n);
 	}
-	if (evbuffer_get_length(s->buf) >= SINK_WRITE_BATCH) {
+	if (s->pending >= SINK_WRITE_BATCH) {
 		if (!s->failed && !event_pending(s->ev_write, EV_WRITE, NULL))
 			sink_buffered_flush(s);
 		else
 			sink_check_water(s);
-	} else if (!evtimer_pending(s->ev_flush, NULL))
+	} else if (!s->scheduled && !s->failed &&
+	    !event_pending(s->ev_write, EV_WRITE, NULL)) {
+		s->scheduled = 1;
+		event_active(s->ev_idle, EV_TIMEOUT, 0);
 		evtimer_add(s->ev_flush, &tv);
-	return (added);
+	}
+	return (n);
+}
+
+/* Drop everything unwritten, counting it. */
+static void
+sink_discard(struct sink *s)
+{
+	sink_commit(s);
+	s->dropped += s->pending;
+	evbuffer_drain(s->buf, s->pending);
+	s->pending = 0;
 }
 
 /* Tell the daemon when the buffer crosses the water marks. */
 static void
 sink_check_water(struct sink *s)
 {
-	size_t	len = evbuffer_get_length(s->buf);
-
-	if (!s->blocked && len >= SINK_HIGH_WATER) {
+	if (!s->blocked && s->pending >= SINK_HIGH_WATER) {
 		s->blocked = 1;
 		if (s->d != NULL)
 			daemon_sink_blocked(s->d, s, 1);
-	} else if (s->blocked && len <= SINK_LOW_WATER) {
+	} else if (s->blocked && s->pending <= SINK_LOW_WATER) {
 		s->blocked = 0;
 		if (s->d != NULL)
 			daemon_sink_blocked(s->d, s, 0);
@@ -213,14 +271,20 @@ void
 sink_buffered_flush(struct sink *s)
 {
 	struct timeval	retry = { SINK_RETRY_SEC, 0 };
-	size_t		len;
 	int		n;
 
-	while ((len = evbuffer_get_length(s->buf)) > 0) {
+	if (s->scheduled) {
+		s->scheduled = 0;
+		event_del(s->ev_idle);
+		if (!s->failed)
+			evtimer_del(s->ev_flush);
+	}
+	sink_commit(s);
+	while (s->pending > 0) {
 		n = evbuffer_write(s->buf, s->fd);
-		s->room = 0;
 		if (n > 0) {
 			s->written += n;
+			s->pending -= n;
 			if (s->failed) {
 				log_info("%s: writing again", s->name);
 				s->failed = 0;
@@ -237,9 +301,7 @@ sink_buffered_flush(struct sink *s)
 			log_warnx("%s: reader gone (%s), discarding output",
 			    s->name, strerror(errno));
 			s->broken = 1;
-			s->dropped += len;
-			evbuffer_drain(s->buf, len);
-			s->room = 0;
+			sink_discard(s);
 			break;
 		}
 		if (!s->failed)
@@ -249,8 +311,7 @@ sink_buffered_flush(struct sink *s)
 		break;
 	}
 	sink_check_water(s);
-	if (evbuffer_get_length(s->buf) == 0 && s->d != NULL &&
-	    s->d->stopping)
+	if (s->pending == 0 && s->d != NULL && s->d->stopping)
 		daemon_sink_drained(s->d);
 }
 
@@ -262,8 +323,13 @@ sink_buffered_close(struct sink *s)
 		event_free(s->ev_write);
 	if (s->ev_flush != NULL)
 		event_free(s->ev_flush);
-	if (s->buf != NULL)
+	if (s->ev_idle != NULL)
+		event_free(s->ev_idle);
+	if (s->buf != NULL) {
+		sink_commit(s);
 		evbuffer_free(s->buf);
-	s->ev_write = s->ev_flush = NULL;
+	}
+	s->ev_write = s->ev_flush = s->ev_idle = NULL;
 	s->buf = NULL;
+	s->pending = 0;
 }

@@ -18,7 +18,7 @@
  * Shared structures and prototypes of tcplogd, grouped by the file that
  * implements them.  Ownership: the daemon owns the config, the listeners
  * and the sinks; a listener owns its evconnlisteners and its connections;
- * a connection owns its bufferevent and protocol state.  Listener settings
+ * a connection owns its socket, read event and protocol state.  Listener settings
  * (struct lconf) are reference counted so that live connections keep the
  * settings they started with when a reload replaces the config.
  */
@@ -36,7 +36,6 @@
 
 #include <event2/event.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/listener.h>
 
 #ifndef __unused
@@ -89,7 +88,7 @@ enum rec_type {
 struct record {
 	enum rec_type		 type;
 	const struct timeval	*tv;		/* borrowed */
-	const char		*listener;	/* borrowed */
+	const char		*listener;	/* borrowed, CONF_NAME_MAX */
 	const char		*peer;		/* borrowed, "ip:port" */
 	const u_char		*data;		/* borrowed, REC_DATA only */
 	size_t			 len;
@@ -126,6 +125,7 @@ enum lconf_format {
 	FORMAT_JSON
 };
 
+#define CONF_NAME_MAX		64	/* listener names */
 #define CONF_MAX_LINE_DEFAULT	16384
 #define CONF_MAX_LINE_LIMIT	(64 * 1024 * 1024)
 #define CONF_MAX_CONNS_DEFAULT	10000
@@ -217,18 +217,23 @@ size_t		 format_json_max(const struct record *);
 size_t		 format_json(char *, const struct record *, int);
 size_t		 format_line_max(const struct record *, int);
 size_t		 format_line(char *, const struct record *, int);
-int		 format_evbuffer(struct evbuffer *, const struct record *, int,
-		    size_t *);
 
-/* proto.c */
+/*
+ * proto.c: a protocol turns a connection's bytes into records.  It is
+ * handed each read as it came (data_received takes all of it; bytes of
+ * an unfinished record it keeps in its state, at most max_line + 2) and
+ * says how many it keeps (pending).  A protocol without state passes
+ * NULL from init.
+ */
 struct proto_ops {
 	const char	*name;
 	void		*(*init)(struct conn *);
 	void		 (*connection_made)(struct conn *, void *);
 	int		 (*data_received)(struct conn *, void *,
-			    struct evbuffer *);
+			    const u_char *, size_t);
 	void		 (*connection_lost)(struct conn *, void *,
-			    struct evbuffer *, enum conn_reason);
+			    enum conn_reason);
+	size_t		 (*pending)(void *);
 	void		 (*free)(void *);
 };
 
@@ -243,6 +248,7 @@ extern const struct proto_ops proto_raw_ops;
 /* conn.c */
 #define CONN_PEER_LEN	(INET6_ADDRSTRLEN + 9)	/* "[addr]:port" */
 #define CONN_READ_MARGIN 2	/* input bound is max_line + CR + LF */
+#define CONN_READ_SIZE	(256 * 1024) /* one read(2), shared buffer */
 #define CONN_QUIET_MSEC	200	/* stopping: close after this silence */
 #define CONN_DRAIN_MAX	(16 * 1024 * 1024) /* stopping, out of time */
 #define CONN_DRAIN_OUTPUT_MAX (64 * 1024 * 1024) /* then stop reading */
@@ -256,14 +262,16 @@ struct conn {
 	struct lconf		*conf;		/* referenced */
 	const struct proto_ops	*ops;		/* borrowed */
 	void			*state;		/* owned by ops */
-	struct bufferevent	*bev;		/* owned, closes the fd */
+	struct event		*ev;		/* owned, reads and timeouts */
+	int			 fd;		/* owned */
 	char			 peer[CONN_PEER_LEN];
 	struct sockaddr_storage	 addr;		/* of the peer */
 	struct timeval		 tv;		/* time of the current batch */
 	uint64_t		 bytes;		/* received */
 	uint64_t		 records;	/* data records emitted */
-	size_t			 seen;		/* input bytes counted */
 	int			 overlong_noted;
+	int			 paused;	/* output backpressure */
+	int			 quiet;		/* stopping: close when quiet */
 	int			 closing;
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -349,7 +357,9 @@ void		 listener_refused_log(struct listener *);
 #define SINK_HIGH_WATER	(4 * 1024 * 1024)	/* stop reading clients */
 #define SINK_LOW_WATER	(1024 * 1024)		/* read again */
 #define SINK_WRITE_BATCH (256 * 1024)		/* write at once */
-#define SINK_FLUSH_MSEC	100			/* flush a quiet buffer */
+#define SINK_FLUSH_MSEC	100			/* flush a busy loop's buffer */
+#define SINK_PRIORITIES	3	/* event priorities: 1 is the default */
+#define SINK_PRIORITY_IDLE 2	/* flushes wait for the loop to go idle */
 #define SINK_RETRY_SEC	1			/* after a write error */
 
 struct sink_ops {
@@ -373,14 +383,18 @@ struct sink {
 	int			 fd;		/* buffered sinks */
 	int			 auto_ts;	/* timestamps=auto means yes */
 	struct evbuffer		*buf;		/* owned, unwritten output */
+	struct evbuffer_iovec	 cur;		/* space reserved in buf */
+	size_t			 fill;		/* of it, formatted */
+	size_t			 pending;	/* unwritten, fill included */
 	struct event		*ev_write;	/* owned, fd writable */
 	struct event		*ev_flush;	/* owned, flush timer */
+	struct event		*ev_idle;	/* owned, flush when idle */
+	int			 scheduled;	/* a flush is on its way */
 	int			 blocked;	/* over SINK_HIGH_WATER */
 	int			 failed;	/* write error noted */
 	int			 broken;	/* reader gone, dropping */
 	uint64_t		 written;	/* bytes */
 	uint64_t		 dropped;	/* bytes */
-	size_t			 room;		/* free in the last chain */
 	void			*state;		/* owned by ops */
 	TAILQ_ENTRY(sink)	 entry;
 };
@@ -439,6 +453,8 @@ struct daemon {
 
 #define DAEMON_STOP_MSEC	1000	/* stopping: read clients this long */
 #define DAEMON_STATUS_SEC	5	/* STATUS= to the service manager */
+#define DAEMON_TRIM	(8 * 1024 * 1024) /* free heap glibc may keep */
+#define DAEMON_MMAP	(1024 * 1024)	/* larger blocks are mapped */
 
 int		 daemon_run(const struct daemon_opts *);
 void		 daemon_sink_blocked(struct daemon *, struct sink *, int);

@@ -15,9 +15,9 @@
  */
 
 /*
- * Unit tests of the protocols, driven without sockets: input goes into an
- * evbuffer, data_received takes the records out, and a memory sink shows
- * what would have been written.  The line protocol must give the same
+ * Unit tests of the protocols, driven without sockets: each read goes to
+ * data_received, which takes the records out of it, and a memory sink
+ * shows what would have been written.  The line protocol must give the same
  * records however the input is cut into reads; each overlong policy is
  * checked with a small max_line, and so are the listener's counters.
  * The raw protocol must cut reads into records of at most max_line bytes
@@ -39,10 +39,8 @@
 struct cuts {
 	size_t	first;		/* length of the first read */
 	size_t	step;		/* then reads of this size, 0: the rest */
-	int	chains;		/* each read in a chain of its own */
 };
 
-static int	 feed_one(struct fake *, const char *, size_t, int);
 static int	 drive(struct fake *, const char *, size_t,
 		    const struct cuts *);
 static char	*run(enum lconf_mode, size_t, enum lconf_overlong,
@@ -53,9 +51,8 @@ static void	 check_cuts(enum lconf_overlong, size_t, const char *,
 static void	 check_run(enum lconf_overlong, const char *, size_t,
 		    const struct cuts *, const char *, int);
 
-static const struct cuts	whole = { 0, 0, 0 };
-static const struct cuts	bytes = { 0, 1, 0 };
-static const struct cuts	bytes_chains = { 0, 1, 1 };
+static const struct cuts	whole = { 0, 0 };
+static const struct cuts	bytes = { 0, 1 };
 
 /*
  * LF and CRLF lines, an empty line of each kind, lone CRs, NUL, ESC, TAB,
@@ -118,15 +115,6 @@ static const char long_close[] =
     P ": short\n"
     P " [truncated]: 01234567\n";
 
-/* One read: append to the input and run the protocol. */
-static int
-feed_one(struct fake *f, const char *data, size_t len, int chains)
-{
-	if (chains)
-		return (fake_feed_chain(f, data, len));
-	return (fake_feed(f, data, len));
-}
-
 /*
  * Feed the input as cut says, stopping when the protocol asks to close,
  * then end the connection as conn.c would.  Returns the first -1 or 0.
@@ -138,12 +126,12 @@ drive(struct fake *f, const char *in, size_t len, const struct cuts *cut)
 	int	rc = 0;
 
 	if (cut->first > 0)
-		rc = feed_one(f, in, cut->first, cut->chains);
+		rc = fake_feed(f, in, cut->first);
 	for (off = cut->first; rc == 0 && off < len; off += n) {
 		n = len - off;
 		if (cut->step != 0 && n > cut->step)
 			n = cut->step;
-		rc = feed_one(f, in + off, n, cut->chains);
+		rc = fake_feed(f, in + off, n);
 	}
 	fake_eof(f, rc == 0 ? CONN_EOF : CONN_TOO_LONG);
 	return (rc);
@@ -186,8 +174,7 @@ check_run(enum lconf_overlong overlong, const char *in, size_t len,
 
 /*
  * The line protocol gives want for in whole, cut in two at every point,
- * byte by byte and in random reads, with input in one chain or many,
- * with the same counters each time.
+ * byte by byte and in random reads, with the same counters each time.
  */
 static void
 check_cuts(enum lconf_overlong overlong, size_t max, const char *in,
@@ -196,48 +183,41 @@ check_cuts(enum lconf_overlong overlong, size_t max, const char *in,
 	struct listener_stats	 ref, st;
 	struct cuts		 cut;
 	char			*out;
-	int			 ref_rc, rc, chains, round;
+	int			 ref_rc, rc, round;
 
 	out = run(MODE_LINE, max, overlong, in, len, &whole, &ref, &ref_rc);
 	ck_assert_str_eq(out, want);
 	free(out);
 
 	memset(&cut, 0, sizeof cut);
-	for (chains = 0; chains <= 1; chains++) {
-		cut.chains = chains;
-		for (cut.first = 0; cut.first <= len; cut.first++) {
-			cut.step = 0;
-			out = run(MODE_LINE, max, overlong, in, len, &cut, &st,
-			    &rc);
-			ck_assert_msg(strcmp(out, want) == 0,
-			    "cut at %zu (chains %d):\n%s\nwanted:\n%s",
-			    cut.first, chains, out, want);
-			ck_assert_int_eq(rc, ref_rc);
-			ck_assert_uint_eq(st.records, ref.records);
-			ck_assert_uint_eq(st.overlong, ref.overlong);
-			ck_assert_uint_eq(st.partial, ref.partial);
-			if (rc == 0)
-				ck_assert_uint_eq(st.bytes, len);
-			free(out);
-		}
-		cut.first = 0;
-		cut.step = 1;
+	for (cut.first = 0; cut.first <= len; cut.first++) {
+		cut.step = 0;
 		out = run(MODE_LINE, max, overlong, in, len, &cut, &st, &rc);
 		ck_assert_msg(strcmp(out, want) == 0,
-		    "byte by byte (chains %d):\n%s\nwanted:\n%s", chains, out,
-		    want);
+		    "cut at %zu:\n%s\nwanted:\n%s", cut.first, out, want);
 		ck_assert_int_eq(rc, ref_rc);
 		ck_assert_uint_eq(st.records, ref.records);
 		ck_assert_uint_eq(st.overlong, ref.overlong);
 		ck_assert_uint_eq(st.partial, ref.partial);
+		if (rc == 0)
+			ck_assert_uint_eq(st.bytes, len);
 		free(out);
 	}
+	cut.first = 0;
+	cut.step = 1;
+	out = run(MODE_LINE, max, overlong, in, len, &cut, &st, &rc);
+	ck_assert_msg(strcmp(out, want) == 0,
+	    "byte by byte:\n%s\nwanted:\n%s", out, want);
+	ck_assert_int_eq(rc, ref_rc);
+	ck_assert_uint_eq(st.records, ref.records);
+	ck_assert_uint_eq(st.overlong, ref.overlong);
+	ck_assert_uint_eq(st.partial, ref.partial);
+	free(out);
 
 	srandom(7);
 	for (round = 0; round < 200; round++) {
 		cut.first = random() % (len + 1);
 		cut.step = 1 + random() % 7;
-		cut.chains = round % 2;
 		out = run(MODE_LINE, max, overlong, in, len, &cut, &st, &rc);
 		ck_assert_msg(strcmp(out, want) == 0,
 		    "first %zu step %zu:\n%s\nwanted:\n%s", cut.first,
@@ -303,13 +283,13 @@ START_TEST(test_line_complete_lines_wait)
 	out = fake_output(f);
 	ck_assert_str_eq(out, "");
 	free(out);
-	ck_assert_uint_eq(evbuffer_get_length(f->in), 3);
+	ck_assert_uint_eq(fake_pending(f), 3);
 	ck_assert_int_eq(fake_feed(f, "\r", 1), 0);
 	ck_assert_int_eq(fake_feed(f, "\ndef\n", 5), 0);
 	out = fake_output(f);
 	ck_assert_str_eq(out, P ": abc\n" P ": def\n");
 	free(out);
-	ck_assert_uint_eq(evbuffer_get_length(f->in), 0);
+	ck_assert_uint_eq(fake_pending(f), 0);
 	fake_eof(f, CONN_EOF);
 	out = fake_output(f);
 	ck_assert_str_eq(out, "");
@@ -349,7 +329,7 @@ START_TEST(test_line_partial_eof)
 		free(out);
 		ck_assert_uint_eq(f->l.stats.records, 2);
 		ck_assert_uint_eq(f->l.stats.partial, 1);
-		ck_assert_uint_eq(evbuffer_get_length(f->in), 0);
+		ck_assert_uint_eq(fake_pending(f), 0);
 		fake_free(f);
 	}
 	check_run(OVERLONG_TRUNCATE, "abc", 3, &whole, P " [partial]: abc\n",
@@ -490,7 +470,7 @@ START_TEST(test_overlong_one_read)
 	ck_assert_str_eq(out, P " [truncated]: 01234567\n" P ": ok\n");
 	free(out);
 	ck_assert_uint_eq(f->l.stats.overlong, 1);
-	ck_assert_uint_eq(evbuffer_get_length(f->in), 0);
+	ck_assert_uint_eq(fake_pending(f), 0);
 	fake_free(f);
 
 	f = fake_new(MODE_LINE, SMALL, OVERLONG_SPLIT);
@@ -557,7 +537,7 @@ START_TEST(test_overlong_pieces)
 			    lconf_overlong_string(t[i].overlong), j, out,
 			    t[i].after[j]);
 			free(out);
-			ck_assert_uint_lt(evbuffer_get_length(f->in),
+			ck_assert_uint_lt(fake_pending(f),
 			    SMALL + CONN_READ_MARGIN);
 			if ((int)j == t[i].close_at) {
 				ck_assert_int_eq(rc, -1);
@@ -588,12 +568,12 @@ START_TEST(test_overlong_read_bound)
 	out = fake_output(f);
 	ck_assert_str_eq(out, "");
 	free(out);
-	ck_assert_uint_eq(evbuffer_get_length(f->in), SMALL + 1);
+	ck_assert_uint_eq(fake_pending(f), SMALL + 1);
 	ck_assert_int_eq(fake_feed(f, "y", 1), 0);
 	out = fake_output(f);
 	ck_assert_str_eq(out, P " [truncated]: xxxxxxxx\n");
 	free(out);
-	ck_assert_uint_eq(evbuffer_get_length(f->in), 0);
+	ck_assert_uint_eq(fake_pending(f), 0);
 	ck_assert_uint_eq(f->l.stats.overlong, 1);
 	fake_free(f);
 }
@@ -727,7 +707,7 @@ START_TEST(test_overlong_count_per_line)
 	int			rc;
 
 	out = run(MODE_LINE, SMALL, OVERLONG_SPLIT, in, sizeof in - 1,
-	    &bytes_chains, &st, &rc);
+	    &bytes, &st, &rc);
 	ck_assert_uint_eq(st.overlong, 3);
 	ck_assert_uint_eq(st.records, 5 + 1 + 2 + 5);
 	free(out);
@@ -746,7 +726,7 @@ START_TEST(test_raw_chunks)
 
 	f = fake_new(MODE_RAW, SMALL, OVERLONG_TRUNCATE);
 	ck_assert_int_eq(fake_feed(f, "0123456789abcdefghij", 20), 0);
-	ck_assert_uint_eq(evbuffer_get_length(f->in), 0);
+	ck_assert_uint_eq(fake_pending(f), 0);
 	out = fake_output(f);
 	ck_assert_str_eq(out, P ": 01234567\n" P ": 89abcdef\n" P ": ghij\n");
 	free(out);
@@ -818,8 +798,8 @@ START_TEST(test_raw_random)
 			n = 1 + random() % 100;
 			if (n > len - off)
 				n = len - off;
-			ck_assert_int_eq(fake_feed_chain(f, in + off, n), 0);
-			ck_assert_uint_eq(evbuffer_get_length(f->in), 0);
+			ck_assert_int_eq(fake_feed(f, in + off, n), 0);
+			ck_assert_uint_eq(fake_pending(f), 0);
 		}
 		fake_eof(f, CONN_EOF);
 		ck_assert_uint_eq(f->l.stats.bytes, len);

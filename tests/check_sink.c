@@ -129,6 +129,9 @@ fsink_new(mode_t mode)
 	f = xcalloc(1, sizeof *f);
 	f->base = event_base_new();
 	ck_assert_ptr_nonnull(f->base);
+	/* As the daemon's: the idle flush needs the lowest priority. */
+	ck_assert_int_eq(event_base_priority_init(f->base, SINK_PRIORITIES),
+	    0);
 	f->dir = tempdir();
 	xasprintf(&f->path, "%s/out.log", f->dir);
 	f->lc = lconf_file(f->path, mode);
@@ -341,26 +344,81 @@ START_TEST(test_file_write_flush)
 }
 END_TEST
 
-/* A quiet buffer is written by the timer, SINK_FLUSH_MSEC later. */
-START_TEST(test_file_flush_timer)
+/* A loop with nothing else to do writes the buffer in its next round. */
+START_TEST(test_file_flush_idle)
 {
 	struct fsink	*f;
-	struct timeval	 t0, t1, d;
+
+	f = fsink_new(0600);
+	emit(f, "now");
+	emit(f, "and now");
+	check_file(f->path, "");
+	ck_assert_int_eq(event_base_loop(f->base, EVLOOP_ONCE), 0);
+	check_file(f->path, P ": now\n" P ": and now\n");
+	ck_assert_uint_eq(sink_pending(f->s), 0);
+	/* Neither the idle flush nor its backstop timer is left. */
+	ck_assert_int_eq(event_base_dispatch(f->base), 1);
+	fsink_free(f);
+}
+END_TEST
+
+/*
+ * A default-priority event that is due again in every round of the loop
+ * (a zero timer: the next round, as input would be): a busy loop.
+ */
+struct busy {
+	struct event	*ev;
+	struct timeval	 until;
+	int		 written;	/* the file had the record by then */
+	const char	*path;
+};
+
+static void
+busy_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
+{
+	struct busy	*b = arg;
+	struct timeval	 now, zero = { 0, 0 };
+	struct stat	 sb;
+
+	gettimeofday(&now, NULL);
+	if (stat(b->path, &sb) == 0 && sb.st_size > 0) {
+		b->written = 1;
+		return;
+	}
+	if (timercmp(&now, &b->until, <))
+		evtimer_add(b->ev, &zero);
+}
+
+/*
+ * While the loop stays busy, the buffer waits, but SINK_FLUSH_MSEC at
+ * the latest: the backstop timer writes it.
+ */
+START_TEST(test_file_flush_busy)
+{
+	struct fsink	*f;
+	struct busy	 b;
+	struct timeval	 t0, t1, d, limit = { 5, 0 }, zero = { 0, 0 };
 	long		 msec;
 
 	f = fsink_new(0600);
+	memset(&b, 0, sizeof b);
+	b.path = f->path;
+	b.ev = evtimer_new(f->base, busy_cb, &b);
+	ck_assert_ptr_nonnull(b.ev);
 	gettimeofday(&t0, NULL);
+	timeradd(&t0, &limit, &b.until);
 	emit(f, "later");
-	check_file(f->path, "");
-	/* The timer is the only event: dispatch returns after it. */
+	evtimer_add(b.ev, &zero);
 	ck_assert_int_eq(event_base_dispatch(f->base), 1);
 	gettimeofday(&t1, NULL);
 	timersub(&t1, &t0, &d);
 	msec = d.tv_sec * 1000 + d.tv_usec / 1000;
+	ck_assert_int_eq(b.written, 1);
 	ck_assert_int_ge(msec, SINK_FLUSH_MSEC - 10);
 	ck_assert_int_lt(msec, 5000);
 	check_file(f->path, P ": later\n");
 	ck_assert_uint_eq(sink_pending(f->s), 0);
+	event_free(b.ev);
 	fsink_free(f);
 }
 END_TEST
@@ -637,7 +695,8 @@ sink_suite(void)
 
 	tc = tcase_create("file_write");
 	tcase_add_test(tc, test_file_write_flush);
-	tcase_add_test(tc, test_file_flush_timer);
+	tcase_add_test(tc, test_file_flush_idle);
+	tcase_add_test(tc, test_file_flush_busy);
 	tcase_add_test(tc, test_file_free_writes);
 	tcase_add_test(tc, test_file_batches);
 	tcase_add_test(tc, test_file_json);

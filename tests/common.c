@@ -19,9 +19,9 @@
  * record with format_text() (with the time only when the listener says
  * timestamps = yes) into an evbuffer that tests take as a string.  The
  * fake connection has everything conn_emit() and listener_write() need
- * and no bufferevent.  Input goes into an evbuffer of the fake's own,
- * is counted and timed as conn_input() does, then goes to the protocol's
- * data_received; fake_eof() calls connection_lost as conn_close() does.
+ * and no socket.  Each read is counted and timed as conn_read() does,
+ * then goes to the protocol's data_received; fake_eof() calls
+ * connection_lost as conn_close() does.
  */
 
 #include <stdio.h>
@@ -36,7 +36,6 @@ static int	memsink_open(struct sink *, char **);
 static size_t	memsink_write(struct sink *, const struct lconf *,
 		    const struct record *);
 static void	memsink_close(struct sink *);
-static int	fake_input(struct fake *);
 static int	unescape_hex(char);
 
 static const struct sink_ops memsink_ops = {
@@ -157,8 +156,6 @@ fake_new(enum lconf_mode mode, size_t max_line, enum lconf_overlong overlong)
 	c->ops = f->l.ops;
 	(void)snprintf(c->peer, sizeof c->peer, "%s", FAKE_PEER);
 	c->state = c->ops->init(c);
-	f->in = evbuffer_new();
-	ck_assert_ptr_nonnull(f->in);
 	return (f);
 }
 
@@ -174,47 +171,29 @@ fake_free(struct fake *f)
 	lconf_unref(f->l.conf);
 	lconf_unref(f->lc);
 	memsink_free(f->sink);
-	evbuffer_free(f->in);
 	free(f);
 }
 
-/* Count the new input and hand the buffer to the protocol. */
-static int
-fake_input(struct fake *f)
-{
-	struct conn	*c = f->c;
-	size_t		 len = evbuffer_get_length(f->in);
-	int		 rc;
-
-	ck_assert_int_eq(f->eof, 0);
-	c->bytes += len - c->seen;
-	c->l->stats.bytes += len - c->seen;
-	gettimeofday(&c->tv, NULL);
-	rc = c->ops->data_received(c, c->state, f->in);
-	c->seen = evbuffer_get_length(f->in);
-	return (rc);
-}
-
-/* Append len bytes to the input (into its last chain if there is room). */
+/* One read of len bytes: count it and hand it to the protocol. */
 int
 fake_feed(struct fake *f, const void *data, size_t len)
 {
-	ck_assert_int_eq(evbuffer_add(f->in, data, len), 0);
-	return (fake_input(f));
+	struct conn	*c = f->c;
+
+	ck_assert_int_eq(f->eof, 0);
+	c->bytes += len;
+	c->l->stats.bytes += len;
+	gettimeofday(&c->tv, NULL);
+	return (c->ops->data_received(c, c->state, data, len));
 }
 
-/* Append len bytes to the input as a chain of their own. */
-int
-fake_feed_chain(struct fake *f, const void *data, size_t len)
+/* Bytes the protocol keeps back for an unfinished record. */
+size_t
+fake_pending(struct fake *f)
 {
-	struct evbuffer	*tmp;
-
-	tmp = evbuffer_new();
-	ck_assert_ptr_nonnull(tmp);
-	ck_assert_int_eq(evbuffer_add(tmp, data, len), 0);
-	ck_assert_int_eq(evbuffer_add_buffer(f->in, tmp), 0);
-	evbuffer_free(tmp);
-	return (fake_input(f));
+	if (f->c->ops->pending == NULL)
+		return (0);
+	return (f->c->ops->pending(f->c->state));
 }
 
 /* The connection ends: the protocol flushes what is left. */
@@ -224,7 +203,7 @@ fake_eof(struct fake *f, enum conn_reason reason)
 	ck_assert_int_eq(f->eof, 0);
 	f->eof = 1;
 	if (f->c->ops->connection_lost != NULL)
-		f->c->ops->connection_lost(f->c, f->c->state, f->in, reason);
+		f->c->ops->connection_lost(f->c, f->c->state, reason);
 }
 
 /* What the sink got so far. */

@@ -17,7 +17,7 @@
 /*
  * Test doubles shared by the unit tests: a memory sink that keeps the
  * formatted records in an evbuffer, and a fake daemon, listener and
- * connection (no socket, no bufferevent) to drive a protocol with.
+ * connection (no socket) to drive a protocol with.
  */
 
 #ifndef TESTS_COMMON_H
@@ -35,7 +35,6 @@ struct fake {
 	struct listener	 l;
 	struct conn	*c;		/* owned */
 	struct sink	*sink;		/* owned */
-	struct evbuffer	*in;		/* owned, the connection's input */
 	int		 eof;		/* connection_lost was called */
 };
 
@@ -48,7 +47,7 @@ char		*memsink_take(struct sink *);
 struct fake	*fake_new(enum lconf_mode, size_t, enum lconf_overlong);
 void		 fake_free(struct fake *);
 int		 fake_feed(struct fake *, const void *, size_t);
-int		 fake_feed_chain(struct fake *, const void *, size_t);
+size_t		 fake_pending(struct fake *);
 void		 fake_eof(struct fake *, enum conn_reason);
 char		*fake_output(struct fake *);
 

@@ -550,8 +550,6 @@ fuzz_conn_new(enum lconf_mode mode, size_t max_line,
 	/* Overlong lines are counted, not logged 100000 times. */
 	c->overlong_noted = 1;
 	c->state = c->ops->init(c);
-	if ((fc->in = evbuffer_new()) == NULL)
-		fuzz_fail("evbuffer_new");
 	return (fc);
 }
 
@@ -568,40 +566,30 @@ fuzz_conn_free(struct fuzz_conn *fc)
 	lconf_unref(fc->lc);
 	fc->sink->state = NULL;
 	sink_free(fc->sink);
-	evbuffer_free(fc->in);
 	free(fc->data);
 	free(fc->recs);
 	free(fc);
 }
 
-/*
- * One read: append len bytes to the input (as a chain of their own if
- * chain is set, else into the last chain where there is room), count
- * them as conn_input() does and hand the buffer to the protocol.
- */
+/* One read: count it as conn_read() does and hand it to the protocol. */
 int
-fuzz_conn_feed(struct fuzz_conn *fc, const void *data, size_t len, int chain)
+fuzz_conn_feed(struct fuzz_conn *fc, const void *data, size_t len)
 {
 	struct conn	*c = fc->c;
-	struct evbuffer	*tmp;
-	size_t		 n;
-	int		 rc;
 
 	FUZZ_ASSERT(!fc->lost);
-	if (chain) {
-		if ((tmp = evbuffer_new()) == NULL ||
-		    evbuffer_add(tmp, data, len) != 0 ||
-		    evbuffer_add_buffer(fc->in, tmp) != 0)
-			fuzz_fail("evbuffer");
-		evbuffer_free(tmp);
-	} else if (evbuffer_add(fc->in, data, len) != 0)
-		fuzz_fail("evbuffer_add");
-	n = evbuffer_get_length(fc->in);
-	c->bytes += n - c->seen;
-	c->l->stats.bytes += n - c->seen;
-	rc = c->ops->data_received(c, c->state, fc->in);
-	c->seen = evbuffer_get_length(fc->in);
-	return (rc);
+	c->bytes += len;
+	c->l->stats.bytes += len;
+	return (c->ops->data_received(c, c->state, data, len));
+}
+
+/* Bytes the protocol keeps back. */
+size_t
+fuzz_conn_pending(struct fuzz_conn *fc)
+{
+	if (fc->c->ops->pending == NULL)
+		return (0);
+	return (fc->c->ops->pending(fc->c->state));
 }
 
 /* The connection ends: the protocol flushes what is left. */
@@ -611,6 +599,5 @@ fuzz_conn_lost(struct fuzz_conn *fc, enum conn_reason reason)
 	FUZZ_ASSERT(!fc->lost);
 	fc->lost = 1;
 	if (fc->c->ops->connection_lost != NULL)
-		fc->c->ops->connection_lost(fc->c, fc->c->state, fc->in,
-		    reason);
+		fc->c->ops->connection_lost(fc->c, fc->c->state, reason);
 }

@@ -67,7 +67,6 @@ struct fuzz_conn {
 	struct listener	 l;
 	struct conn	*c;		/* owned */
 	struct sink	*sink;		/* owned */
-	struct evbuffer	*in;		/* owned, the connection's input */
 	u_char		*data;		/* owned, all records' data */
 	size_t		 datalen;
 	size_t		 datasize;
@@ -81,7 +80,8 @@ struct fuzz_conn {
 struct fuzz_conn *fuzz_conn_new(enum lconf_mode, size_t, enum lconf_overlong,
 	    int, int);
 void	fuzz_conn_free(struct fuzz_conn *);
-int	fuzz_conn_feed(struct fuzz_conn *, const void *, size_t, int);
+int	fuzz_conn_feed(struct fuzz_conn *, const void *, size_t);
+size_t	fuzz_conn_pending(struct fuzz_conn *);
 void	fuzz_conn_lost(struct fuzz_conn *, enum conn_reason);
 
 #endif /* TESTS_FUZZ_H */

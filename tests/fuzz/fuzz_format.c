@@ -19,8 +19,8 @@
  * format_line() as text and as JSON, with and without the time, into a
  * buffer of exactly format_line_max() bytes (so ASan sees any write
  * past the bound).  Each line must be one line with nothing a terminal
- * acts on (fuzz_check_line()), equal what format_text(), format_json()
- * and format_evbuffer() write, and read back as the record: its data
+ * acts on (fuzz_check_line()), equal what format_text() and
+ * format_json() write, and read back as the record: its data
  * unescaped or decoded, its flags, its time as gmtime() has it, its
  * connection event word for word.  format_escape() alone must stay
  * within format_escape_max() and unescape to its input.
@@ -106,12 +106,11 @@ fuzz_event_line(char *buf, size_t size, const struct record *rec,
 static void
 fuzz_one(const struct record *rec, int flags, const char *stamp)
 {
-	struct evbuffer	*buf;
 	char		*line, *other, *expect;
 	u_char		*data;
-	size_t		 max, len, n, room = 0;
+	size_t		 max, len, n;
 	int		 json = (flags & FORMAT_JSON_LINE) != 0;
-	int		 ts = (flags & FORMAT_TIME) != 0, got, i;
+	int		 ts = (flags & FORMAT_TIME) != 0, got;
 
 	max = format_line_max(rec, flags);
 	FUZZ_ASSERT(max == (json ? format_json_max(rec) :
@@ -157,19 +156,6 @@ fuzz_one(const struct record *rec, int flags, const char *stamp)
 		free(expect);
 	}
 
-	/* format_evbuffer(): three records sharing room, one without. */
-	if ((buf = evbuffer_new()) == NULL)
-		fuzz_fail("evbuffer_new");
-	for (i = 0; i < 4; i++) {
-		if (format_evbuffer(buf, rec, flags, i < 3 ? &room :
-		    NULL) != 0)
-			fuzz_fail("format_evbuffer failed");
-	}
-	FUZZ_ASSERT(evbuffer_get_length(buf) == 4 * len);
-	other = (char *)evbuffer_pullup(buf, -1);
-	for (i = 0; i < 4; i++)
-		FUZZ_ASSERT(memcmp(other + i * len, line, len) == 0);
-	evbuffer_free(buf);
 	free(line);
 }
 

@@ -29,16 +29,15 @@
  *	line, close	the same, up to and including the first long line
  *	raw		the input, in records of 1 to max_line bytes
  *
- * The connection reads at most max_line + 2 bytes ahead (max_line in
- * raw mode), so the protocol must leave less than that buffered, or the
- * connection would stall.
+ * The protocol takes every read whole and may keep back only an
+ * unfinished line, less than max_line + 2 bytes (nothing in raw mode).
  *
  * The input: 4 header bytes, then the bytes the client sends.
  *	[0]	max_line - 1 (modulo 64)
  *	[1]	bits 0-1: overlong (truncate, split, close, split);
- *		bit 2: raw mode; bit 3: JSON; bit 4: timestamps; bit 5: each
- *		read a buffer chain of its own; bit 6: reads are not bounded
- *		by the read-ahead limit (as when the daemon drains at stop)
+ *		bit 2: raw mode; bit 3: JSON; bit 4: timestamps; bit 5:
+ *		unused; bit 6: reads are not bounded by max_line + 2 less
+ *		what is kept (else they are, to try every boundary)
  *	[2]	bits 6-7: read sizes up to 2, 8, max_line + 3 or 1024
  *	[2..3]	seed of the read sizes
  */
@@ -163,7 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum lconf_overlong	 overlong;
 	enum lconf_mode		 mode;
 	uint32_t		 rnd;
-	int			 chain, bounded, rc = 0, cut = 0, partial = 0;
+	int			 bounded, rc = 0, cut = 0, partial = 0;
 
 	n = size < FUZZ_HDR ? size : FUZZ_HDR;
 	memcpy(hdr, data, n);
@@ -173,7 +172,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	max = 1 + hdr[0] % 64;
 	overlong = overlongs[hdr[1] & 3];
 	mode = (hdr[1] & 0x04) ? MODE_RAW : MODE_LINE;
-	chain = (hdr[1] & 0x20) != 0;
 	bounded = (hdr[1] & 0x40) == 0;
 	switch (hdr[2] >> 6) {
 	case 0:
@@ -199,14 +197,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		len = 1 + (rnd >> 16) % cap;
 		if (len > n - off)
 			len = n - off;
-		have = evbuffer_get_length(fc->in);
+		have = fuzz_conn_pending(fc);
 		if (bounded && len > ahead - have)
 			len = ahead - have;
-		rc = fuzz_conn_feed(fc, in + off, len, chain);
-		have = evbuffer_get_length(fc->in);
+		rc = fuzz_conn_feed(fc, in + off, len);
+		have = fuzz_conn_pending(fc);
 		if (rc == 0 && have >= ahead)
-			fuzz_fail("stalled: %zu bytes buffered, reading stops "
-			    "at %zu", have, ahead);
+			fuzz_fail("%zu bytes kept, the bound is %zu", have,
+			    ahead);
 	}
 	if (rc != 0 && (mode != MODE_LINE || overlong != OVERLONG_CLOSE))
 		fuzz_fail("data_received failed under policy %d", overlong);
