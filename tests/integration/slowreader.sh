@@ -1,8 +1,9 @@
 #!/bin/sh
 # slowreader.sh: the reader of tcplogd's stdout (cat from a FIFO) stops
-# for 5 s while clients send 64 MB: tcplogd pauses reading (TCP holds
-# the clients back), says so, its RSS stays bounded; when the reader
-# resumes every line arrives exactly once, in order.
+# for 5 s while clients send more than the kernel's socket buffers hold
+# (about 75 MB with Debian's defaults): tcplogd pauses reading (TCP
+# holds the clients back), says so, its RSS stays bounded; when the
+# reader resumes every line arrives exactly once, in order.
 #
 # The bound is on the RSS while the reader is stopped: 32 MiB (measured:
 # under 8 MiB), 128 MiB under a wrapper or a sanitizer build (ASan:
@@ -14,9 +15,16 @@ TEST_TIMEOUT=300
 # shellcheck source=lib.sh
 . "${srcdir:-$(dirname "$0")}/lib.sh"
 
-nconn=16
-nline=40000
+# Enough that the kernel's socket buffers cannot take it all while the
+# reader is stopped: each connection sends its receive buffer's and its
+# send buffer's largest size (tcp_rmem, tcp_wmem) and 8 MB more.
+nconn=4
 size=99
+kbuf=$(( $(awk '{print $3}' /proc/sys/net/ipv4/tcp_rmem) +
+    $(awk '{print $3}' /proc/sys/net/ipv4/tcp_wmem) ))
+nline=$(( (kbuf + 8 * 1024 * 1024) / (size + 1) ))
+[ "$nline" -ge 40000 ] || nline=40000
+log "$nconn connections x $nline lines of $((size + 1)) bytes"
 
 write_config timestamps=no
 fifo_reader
