@@ -281,7 +281,12 @@ sink_buffered_flush(struct sink *s)
 	}
 	sink_commit(s);
 	while (s->pending > 0) {
-		n = evbuffer_write(s->buf, s->fd);
+		if (s->ops->writebuf != NULL)
+			n = s->ops->writebuf(s);
+		else
+			n = evbuffer_write(s->buf, s->fd);
+		if (n == 0)
+			break;		/* held; the sink retries */
 		if (n > 0) {
 			s->written += n;
 			s->pending -= n;

@@ -20,43 +20,93 @@
  * logrotate's copytruncate, and reopened by path on SIGHUP after a
  * rotation: what was buffered goes to the old file first, so the old and
  * the new file together hold every record once.
+ *
+ * A rotation by rename is also followed as it happens, so that a reader
+ * of the name (tail -F) sees every record once.  An inotify watch on the
+ * open file reports its renaming in order with the file's own writes,
+ * to tcplogd as to such a reader, which stops reading the file when it
+ * sees it renamed.  After each write the sink reads the events: if the
+ * rename came before the write, the write went to a file its readers
+ * have left, so it is cut off that file again (ftruncate) and written to
+ * the file that has the name now.  Until that file exists (logrotate's
+ * create makes it right after the rename, the SIGHUP comes after that)
+ * output is held, with backpressure, and the sink looks again every
+ * SINK_FOLLOW_MSEC; after SINK_FOLLOW_WAIT ms, or when stopping, it
+ * creates the file itself.
+ * Without inotify (or /proc) files are reopened on SIGHUP only.
  */
 
+#include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tcplogd.h"
 #include "log.h"
 
+#define FILE_IOV	64	/* chains written at once */
+
+/* What the events since the last write say. */
+enum file_moved {
+	FILE_STAYED,		/* not renamed */
+	FILE_MOVED_AFTER,	/* renamed after the write */
+	FILE_MOVED_BEFORE	/* renamed before the write landed */
+};
+
+struct file_state {
+	int	ifd;		/* inotify, -1: none */
+	int	wd;		/* its watch on fd's file, -1: none */
+	int	moved;		/* the path no longer names fd's file */
+	int	looking;	/* for the file that has the name now */
+	struct timespec since;	/* looking since, CLOCK_MONOTONIC */
+	int	force;		/* do not hold output: flushing to close */
+};
+
 static int	file_open(struct sink *, char **);
 static int	file_reopen(struct sink *);
+static void	file_flush(struct sink *);
 static void	file_close(struct sink *);
-static int	file_open_fd(const struct sink *);
+static int	file_writebuf(struct sink *);
+static int	file_open_fd(const struct sink *, int);
+static void	file_watch(struct sink *);
+static enum file_moved file_events(struct file_state *);
+static int	file_follow(struct sink *);
+static void	file_switch(struct sink *, int);
 
 const struct sink_ops sink_file_ops = {
 	.name = "file",
 	.open = file_open,
 	.write = sink_buffered_write,
 	.reopen = file_reopen,
-	.flush = sink_buffered_flush,
+	.flush = file_flush,
 	.close = file_close,
+	.writebuf = file_writebuf,
 };
 
 /*
- * Open the path for appending; the mode is exact (no umask).  A symlink
- * is never followed: whoever can write the directory could otherwise
- * point tcplogd's output anywhere it may write.
+ * Open the path for appending, creating it if create is set; the mode is
+ * exact (no umask).  A symlink is never followed: whoever can write the
+ * directory could otherwise point tcplogd's output anywhere it may write.
  */
 static int
-file_open_fd(const struct sink *s)
+file_open_fd(const struct sink *s, int create)
 {
 	mode_t	old;
 	int	fd;
 
+	if (!create)
+		return (open(s->path, O_WRONLY | O_APPEND | O_CLOEXEC |
+		    O_NOFOLLOW));
 	old = umask(0);
 	fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW, s->mode);
@@ -64,48 +114,239 @@ file_open_fd(const struct sink *s)
 	return (fd);
 }
 
+/*
+ * Watch the open file for renaming (and its writes, for the order), with
+ * one inotify instance for the life of the sink: instances are few per
+ * user (max_user_instances) and freed lazily, too slowly for SIGHUP
+ * storms.
+ */
+static void
+file_watch(struct sink *s)
+{
+#ifdef __linux__
+	struct file_state	*st = s->state;
+	char			 path[64];
+
+	if (st->ifd == -1 &&
+	    (st->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_debug("%s: not following renames: %s", s->name,
+		    strerror(errno));
+		return;
+	}
+	if (st->wd != -1)
+		(void)inotify_rm_watch(st->ifd, st->wd);
+	(void)snprintf(path, sizeof path, "/proc/self/fd/%d", s->fd);
+	st->wd = inotify_add_watch(st->ifd, path, IN_MODIFY | IN_MOVE_SELF);
+	if (st->wd == -1)
+		log_debug("%s: not following renames: %s", s->name,
+		    strerror(errno));
+	(void)file_events(st);	/* the old watch's */
+#endif
+}
+
+/*
+ * Read the events queued since the last write.  The last IN_MODIFY is
+ * the write just made (the kernel merges it into an equal event just
+ * before it, never across another): a rename before it came first.
+ */
+static enum file_moved
+file_events(struct file_state *st)
+{
+#ifdef __linux__
+	union {
+		struct inotify_event	ev;
+		char			buf[4096];
+	}				 u;
+	const struct inotify_event	*ev;
+	ssize_t				 n, off;
+	int				 moved = 0, late = 0;
+
+	while ((n = read(st->ifd, u.buf, sizeof u.buf)) > 0) {
+		for (off = 0; off + (ssize_t)sizeof *ev <= n;
+		    off += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)(void *)
+			    (u.buf + off);
+			if (ev->wd != st->wd)
+				continue;
+			if (ev->mask & IN_MOVE_SELF)
+				moved = 1;
+			if (ev->mask & IN_MODIFY)
+				late = moved;
+		}
+	}
+	if (moved)
+		return (late ? FILE_MOVED_BEFORE : FILE_MOVED_AFTER);
+#endif
+	return (FILE_STAYED);
+}
+
+/* Write to fd (a new open of the path) from now on. */
+static void
+file_switch(struct sink *s, int fd)
+{
+	struct file_state	*st = s->state;
+
+	close(s->fd);
+	sink_buffered_setfd(s, fd);
+	st->moved = st->looking = 0;
+	file_watch(s);
+	s->broken = 0;
+}
+
+/*
+ * The file was renamed: switch to the file that has the name now.
+ * Returns 0 while it does not exist yet (output is held; a timer looks
+ * again), 1 once output can go on.
+ */
+static int
+file_follow(struct sink *s)
+{
+	struct file_state	*st = s->state;
+	struct timeval		 tv = { 0, SINK_FOLLOW_MSEC * 1000 };
+	struct timespec		 now;
+	int			 fd, create;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!st->looking) {
+		st->looking = 1;
+		st->since = now;
+	}
+	create = st->force || (s->d != NULL && s->d->stopping) ||
+	    (now.tv_sec - st->since.tv_sec) * 1000 +
+	    (now.tv_nsec - st->since.tv_nsec) / 1000000 >= SINK_FOLLOW_WAIT;
+	if ((fd = file_open_fd(s, 0)) == -1 && errno == ENOENT && create)
+		fd = file_open_fd(s, 1);
+	if (fd != -1) {
+		log_debug("%s: renamed, now writing to the new file",
+		    s->name);
+		file_switch(s, fd);
+		return (1);
+	}
+	if (!create) {
+		evtimer_add(s->ev_flush, &tv);
+		return (0);
+	}
+	log_warn("%s: renamed, but cannot open it again; writing to the "
+	    "old file", s->name);
+	st->moved = st->looking = 0;
+	return (1);
+}
+
+/*
+ * One write from the buffer (sink_ops.writebuf), kept in the buffer until
+ * the events say it went where readers of the name see it.
+ */
+static int
+file_writebuf(struct sink *s)
+{
+	struct file_state	*st = s->state;
+	struct evbuffer_iovec	 v[FILE_IOV];
+	struct iovec		 iov[FILE_IOV];
+	ssize_t			 n;
+	off_t			 end;
+	int			 nv, i;
+
+	if (st->wd == -1)
+		return (evbuffer_write(s->buf, s->fd));
+	for (;;) {
+		if (st->moved && !file_follow(s))
+			return (0);
+		if ((nv = evbuffer_peek(s->buf, -1, NULL, v, FILE_IOV)) >
+		    FILE_IOV)
+			nv = FILE_IOV;
+		for (i = 0; i < nv; i++) {
+			iov[i].iov_base = v[i].iov_base;
+			iov[i].iov_len = v[i].iov_len;
+		}
+		if ((n = writev(s->fd, iov, nv)) <= 0)
+			return (-1);
+		switch (file_events(st)) {
+		case FILE_STAYED:
+			break;
+		case FILE_MOVED_AFTER:
+			st->moved = 1;
+			break;
+		case FILE_MOVED_BEFORE:
+			st->moved = 1;
+			/* With O_APPEND the offset is the end of this write. */
+			if ((end = lseek(s->fd, 0, SEEK_CUR)) >= n &&
+			    ftruncate(s->fd, end - n) == 0)
+				continue;
+			log_warn("%s: renamed while writing, %zd bytes stay "
+			    "in the renamed file", s->name, n);
+			break;
+		}
+		if (evbuffer_drain(s->buf, n) != 0)
+			fatalx("%s: cannot drain output", s->name);
+		return ((int)n);
+	}
+}
+
 static int
 file_open(struct sink *s, char **cause)
 {
-	int	fd;
+	struct file_state	*st;
+	int			 fd;
 
-	if ((fd = file_open_fd(s)) == -1) {
+	if ((fd = file_open_fd(s, 1)) == -1) {
 		xasprintf(cause, "file %s: cannot open: %s", s->path,
 		    strerror(errno));
 		return (-1);
 	}
+	st = s->state = xcalloc(1, sizeof *st);
+	st->ifd = st->wd = -1;
 	s->auto_ts = 1;
-	return (sink_buffered_init(s, fd));
+	sink_buffered_init(s, fd);
+	file_watch(s);
+	return (0);
 }
 
 /*
- * Rotation: write what is buffered to the old file, then switch to a new
+ * Rotation (SIGHUP): write what is buffered to the old file, unless it
+ * was renamed and the new one is not there yet, then switch to a new
  * open of the path.  If that fails, keep the old file.
  */
 static int
 file_reopen(struct sink *s)
 {
-	int	fd;
+	struct file_state	*st = s->state;
+	int			 fd;
 
 	sink_buffered_flush(s);
-	if ((fd = file_open_fd(s)) == -1) {
+	if ((fd = file_open_fd(s, 1)) == -1) {
 		log_warn("%s: reopen failed, keeping the old file", s->name);
 		return (-1);
 	}
-	if (sink_pending(s) > 0)
+	if (sink_pending(s) > 0 && !st->moved)
 		log_warnx("%s: %zu bytes the old file did not take go to the "
 		    "new one", s->name, sink_pending(s));
-	close(s->fd);
-	sink_buffered_setfd(s, fd);
-	s->broken = 0;
+	file_switch(s, fd);
+	sink_buffered_flush(s);
 	return (0);
+}
+
+/* Write everything out, holding nothing back: the sink is closing. */
+static void
+file_flush(struct sink *s)
+{
+	struct file_state	*st = s->state;
+
+	st->force = 1;
+	sink_buffered_flush(s);
+	st->force = 0;
 }
 
 static void
 file_close(struct sink *s)
 {
+	struct file_state	*st = s->state;
+
 	sink_buffered_close(s);
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
+	if (st != NULL && st->ifd != -1)
+		close(st->ifd);
+	free(st);
+	s->state = NULL;
 }

@@ -361,6 +361,8 @@ void		 listener_refused_log(struct listener *);
 #define SINK_PRIORITIES	3	/* event priorities: 1 is the default */
 #define SINK_PRIORITY_IDLE 2	/* flushes wait for the loop to go idle */
 #define SINK_RETRY_SEC	1			/* after a write error */
+#define SINK_FOLLOW_MSEC 20	/* renamed file: look for the new one */
+#define SINK_FOLLOW_WAIT 1000	/* for so many ms, then create it */
 
 struct sink_ops {
 	const char	*name;
@@ -370,6 +372,13 @@ struct sink_ops {
 	int		 (*reopen)(struct sink *);
 	void		 (*flush)(struct sink *);
 	void		 (*close)(struct sink *);
+	/*
+	 * Buffered sinks: one write from the buffer, drained of what was
+	 * written; NULL for evbuffer_write().  Returns the bytes written, 0
+	 * when the sink holds its output for now (it retries by itself), or
+	 * -1 with errno set.
+	 */
+	int		 (*writebuf)(struct sink *);
 };
 
 /* One output; listeners writing to the same output share it. */

@@ -212,6 +212,24 @@ file_mode(const char *path)
 	return (st.st_mode & 07777);
 }
 
+/* Descriptors open in this process. */
+static int
+count_fds(void)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	int		 n = 0;
+
+	dir = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] != '.')
+			n++;
+	}
+	closedir(dir);
+	return (n - 1);		/* dir's own */
+}
+
 /* The file holds exactly want: no NUL byte, nothing before or after. */
 static void
 check_file(const char *path, const char *want)
@@ -526,12 +544,16 @@ START_TEST(test_file_reopen_rotation)
 	emit(f, "2");
 	emit(f, "3");
 	ck_assert_int_eq(rename(f->path, old1), 0);
-	/* Not flushed yet: still to go to the renamed file. */
+	/*
+	 * Not written before the rename: they go to the file that has the
+	 * name when they are written, the new one.
+	 */
 	emit(f, "4");
 	ck_assert_int_eq(sink_reopen(f->s), 0);
 	ck_assert_uint_eq(sink_pending(f->s), 0);
 	ck_assert_uint_eq(file_mode(f->path), 0600);
-	check_file(f->path, "");
+	check_file(old1, P ": 1\n");
+	check_file(f->path, P ": 2\n" P ": 3\n" P ": 4\n");
 	emit(f, "5");
 	sink_buffered_flush(f->s);
 	emit(f, "6");
@@ -539,9 +561,57 @@ START_TEST(test_file_reopen_rotation)
 	ck_assert_int_eq(sink_reopen(f->s), 0);
 	emit(f, "7");
 	fsink_close(f);
-	check_file(old1, P ": 1\n" P ": 2\n" P ": 3\n" P ": 4\n");
-	check_file(old2, P ": 5\n" P ": 6\n");
-	check_file(f->path, P ": 7\n");
+	check_file(old1, P ": 1\n");
+	check_file(old2, P ": 2\n" P ": 3\n" P ": 4\n" P ": 5\n");
+	check_file(f->path, P ": 6\n" P ": 7\n");
+	ck_assert_uint_eq(file_mode(f->path), 0600);
+	free(old1);
+	free(old2);
+	fsink_free(f);
+}
+END_TEST
+
+/*
+ * Renamed under the sink, no SIGHUP: the next write notices, leaves the
+ * renamed file as it was at the rename, and holds the records until a
+ * file has the name again (as logrotate's create makes it); a write that
+ * landed after the rename is cut off the renamed file again.
+ */
+START_TEST(test_file_follow_rename)
+{
+	struct fsink	*f;
+	char		*old1, *old2;
+	int		 fd;
+
+	f = fsink_new(0600);
+	xasprintf(&old1, "%s.1", f->path);
+	xasprintf(&old2, "%s.2", f->path);
+	emit(f, "1");
+	sink_buffered_flush(f->s);
+	ck_assert_int_eq(rename(f->path, old1), 0);
+	emit(f, "2");
+	sink_buffered_flush(f->s);
+	check_file(old1, P ": 1\n");
+	ck_assert_uint_eq(sink_pending(f->s), strlen(P ": 2\n"));
+	ck_assert_int_eq(access(f->path, F_OK), -1);
+
+	/* The new file appears: the held records go there. */
+	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+	emit(f, "3");
+	sink_buffered_flush(f->s);
+	ck_assert_uint_eq(sink_pending(f->s), 0);
+	check_file(old1, P ": 1\n");
+	check_file(f->path, P ": 2\n" P ": 3\n");
+	ck_assert_uint_eq(file_mode(f->path), 0640);
+
+	/* Renamed, not recreated, and the sink closes: it creates it. */
+	ck_assert_int_eq(rename(f->path, old2), 0);
+	emit(f, "4");
+	fsink_close(f);
+	check_file(old2, P ": 2\n" P ": 3\n");
+	check_file(f->path, P ": 4\n");
 	ck_assert_uint_eq(file_mode(f->path), 0600);
 	free(old1);
 	free(old2);
@@ -553,11 +623,11 @@ END_TEST
 START_TEST(test_file_reopen_same)
 {
 	struct fsink	*f;
-	int		 fd;
+	int		 fds;
 
 	f = fsink_new(0600);
 	emit(f, "1");
-	fd = f->s->fd;
+	fds = count_fds();
 	ck_assert_int_eq(sink_reopen(f->s), 0);
 	ck_assert_int_ne(fcntl(f->s->fd, F_GETFD), -1);
 	emit(f, "2");
@@ -565,8 +635,8 @@ START_TEST(test_file_reopen_same)
 	emit(f, "3");
 	sink_buffered_flush(f->s);
 	check_file(f->path, P ": 1\n" P ": 2\n" P ": 3\n");
-	/* One descriptor in use, the old ones closed. */
-	ck_assert_int_eq(fcntl(fd, F_GETFD) != -1, fd == f->s->fd);
+	/* The old descriptors (file and its watch) are closed. */
+	ck_assert_int_eq(count_fds(), fds);
 	fsink_free(f);
 }
 END_TEST
@@ -705,6 +775,7 @@ sink_suite(void)
 	tc = tcase_create("file_rotation");
 	tcase_add_test(tc, test_file_reopen_rotation);
 	tcase_add_test(tc, test_file_reopen_same);
+	tcase_add_test(tc, test_file_follow_rename);
 	tcase_add_test(tc, test_file_reopen_fails);
 	tcase_add_test(tc, test_file_append_truncated);
 	suite_add_tcase(s, tc);

@@ -53,7 +53,7 @@ kept=$(sed -n 's/^bench\/run: files kept in //p' "$DIR/run.err")
 [ -f "$kept/out" ] || fail "bench/run -k kept no output: $(cat "$DIR/run.err")"
 run_row tcplogd-stdout
 BENCH_CRLF=1 run_row tcplogd-stdout
-grep -q '| CRLF |$' "$DIR/row" || fail "BENCH_CRLF=1: $(cat "$DIR/row")"
+grep -q '| CRLF; ' "$DIR/row" || fail "BENCH_CRLF=1: $(cat "$DIR/row")"
 run_row tcplogd-file -k
 kept_t=$(sed -n 's/^bench\/run: files kept in //p' "$DIR/run.err")
 [ -f "$kept_t/out" ] || fail "bench/run -k kept no output"
