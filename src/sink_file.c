@@ -22,13 +22,15 @@
  * the new file together hold every record once.
  *
  * A rotation by rename is also followed as it happens, so that a reader
- * of the name (tail -F) sees every record once.  An inotify watch on the
- * open file reports its renaming in order with the file's own writes,
- * to tcplogd as to such a reader, which stops reading the file when it
- * sees it renamed.  After each write the sink reads the events: if the
- * rename came before the write, the write went to a file its readers
- * have left, so it is cut off that file again (ftruncate) and written to
- * the file that has the name now.  Until that file exists (logrotate's
+ * of the name (tail -F) sees every record: such a reader stops reading
+ * the file when it sees it renamed.  Before each write the sink checks
+ * that the path still names its file.  That leaves a race, so an inotify
+ * watch on the open file also reports its renaming in order with the
+ * file's own writes, to tcplogd as to the reader.  After each write the
+ * sink reads the events: if the rename came before the write, the write
+ * went to a file its readers have left, so it is cut off that file again
+ * (ftruncate) and written to the file that has the name now.  (A reader
+ * that lagged and read it anyway sees it twice: none is lost.)  Until that file exists (logrotate's
  * create makes it right after the rename, the SIGHUP comes after that)
  * output is held, with backpressure, and the sink looks again every
  * SINK_FOLLOW_MSEC; after SINK_FOLLOW_WAIT ms, or when stopping, it
@@ -66,6 +68,8 @@ enum file_moved {
 struct file_state {
 	int	ifd;		/* inotify, -1: none */
 	int	wd;		/* its watch on fd's file, -1: none */
+	dev_t	dev;		/* fd's file */
+	ino_t	ino;
 	int	moved;		/* the path no longer names fd's file */
 	int	looking;	/* for the file that has the name now */
 	struct timespec since;	/* looking since, CLOCK_MONOTONIC */
@@ -81,7 +85,16 @@ static int	file_open_fd(const struct sink *, int);
 static void	file_watch(struct sink *);
 static enum file_moved file_events(struct file_state *);
 static int	file_follow(struct sink *);
+static int	file_renamed(struct sink *);
+static void	file_identify(struct sink *);
 static void	file_switch(struct sink *, int);
+
+/*
+ * Look for a rename before each write (1), or only in the events after
+ * it (0): the unit tests turn it off to take the path of a write that
+ * raced with the rename.
+ */
+int	sink_file_prestat = 1;
 
 const struct sink_ops sink_file_ops = {
 	.name = "file",
@@ -180,6 +193,35 @@ file_events(struct file_state *st)
 	return (FILE_STAYED);
 }
 
+/* Remember which file fd is, for file_renamed(). */
+static void
+file_identify(struct sink *s)
+{
+	struct file_state	*st = s->state;
+	struct stat		 sb;
+
+	if (fstat(s->fd, &sb) == 0) {
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
+	}
+}
+
+/*
+ * Does the path name another file than the one open, or none?  Asked
+ * before each write, so that a rename is mostly seen before writing, not
+ * after (when a write has to be taken back).
+ */
+static int
+file_renamed(struct sink *s)
+{
+	struct file_state	*st = s->state;
+	struct stat		 sb;
+
+	if (stat(s->path, &sb) == -1)
+		return (errno == ENOENT);
+	return (sb.st_dev != st->dev || sb.st_ino != st->ino);
+}
+
 /* Write to fd (a new open of the path) from now on. */
 static void
 file_switch(struct sink *s, int fd)
@@ -190,6 +232,7 @@ file_switch(struct sink *s, int fd)
 	sink_buffered_setfd(s, fd);
 	st->moved = st->looking = 0;
 	file_watch(s);
+	file_identify(s);
 	s->broken = 0;
 }
 
@@ -249,6 +292,8 @@ file_writebuf(struct sink *s)
 	if (st->wd == -1)
 		return (evbuffer_write(s->buf, s->fd));
 	for (;;) {
+		if (!st->moved && sink_file_prestat && file_renamed(s))
+			st->moved = 1;
 		if (st->moved && !file_follow(s))
 			return (0);
 		if ((nv = evbuffer_peek(s->buf, -1, NULL, v, FILE_IOV)) >
@@ -298,6 +343,7 @@ file_open(struct sink *s, char **cause)
 	s->auto_ts = 1;
 	sink_buffered_init(s, fd);
 	file_watch(s);
+	file_identify(s);
 	return (0);
 }
 

@@ -429,6 +429,7 @@ extern const struct sink_ops sink_stdout_ops;
 
 /* sink_file.c */
 extern const struct sink_ops sink_file_ops;
+extern int	 sink_file_prestat;	/* 0: see renames after writes only */
 
 /* sink_syslog.c */
 extern const struct sink_ops sink_syslog_ops;

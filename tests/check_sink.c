@@ -572,10 +572,11 @@ START_TEST(test_file_reopen_rotation)
 END_TEST
 
 /*
- * Renamed under the sink, no SIGHUP: the next write notices, leaves the
- * renamed file as it was at the rename, and holds the records until a
- * file has the name again (as logrotate's create makes it); a write that
- * landed after the rename is cut off the renamed file again.
+ * Renamed under the sink, no SIGHUP: the next write notices (before it
+ * writes, or, in the race, from the events after it: then the write is
+ * cut off the renamed file again), leaves the renamed file as it was at
+ * the rename, and holds the records until a file has the name again (as
+ * logrotate's create makes it).
  */
 START_TEST(test_file_follow_rename)
 {
@@ -583,6 +584,8 @@ START_TEST(test_file_follow_rename)
 	char		*old1, *old2;
 	int		 fd;
 
+	/* _i 0: the rename is seen before the write; 1: only after it. */
+	sink_file_prestat = _i == 0;
 	f = fsink_new(0600);
 	xasprintf(&old1, "%s.1", f->path);
 	xasprintf(&old2, "%s.2", f->path);
@@ -616,6 +619,7 @@ START_TEST(test_file_follow_rename)
 	free(old1);
 	free(old2);
 	fsink_free(f);
+	sink_file_prestat = 1;
 }
 END_TEST
 
@@ -775,7 +779,7 @@ sink_suite(void)
 	tc = tcase_create("file_rotation");
 	tcase_add_test(tc, test_file_reopen_rotation);
 	tcase_add_test(tc, test_file_reopen_same);
-	tcase_add_test(tc, test_file_follow_rename);
+	tcase_add_loop_test(tc, test_file_follow_rename, 0, 2);
 	tcase_add_test(tc, test_file_reopen_fails);
 	tcase_add_test(tc, test_file_append_truncated);
 	suite_add_tcase(s, tc);

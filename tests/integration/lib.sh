@@ -383,6 +383,38 @@ expect_file()
 	fi
 }
 
+# cat_rotated FILE N: FILE.1 .. FILE.N (renamed by a test, oldest first),
+# then FILE.
+cat_rotated()
+{
+	cr_i=1
+	while [ "$cr_i" -le "$2" ]; do
+		cat "$1.$cr_i"
+		cr_i=$((cr_i + 1))
+	done
+	cat "$1"
+}
+
+# rotated_done FILE N NCONN: FILE.1 .. FILE.N and FILE hold NCONN
+# disconnect records (for wait_until).
+rotated_done()
+{
+	[ "$(cat_rotated "$1" "$2" | grep -c ' disconnected ')" -ge "$3" ]
+}
+
+# check_rotated_whole FILE N: each of FILE.1 .. FILE.N is not empty and
+# ends with a whole line.
+check_rotated_whole()
+{
+	crw_i=1
+	while [ "$crw_i" -le "$2" ]; do
+		[ -s "$1.$crw_i" ] || fail "$1.$crw_i is empty"
+		[ "$(tail -c 1 "$1.$crw_i" | od -An -tx1 | tr -d ' ')" = 0a ] ||
+		    fail "$1.$crw_i does not end with a whole line"
+		crw_i=$((crw_i + 1))
+	done
+}
+
 # check_generated SENDOUT OUTFILE LISTENER NCONN NLINE SIZE: OUTFILE
 # (timestamps = no) has the records of NCONN connections of tcplogd-send
 # -v -n NLINE -s SIZE (whose output is SENDOUT): every line exactly once,

@@ -44,34 +44,12 @@ proc_alive "$send_pid" ||
 
 wait_pid "$send_pid" 60 || fail "tcplogd-send failed: $(cat "$DIR/send.err")"
 
-# all_files: the rotated files, oldest first, then the current one.
-all_files()
-{
-	af_i=1
-	while [ "$af_i" -le "$nrot" ]; do
-		cat "$DIR/out.log.$af_i"
-		af_i=$((af_i + 1))
-	done
-	cat "$DIR/out.log"
-}
-
-# shellcheck disable=SC2317 # called by wait_until
-all_done()
-{
-	[ "$(all_files | grep -c ' disconnected ')" -ge "$nconn" ]
-}
-wait_until 30 all_done || fail "not every disconnect record was written"
+wait_until 30 rotated_done "$DIR/out.log" "$nrot" "$nconn" ||
+    fail "not every disconnect record was written"
 stop_daemon
 
-i=1
-while [ "$i" -le "$nrot" ]; do
-	f=$DIR/out.log.$i
-	[ -s "$f" ] || fail "$f is empty"
-	[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' ')" = 0a ] ||
-	    fail "$f does not end with a whole line"
-	i=$((i + 1))
-done
-all_files > "$DIR/all.log"
+check_rotated_whole "$DIR/out.log" "$nrot"
+cat_rotated "$DIR/out.log" "$nrot" > "$DIR/all.log"
 [ "$(tr -dc '\000' < "$DIR/all.log" | wc -c)" -eq 0 ] ||
     fail "NUL bytes in the files"
 check_generated "$DIR/send.out" "$DIR/all.log" main "$nconn" "$nline" "$size"

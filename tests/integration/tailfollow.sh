@@ -1,11 +1,13 @@
 #!/bin/sh
 # tailfollow.sh: a reader following the output file by name (GNU tail
-# -F) sees every record exactly once, in order, across rotations done as
-# logrotate does them while clients keep sending: the file is renamed,
-# then, some time later, tcplogd gets SIGHUP (0, 50 and 200 ms later;
-# once with an empty file created at the name in between, as logrotate's
-# create does).  The renamed files and the last one together hold every
-# record once too, and each renamed file ends with a whole line.
+# -F) sees every record, in order, across rotations done as logrotate
+# does them while clients keep sending: the file is renamed, then, some
+# time later, tcplogd gets SIGHUP (0, 50 and 200 ms later; once with an
+# empty file created at the name in between, as logrotate's create does).
+# The renamed files and the last one together hold every record exactly
+# once, and each renamed file ends with a whole line.  tail may show a
+# write twice if it raced with a rename while tail lagged (tcplogd(8));
+# the count is logged, not failed.
 #
 # The gaps are the scenario (the time logrotate takes between the rename
 # and its postrotate script), not waits for an event.
@@ -54,39 +56,25 @@ proc_alive "$send_pid" ||
     log "warning: the clients were done before the last rotation"
 wait_pid "$send_pid" 90 || fail "tcplogd-send failed: $(cat "$DIR/send.err")"
 
-all_files()
-{
-	af_i=1
-	while [ "$af_i" -le "$nrot" ]; do
-		cat "$DIR/out.log.$af_i"
-		af_i=$((af_i + 1))
-	done
-	cat "$DIR/out.log"
-}
+wait_until 30 rotated_done "$DIR/out.log" "$nrot" "$nconn" ||
+    fail "not every disconnect record was written"
+cat_rotated "$DIR/out.log" "$nrot" > "$DIR/all.log"
+total=$(wc -l < "$DIR/all.log")
 
 # shellcheck disable=SC2317 # called by wait_until
-all_done()
+tail_has_all()
 {
-	[ "$(all_files | grep -c ' disconnected ')" -ge "$nconn" ]
+	[ "$(awk '!seen[$0]++' "$DIR/tail.out" | wc -l)" -ge "$total" ]
 }
-wait_until 30 all_done || fail "not every disconnect record was written"
-all_files > "$DIR/all.log"
-total=$(wc -l < "$DIR/all.log")
-wait_lines "$DIR/tail.out" "$total" 30
+wait_until 30 tail_has_all ||
+    fail "tail -F showed $(awk '!seen[$0]++' "$DIR/tail.out" | wc -l) different lines, the files hold $total"
 stop_daemon
 kill "$TAIL_PID" 2>/dev/null
 wait "$TAIL_PID" 2>/dev/null
 
-i=1
-while [ "$i" -le "$nrot" ]; do
-	f=$DIR/out.log.$i
-	[ -s "$f" ] || fail "$f is empty"
-	[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' ')" = 0a ] ||
-	    fail "$f does not end with a whole line"
-	i=$((i + 1))
-done
+check_rotated_whole "$DIR/out.log" "$nrot"
 check_generated "$DIR/send.out" "$DIR/all.log" main "$nconn" "$nline" "$size"
-[ "$(wc -l < "$DIR/tail.out")" -eq "$total" ] ||
-    fail "tail -F showed $(wc -l < "$DIR/tail.out") lines, the files hold $total"
-check_generated "$DIR/send.out" "$DIR/tail.out" main "$nconn" "$nline" "$size"
+log "tail -F showed $(($(wc -l < "$DIR/tail.out") - total)) lines twice"
+awk '!seen[$0]++' "$DIR/tail.out" > "$DIR/tail.once"
+check_generated "$DIR/send.out" "$DIR/tail.once" main "$nconn" "$nline" "$size"
 exit 0
