@@ -136,6 +136,8 @@ conn_event(struct conn *c, enum rec_type type, enum conn_reason reason)
 	rec.tv = &c->tv;
 	rec.listener = c->conf->name;
 	rec.peer = c->peer;
+	rec.label = c->label;
+	rec.label_len = c->label_len;
 	rec.reason = reason;
 	rec.records = c->records;
 	rec.bytes = c->bytes;
@@ -173,6 +175,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
 	c->ops = l->ops;
 	c->fd = fd;
 	conn_peer_string(sa, c->peer, sizeof c->peer);
+	c->label_len = xasprintf(&c->label, "%s %s", c->conf->name, c->peer);
 	if ((size_t)salen <= sizeof c->addr)
 		memcpy(&c->addr, sa, salen);
 	if (c->conf->keepalive)
@@ -187,6 +190,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
 			event_free(c->ev);
 		close(fd);
 		lconf_unref(c->conf);
+		free(c->label);
 		free(c);
 		return (NULL);
 	}
@@ -272,6 +276,8 @@ conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 	rec.tv = &c->tv;
 	rec.listener = c->conf->name;
 	rec.peer = c->peer;
+	rec.label = c->label;
+	rec.label_len = c->label_len;
 	rec.data = data;
 	rec.len = len;
 	rec.flags = flags;
@@ -385,6 +391,7 @@ conn_close(struct conn *c, enum conn_reason reason)
 	event_free(c->ev);
 	close(c->fd);
 	lconf_unref(c->conf);
+	free(c->label);
 	free(c);
 	if (l->d->stopping && l->d->active == 0)
 		daemon_conns_closed(l->d);

@@ -37,6 +37,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define FORMAT_HAVE_AVX2
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -175,6 +179,69 @@ format_bad16(const u_char *p, int json)
 #endif
 
 /*
+ * format_avx2: -1 until known, then whether to use AVX2 (the CPU has it
+ * and format_simd allows it).  format_simd: FORMAT_SIMD_BEST, or
+ * FORMAT_SIMD_SSE2 for the baseline (the unit tests run both).
+ */
+int		format_simd = FORMAT_SIMD_BEST;
+#ifdef FORMAT_HAVE_AVX2
+static int	format_avx2 = -1;
+
+static int
+format_use_avx2(void)
+{
+	if (format_avx2 == -1)
+		format_avx2 = __builtin_cpu_supports("avx2");
+	return (format_avx2 && format_simd == FORMAT_SIMD_BEST);
+}
+
+/* format_bad16() for 32 bytes. */
+static inline __attribute__((__always_inline__, __target__("avx2"))) u_int
+format_bad32(const u_char *p, int json)
+{
+	__m256i	x, good, bad;
+
+	x = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	good = _mm256_cmpgt_epi8(_mm256_set1_epi8(-33),
+	    _mm256_add_epi8(x, _mm256_set1_epi8(0x60)));
+	bad = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'));
+	if (json)
+		bad = _mm256_or_si256(bad, _mm256_cmpeq_epi8(x,
+		    _mm256_set1_epi8('"')));
+	return (~(u_int)_mm256_movemask_epi8(_mm256_andnot_si256(bad,
+	    good)));
+}
+
+/* format_plain_copy() with AVX2, for at least 32 bytes. */
+static __attribute__((__target__("avx2"))) size_t
+format_plain_copy_avx2(char *o, const u_char *p, const u_char *end,
+    int json)
+{
+	const u_char	*start = p;
+	u_int		 m;
+
+	while (end - p >= 32) {
+		m = format_bad32(p, json);
+		_mm256_storeu_si256((__m256i *)(void *)(o + (p - start)),
+		    _mm256_loadu_si256((const __m256i *)(const void *)p));
+		if (m != 0)
+			return (p - start + __builtin_ctz(m));
+		p += 32;
+	}
+	if (p != end) {
+		/* The last 32 bytes, those already copied tested again. */
+		m = format_bad32(end - 32, json) >> (32 - (end - p));
+		_mm256_storeu_si256((__m256i *)(void *)(o + (end - 32 - start)),
+		    _mm256_loadu_si256((const __m256i *)(const void *)
+		    (end - 32)));
+		if (m != 0)
+			return (p - start + __builtin_ctz(m));
+	}
+	return (end - start);
+}
+#endif
+
+/*
  * Copy the run of bytes at p that pass unchanged (printable ASCII but
  * '\\', and '"' in JSON) to o; returns its length.  With SSE2 (every
  * x86-64 has it) 32 or 16 bytes are tested and stored at a time, the
@@ -189,6 +256,10 @@ format_plain_copy(char *o, const u_char *p, const u_char *end, int json)
 #ifdef __SSE2__
 	u_int		 m;
 
+#ifdef FORMAT_HAVE_AVX2
+	if (end - p >= 32 && format_use_avx2())
+		return (format_plain_copy_avx2(o, p, end, json));
+#endif
 	while (end - p >= 32) {
 		m = format_bad16(p, json) | format_bad16(p + 16, json) << 16;
 		_mm_storeu_si128((__m128i *)(void *)(o + (p - start)),
@@ -332,9 +403,14 @@ format_text(char *dst, const struct record *rec, int ts)
 		o += FORMAT_TIME_LEN;
 		*o++ = ' ';
 	}
-	o = format_str(o, rec->listener);
-	*o++ = ' ';
-	o = format_str(o, rec->peer);
+	if (rec->label != NULL) {
+		memcpy(o, rec->label, rec->label_len);
+		o += rec->label_len;
+	} else {
+		o = format_str(o, rec->listener);
+		*o++ = ' ';
+		o = format_str(o, rec->peer);
+	}
 	switch (rec->type) {
 	case REC_DATA:
 		if (flags != 0) {

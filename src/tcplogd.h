@@ -90,6 +90,9 @@ struct record {
 	const struct timeval	*tv;		/* borrowed */
 	const char		*listener;	/* borrowed, CONF_NAME_MAX */
 	const char		*peer;		/* borrowed, "ip:port" */
+	const char		*label;		/* borrowed: NULL, or text's
+						   "LISTENER PEER" made once */
+	size_t			 label_len;
 	const u_char		*data;		/* borrowed, REC_DATA only */
 	size_t			 len;
 	int			 flags;		/* REC_* */
@@ -205,6 +208,11 @@ int		 cidr_match(const struct cidr *, const struct sockaddr *);
 #define FORMAT_TIME_LEN		27	/* 2026-11-28T08:22:55.123456Z */
 #define FORMAT_CHAIN		(64 * 1024) /* output buffer chain size */
 
+#define FORMAT_SIMD_BEST 0	/* format_simd */
+#define FORMAT_SIMD_SSE2 1
+
+extern int	 format_simd;
+
 #define FORMAT_TIME	0x1	/* format_line() flags */
 #define FORMAT_JSON_LINE 0x2
 
@@ -265,6 +273,8 @@ struct conn {
 	struct event		*ev;		/* owned, reads and timeouts */
 	int			 fd;		/* owned */
 	char			 peer[CONN_PEER_LEN];
+	char			*label;		/* owned, "LISTENER PEER" */
+	size_t			 label_len;
 	struct sockaddr_storage	 addr;		/* of the peer */
 	struct timeval		 tv;		/* time of the current batch */
 	uint64_t		 bytes;		/* received */

@@ -720,6 +720,56 @@ START_TEST(test_text_max_bound)
 }
 END_TEST
 
+/*
+ * A record with its label ("LISTENER PEER", made once per connection)
+ * formats exactly as one without.
+ */
+START_TEST(test_text_label)
+{
+	static const char *peers[] = {
+		"1.2.3.4:5",
+		"[::1]:40312",
+		"[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535",
+	};
+	struct record	 rec;
+	struct timeval	 tv;
+	char		 name[65], *label, *plain, *labelled;
+	size_t		 n, m;
+	int		 round;
+
+	srandom(5);
+	memset(name, 'n', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	for (round = 0; round < 500; round++) {
+		memset(&rec, 0, sizeof rec);
+		tv.tv_sec = random();
+		tv.tv_usec = random() % 1000000;
+		rec.tv = &tv;
+		rec.type = random() % 3;
+		rec.listener = name + random() % 64;
+		rec.peer = peers[random() % nitems(peers)];
+		rec.data = (const u_char *)"data \\ \x01 caf\xc3\xa9";
+		rec.len = strlen((const char *)rec.data);
+		rec.flags = random() % 8;
+		rec.reason = random() % (CONN_RELOAD + 1);
+		rec.records = random();
+		rec.bytes = random();
+		plain = xmalloc(format_text_max(&rec));
+		n = format_text(plain, &rec, round % 2);
+		rec.label_len = xasprintf(&label, "%s %s", rec.listener,
+		    rec.peer);
+		rec.label = label;
+		labelled = xmalloc(format_text_max(&rec));
+		m = format_text(labelled, &rec, round % 2);
+		ck_assert_uint_eq(m, n);
+		ck_assert_mem_eq(labelled, plain, n);
+		free(label);
+		free(plain);
+		free(labelled);
+	}
+}
+END_TEST
+
 static int
 json_hex(char c)
 {
@@ -1919,6 +1969,7 @@ format_suite(void)
 	tcase_add_test(tc, test_text_data);
 	tcase_add_test(tc, test_text_data_escaped);
 	tcase_add_test(tc, test_text_data_empty);
+	tcase_add_test(tc, test_text_label);
 	tcase_add_test(tc, test_text_data_ipv6);
 	tcase_add_test(tc, test_text_flags);
 	tcase_add_test(tc, test_text_connected);
@@ -1970,9 +2021,16 @@ main(void)
 	SRunner	*sr;
 	int	 failed;
 
+	/* Once with the baseline SIMD code, once with the CPU's best. */
+	format_simd = FORMAT_SIMD_SSE2;
 	sr = srunner_create(format_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	format_simd = FORMAT_SIMD_BEST;
+	sr = srunner_create(format_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed += srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

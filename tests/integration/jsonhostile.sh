@@ -109,7 +109,10 @@ session()
 	    fail "$s_l: wrong disconnect record: $(tail -n 1 "$DIR/recs")"
 	head -n 1 "$DIR/recs" | grep -q '"event":"connected"}$' ||
 	    fail "$s_l: no connected record first"
-	# Both kinds of data records occur.
+	# Both kinds of data records occur, where records are small enough
+	# for some to be valid UTF-8: lines, or raw records of 100 bytes at
+	# most (a raw read of 16 KiB of this input never is).
+	[ "$s_l" = raw ] && return 0
 	grep -q '"data":' "$DIR/recs" || fail "$s_l: no data record"
 	grep -q '"data_base64":' "$DIR/recs" || fail "$s_l: no data_base64 record"
 }
