@@ -35,9 +35,11 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tcplogd.h"
@@ -49,6 +51,7 @@ static void	conn_arm(struct conn *);
 static void	conn_event(struct conn *, enum rec_type, enum conn_reason);
 static void	conn_now(struct conn *);
 static void	conn_keepalive(struct conn *, evutil_socket_t);
+static int	conn_drain_wait(struct conn *);
 
 static u_char	conn_buf[CONN_READ_SIZE];	/* every read lands here */
 
@@ -288,6 +291,24 @@ conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 	listener_write(c->l, c->conf, &rec);
 }
 
+/* A protocol emits data records, complete lines without flags. */
+void
+conn_emit_lines(struct conn *c, const struct iovec *v, size_t n)
+{
+	struct record	rec;
+
+	memset(&rec, 0, sizeof rec);
+	rec.type = REC_DATA;
+	rec.tv = &c->tv;
+	rec.listener = c->conf->name;
+	rec.peer = c->peer;
+	rec.label = c->label;
+	rec.label_len = c->label_len;
+	c->records += n;
+	c->l->stats.records += n;
+	listener_write_lines(c->l, c->conf, &rec, v, n);
+}
+
 /* A line longer than max_line: count it, say so once per connection. */
 void
 conn_overlong(struct conn *c)
@@ -329,11 +350,35 @@ conn_shutdown(struct conn *c)
 	conn_arm(c);
 }
 
+/* Wait a little for more input while stopping; 1 if some came. */
+static int
+conn_drain_wait(struct conn *c)
+{
+	struct daemon	*d = c->l->d;
+	struct pollfd	 pfd = { .fd = c->fd, .events = POLLIN };
+	struct timespec	 t0, t1;
+	int		 ms = CONN_DRAIN_POLL, n;
+
+	if (d->drain_wait <= 0)
+		return (0);
+	if (ms > d->drain_wait)
+		ms = d->drain_wait;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = poll(&pfd, 1, ms);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	d->drain_wait -= (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	return (n > 0);
+}
+
 /*
  * Out of time while stopping: read what the socket holds now (at most
  * CONN_DRAIN_MAX bytes, and nothing once the outputs hold
  * CONN_DRAIN_OUTPUT_MAX unwritten bytes) and close.  What is left
- * unread is said.
+ * unread is said.  A socket found empty after reads may only be waiting
+ * for the rest of what the peer already sent (on loopback the peer's
+ * kernel sends it when our reads open the window), so it is given
+ * CONN_DRAIN_POLL ms more, out of DAEMON_DRAIN_WAIT for all connections.
  */
 void
 conn_drain(struct conn *c)
@@ -354,6 +399,8 @@ conn_drain(struct conn *c)
 		    CONN_DRAIN_MAX - total : sizeof conn_buf, &why);
 		if (n == -1)
 			reason = why;
+		if (n == 0 && total > 0 && conn_drain_wait(c))
+			continue;
 		if (n <= 0)
 			break;
 		total += n;

@@ -479,6 +479,7 @@ daemon_stop(struct daemon *d)
 	struct conn	*c;
 
 	d->stopping = 1;
+	d->drain_wait = DAEMON_DRAIN_WAIT;
 	evtimer_add(d->ev_stop, &tv);
 	if (timercmp(&tv, &conns, <))
 		conns = tv;

@@ -583,6 +583,33 @@ listener_write(struct listener *l, const struct lconf *lc,
 		l->stats.output_bytes += sink_emit(l->sinks[i], lc, rec);
 }
 
+/*
+ * Hand data records that differ only in their data (rec, with each of v
+ * in turn) to every output: in one call where the output can take them
+ * so, else one by one.
+ */
+void
+listener_write_lines(struct listener *l, const struct lconf *lc,
+    struct record *rec, const struct iovec *v, size_t nv)
+{
+	struct sink	*s;
+	size_t		 i, j;
+
+	for (i = 0; i < l->nsinks; i++) {
+		s = l->sinks[i];
+		if (s->ops->write_lines != NULL) {
+			l->stats.output_bytes += s->ops->write_lines(s, lc, rec,
+			    v, nv);
+			continue;
+		}
+		for (j = 0; j < nv; j++) {
+			rec->data = v[j].iov_base;
+			rec->len = v[j].iov_len;
+			l->stats.output_bytes += sink_emit(s, lc, rec);
+		}
+	}
+}
+
 /* Why l must refuse a new peer at sa, or -1 to take it. */
 static int
 listener_refusal(struct listener *l, const struct sockaddr *sa)

@@ -34,6 +34,7 @@
 
 #define LINE_KEEP_MIN	256	/* smallest buffer for an unfinished line */
 #define LINE_KEEP_MAX	(64 * 1024) /* a larger one is freed once empty */
+#define LINE_BATCH	256	/* lines emitted in one call */
 
 /* Per-connection state. */
 struct line_state {
@@ -176,21 +177,27 @@ line_overlong(struct conn *c, struct line_state *st, const u_char *p)
 	return (c->conf->overlong == OVERLONG_CLOSE ? -1 : 0);
 }
 
-/* Take every complete line out of len bytes at p; keep the rest. */
+/*
+ * Take every complete line out of len bytes at p; keep the rest.  Lines
+ * that need nothing but emitting (no overlong policy, not the end of a
+ * split line) go out in batches of up to LINE_BATCH, in order with the
+ * rest: a batch is emitted before anything else is.
+ */
 static int
 line_data_received(struct conn *c, void *state, const u_char *p,
     size_t len)
 {
 	struct line_state	*st = state;
+	struct iovec		 batch[LINE_BATCH];
 	const u_char		*end = p + len, *nl;
 	size_t			 bound = c->conf->max_line + CONN_READ_MARGIN;
-	size_t			 max = c->conf->max_line, n;
-	int			 rc;
+	size_t			 max = c->conf->max_line, n, nb = 0;
+	int			 rc = 0;
 
 	while (p < end) {
 		if (st->discarding) {
 			if ((nl = memchr(p, '\n', end - p)) == NULL)
-				return (0);
+				break;
 			p = nl + 1;
 			st->discarding = 0;
 			continue;
@@ -200,7 +207,27 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 			/* Lines wholly inside this read: no copy. */
 			n = (size_t)(end - p) < bound ? (size_t)(end - p) :
 			    bound;
-			if ((nl = memchr(p, '\n', n)) != NULL) {
+			nl = memchr(p, '\n', n);
+			if (nl != NULL && !st->long_line) {
+				n = nl - p;
+				if (n > 0 && p[n - 1] == '\r')
+					n--;
+				if (n <= max) {
+					batch[nb].iov_base = (void *)p;
+					batch[nb].iov_len = n;
+					p = nl + 1;
+					if (++nb == LINE_BATCH) {
+						conn_emit_lines(c, batch, nb);
+						nb = 0;
+					}
+					continue;
+				}
+			}
+			if (nb > 0) {
+				conn_emit_lines(c, batch, nb);
+				nb = 0;
+			}
+			if (nl != NULL) {
 				rc = line_emit(c, st, p, nl - p, 0);
 				p = nl + 1;
 			} else if (n == bound) {
@@ -208,7 +235,7 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 				p += max;
 			} else {
 				line_keep(st, p, n);
-				return (0);
+				break;
 			}
 			if (rc == -1)
 				return (-1);
@@ -233,7 +260,7 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 		line_keep(st, p, n);
 		p += n;
 		if (st->len < bound)
-			return (0);
+			break;
 		rc = line_overlong(c, st, st->part);
 		st->len -= max;
 		if (st->discarding) {
@@ -244,6 +271,8 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 		if (rc == -1)
 			return (-1);
 	}
+	if (nb > 0)
+		conn_emit_lines(c, batch, nb);
 	return (0);
 }
 

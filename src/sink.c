@@ -38,6 +38,7 @@ static void	sink_check_water(struct sink *);
 static void	sink_commit(struct sink *);
 static char	*sink_room(struct sink *, size_t);
 static void	sink_discard(struct sink *);
+static void	sink_wrote(struct sink *);
 
 /* Open a sink; NULL with a cause if it cannot be opened. */
 struct sink *
@@ -203,7 +204,6 @@ size_t
 sink_buffered_write(struct sink *s, const struct lconf *lc,
     const struct record *rec)
 {
-	struct timeval	tv = { 0, SINK_FLUSH_MSEC * 1000 };
 	int		flags = sink_format_flags(s, lc);
 	size_t		n;
 
@@ -211,10 +211,62 @@ sink_buffered_write(struct sink *s, const struct lconf *lc,
 	    flags);
 	s->fill += n;
 	s->pending += n;
+	sink_wrote(s);
+	return (n);
+}
+
+/*
+ * sink_ops.write_lines: text records of one batch share everything but
+ * their data, so the start of the line ("[TIME ]LISTENER PEER: ") is
+ * formatted once.  JSON goes record by record.
+ */
+size_t
+sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
+    struct record *rec, const struct iovec *v, size_t nv)
+{
+	char	 head[512], *o;
+	int	 flags = sink_format_flags(s, lc);
+	size_t	 hlen, n, total = 0, i;
+
+	if ((flags & FORMAT_JSON_LINE) || rec->flags != 0) {
+		for (i = 0; i < nv; i++) {
+			rec->data = v[i].iov_base;
+			rec->len = v[i].iov_len;
+			total += sink_buffered_write(s, lc, rec);
+		}
+		return (total);
+	}
+	rec->len = 0;
+	if (format_text_max(rec) > sizeof head)
+		fatalx("%s: record head too long", s->name);
+	hlen = format_text(head, rec, flags & FORMAT_TIME) - 1; /* no LF */
+	for (i = 0; i < nv; i++) {
+		o = sink_room(s, hlen + format_escape_max(v[i].iov_len) + 1);
+		memcpy(o, head, hlen);
+		n = hlen + format_escape(o + hlen, v[i].iov_base,
+		    v[i].iov_len);
+		o[n++] = '\n';
+		s->fill += n;
+		s->pending += n;
+		total += n;
+	}
+	sink_wrote(s);
+	return (total);
+}
+
+/*
+ * After formatting: a full batch is written at once; otherwise a flush
+ * is scheduled (see sink_buffered_write()).
+ */
+static void
+sink_wrote(struct sink *s)
+{
+	struct timeval	tv = { 0, SINK_FLUSH_MSEC * 1000 };
+
 	if (s->broken) {
 		/* Nobody reads: count what would have been written. */
 		sink_discard(s);
-		return (n);
+		return;
 	}
 	if (s->pending >= SINK_WRITE_BATCH) {
 		if (!s->failed && !event_pending(s->ev_write, EV_WRITE, NULL))
@@ -227,7 +279,6 @@ sink_buffered_write(struct sink *s, const struct lconf *lc,
 		event_active(s->ev_idle, EV_TIMEOUT, 0);
 		evtimer_add(s->ev_flush, &tv);
 	}
-	return (n);
 }
 
 /* Drop everything unwritten, counting it. */

@@ -100,6 +100,7 @@ const struct sink_ops sink_file_ops = {
 	.name = "file",
 	.open = file_open,
 	.write = sink_buffered_write,
+	.write_lines = sink_buffered_write_lines,
 	.reopen = file_reopen,
 	.flush = file_flush,
 	.close = file_close,

@@ -35,6 +35,7 @@ const struct sink_ops sink_stdout_ops = {
 	.name = "stdout",
 	.open = stdout_open,
 	.write = sink_buffered_write,
+	.write_lines = sink_buffered_write_lines,
 	.flush = sink_buffered_flush,
 	.close = stdout_close,
 };

@@ -30,6 +30,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -260,6 +261,8 @@ extern const struct proto_ops proto_raw_ops;
 #define CONN_QUIET_MSEC	200	/* stopping: close after this silence */
 #define CONN_DRAIN_MAX	(16 * 1024 * 1024) /* stopping, out of time */
 #define CONN_DRAIN_OUTPUT_MAX (64 * 1024 * 1024) /* then stop reading */
+#define CONN_DRAIN_POLL	5	/* ms to wait for data still in flight */
+#define DAEMON_DRAIN_WAIT 200	/* ms of such waits, all connections */
 #define CONN_KEEPIDLE	60	/* keepalive: first probe after, seconds */
 #define CONN_KEEPINTVL	10	/* then every */
 #define CONN_KEEPCNT	6	/* probes before giving up */
@@ -291,6 +294,7 @@ struct conn	*conn_new(struct listener *, evutil_socket_t,
 		    const struct sockaddr *, int);
 void		 conn_close(struct conn *, enum conn_reason);
 void		 conn_emit(struct conn *, const u_char *, size_t, int);
+void		 conn_emit_lines(struct conn *, const struct iovec *, size_t);
 void		 conn_overlong(struct conn *);
 void		 conn_pause(struct conn *, int);
 void		 conn_drain(struct conn *);
@@ -361,6 +365,8 @@ void		 listener_pause(struct listener *, int);
 void		 listener_stats_log(struct listener *);
 void		 listener_write(struct listener *, const struct lconf *,
 		    const struct record *);
+void		 listener_write_lines(struct listener *, const struct lconf *,
+		    struct record *, const struct iovec *, size_t);
 void		 listener_refused_log(struct listener *);
 
 /* sink.c */
@@ -379,6 +385,12 @@ struct sink_ops {
 	int		 (*open)(struct sink *, char **);
 	size_t		 (*write)(struct sink *, const struct lconf *,
 			    const struct record *);
+	/*
+	 * Optional: data records that differ only in their data (one read's
+	 * complete lines), as write would take them one by one.
+	 */
+	size_t		 (*write_lines)(struct sink *, const struct lconf *,
+			    struct record *, const struct iovec *, size_t);
 	int		 (*reopen)(struct sink *);
 	void		 (*flush)(struct sink *);
 	void		 (*close)(struct sink *);
@@ -429,6 +441,8 @@ int		 sink_reopen(struct sink *);
 int		 sink_buffered_init(struct sink *, int);
 size_t		 sink_buffered_write(struct sink *, const struct lconf *,
 		    const struct record *);
+size_t		 sink_buffered_write_lines(struct sink *, const struct lconf *,
+		    struct record *, const struct iovec *, size_t);
 int		 sink_buffered_setfd(struct sink *, int);
 void		 sink_buffered_flush(struct sink *);
 void		 sink_buffered_close(struct sink *);
@@ -469,6 +483,7 @@ struct daemon {
 	uint64_t		 active;	/* connections, all listeners */
 	int			 accept_paused;	/* out of descriptors, noted */
 	int			 stopping;
+	int			 drain_wait;	/* ms conn_drain() may wait */
 };
 
 #define DAEMON_STOP_MSEC	1000	/* stopping: read clients this long */

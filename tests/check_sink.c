@@ -623,6 +623,74 @@ START_TEST(test_file_follow_rename)
 }
 END_TEST
 
+/*
+ * A batch of lines (sink_ops.write_lines) writes exactly what the same
+ * records written one by one do: text with and without the time, with
+ * and without a label, JSON, and flags.
+ */
+START_TEST(test_file_write_lines)
+{
+	static const char *lines[] = {
+		"one", "", "tab\there", "caf\xc3\xa9", "\xff\x01\\",
+		"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklm",
+	};
+	struct fsink	*f1, *f2;
+	struct iovec	 v[nitems(lines)];
+	struct record	 rec, one;
+	struct timeval	 tv = { 1795854175, 123456 };
+	char		*got1, *got2;
+	size_t		 i, n1, n2, len1, len2;
+	int		 round;
+
+	for (i = 0; i < nitems(lines); i++) {
+		v[i].iov_base = (void *)lines[i];
+		v[i].iov_len = strlen(lines[i]);
+	}
+	for (round = 0; round < 16; round++) {
+		f1 = fsink_new(0600);
+		f2 = fsink_new(0600);
+		f1->lc->timestamps = f2->lc->timestamps = (round & 1) ?
+		    TS_YES : TS_NO;
+		f1->lc->format = f2->lc->format = (round & 2) ?
+		    FORMAT_JSON : FORMAT_TEXT;
+		memset(&rec, 0, sizeof rec);
+		rec.type = REC_DATA;
+		rec.tv = &tv;
+		rec.listener = FAKE_LISTENER;
+		rec.peer = FAKE_PEER;
+		if (round & 4) {
+			rec.label = FAKE_LISTENER " " FAKE_PEER;
+			rec.label_len = strlen(rec.label);
+		}
+		if (round & 8)
+			rec.flags = REC_PARTIAL;
+		one = rec;
+		n1 = sink_buffered_write_lines(f1->s, f1->lc, &rec, v,
+		    nitems(v));
+		n2 = 0;
+		for (i = 0; i < nitems(lines); i++) {
+			one.data = v[i].iov_base;
+			one.len = v[i].iov_len;
+			n2 += sink_emit(f2->s, f2->lc, &one);
+		}
+		ck_assert_uint_eq(n1, n2);
+		ck_assert_uint_eq(sink_pending(f1->s), n1);
+		sink_buffered_flush(f1->s);
+		sink_buffered_flush(f2->s);
+		got1 = slurp(f1->path, &len1);
+		got2 = slurp(f2->path, &len2);
+		ck_assert_uint_eq(len1, n1);
+		ck_assert_uint_eq(len2, n2);
+		ck_assert_msg(memcmp(got1, got2, len1) == 0,
+		    "round %d: batch\n%s\none by one\n%s", round, got1, got2);
+		free(got1);
+		free(got2);
+		fsink_free(f1);
+		fsink_free(f2);
+	}
+}
+END_TEST
+
 /* Reopening the same file (no rotation) loses and repeats nothing. */
 START_TEST(test_file_reopen_same)
 {
@@ -780,6 +848,7 @@ sink_suite(void)
 	tcase_add_test(tc, test_file_reopen_rotation);
 	tcase_add_test(tc, test_file_reopen_same);
 	tcase_add_loop_test(tc, test_file_follow_rename, 0, 2);
+	tcase_add_test(tc, test_file_write_lines);
 	tcase_add_test(tc, test_file_reopen_fails);
 	tcase_add_test(tc, test_file_append_truncated);
 	suite_add_tcase(s, tc);
