@@ -48,6 +48,7 @@
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static ssize_t	conn_read(struct conn *, size_t, enum conn_reason *);
 static void	conn_arm(struct conn *);
+static void	conn_record(struct conn *, struct record *, enum rec_type);
 static void	conn_event(struct conn *, enum rec_type, enum conn_reason);
 static void	conn_now(struct conn *);
 static void	conn_keepalive(struct conn *, evutil_socket_t);
@@ -126,6 +127,19 @@ conn_now(struct conn *c)
 		gettimeofday(&c->tv, NULL);
 }
 
+/* A record of c of this type, the rest of it zero. */
+static void
+conn_record(struct conn *c, struct record *rec, enum rec_type type)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->type = type;
+	rec->tv = &c->tv;
+	rec->listener = c->conf->name;
+	rec->peer = c->peer;
+	rec->label = c->label;
+	rec->label_len = c->label_len;
+}
+
 /* Write a connected or disconnected record if the listener wants them. */
 static void
 conn_event(struct conn *c, enum rec_type type, enum conn_reason reason)
@@ -134,13 +148,7 @@ conn_event(struct conn *c, enum rec_type type, enum conn_reason reason)
 
 	if (!c->conf->events)
 		return;
-	memset(&rec, 0, sizeof rec);
-	rec.type = type;
-	rec.tv = &c->tv;
-	rec.listener = c->conf->name;
-	rec.peer = c->peer;
-	rec.label = c->label;
-	rec.label_len = c->label_len;
+	conn_record(c, &rec, type);
 	rec.reason = reason;
 	rec.records = c->records;
 	rec.bytes = c->bytes;
@@ -275,17 +283,10 @@ conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 {
 	struct record	rec;
 
-	rec.type = REC_DATA;
-	rec.tv = &c->tv;
-	rec.listener = c->conf->name;
-	rec.peer = c->peer;
-	rec.label = c->label;
-	rec.label_len = c->label_len;
+	conn_record(c, &rec, REC_DATA);
 	rec.data = data;
 	rec.len = len;
 	rec.flags = flags;
-	rec.reason = 0;
-	rec.records = rec.bytes = 0;
 	c->records++;
 	c->l->stats.records++;
 	listener_write(c->l, c->conf, &rec);
@@ -297,13 +298,7 @@ conn_emit_lines(struct conn *c, const struct iovec *v, size_t n)
 {
 	struct record	rec;
 
-	memset(&rec, 0, sizeof rec);
-	rec.type = REC_DATA;
-	rec.tv = &c->tv;
-	rec.listener = c->conf->name;
-	rec.peer = c->peer;
-	rec.label = c->label;
-	rec.label_len = c->label_len;
+	conn_record(c, &rec, REC_DATA);
 	c->records += n;
 	c->l->stats.records += n;
 	listener_write_lines(c->l, c->conf, &rec, v, n);
