@@ -179,9 +179,9 @@ format_bad16(const u_char *p, int json)
 #endif
 
 /*
- * format_avx2: -1 until known, then whether to use AVX2 (the CPU has it
- * and format_simd allows it).  format_simd: FORMAT_SIMD_BEST, or
- * FORMAT_SIMD_SSE2 for the baseline (the unit tests run both).
+ * format_simd: FORMAT_SIMD_BEST, or FORMAT_SIMD_SSE2 for the baseline (the
+ * unit tests run both).  format_avx2: -1 until known, then whether the
+ * CPU has AVX2.
  */
 int		format_simd = FORMAT_SIMD_BEST;
 #ifdef FORMAT_HAVE_AVX2

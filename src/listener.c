@@ -585,29 +585,17 @@ listener_write(struct listener *l, const struct lconf *lc,
 
 /*
  * Hand data records that differ only in their data (rec, with each of v
- * in turn) to every output: in one call where the output can take them
- * so, else one by one.
+ * in turn) to every output.
  */
 void
 listener_write_lines(struct listener *l, const struct lconf *lc,
     struct record *rec, const struct iovec *v, size_t nv)
 {
-	struct sink	*s;
-	size_t		 i, j;
+	size_t	i;
 
-	for (i = 0; i < l->nsinks; i++) {
-		s = l->sinks[i];
-		if (s->ops->write_lines != NULL) {
-			l->stats.output_bytes += s->ops->write_lines(s, lc, rec,
-			    v, nv);
-			continue;
-		}
-		for (j = 0; j < nv; j++) {
-			rec->data = v[j].iov_base;
-			rec->len = v[j].iov_len;
-			l->stats.output_bytes += sink_emit(s, lc, rec);
-		}
-	}
+	for (i = 0; i < l->nsinks; i++)
+		l->stats.output_bytes += sink_emit_lines(l->sinks[i], lc, rec,
+		    v, nv);
 }
 
 /* Why l must refuse a new peer at sa, or -1 to take it. */

@@ -19,7 +19,8 @@
  * buffered writer that the stdout and file sinks use: records are
  * formatted into an evbuffer in the loop and written in large
  * non-blocking writes, when a batch is full or when the loop has nothing
- * left to read (SINK_FLUSH_MSEC at the latest).  Over SINK_HIGH_WATER unwritten bytes the sink tells
+ * left to read (SINK_FLUSH_MSEC at the latest).  Over SINK_HIGH_WATER
+ * unwritten bytes the sink tells
  * the daemon, which stops reading from the clients of the listeners
  * writing to it; below SINK_LOW_WATER they read again.  So a stalled
  * reader loses nothing and memory stays bounded.
@@ -95,6 +96,34 @@ size_t
 sink_emit(struct sink *s, const struct lconf *lc, const struct record *rec)
 {
 	return (s->ops->write(s, lc, rec));
+}
+
+/* Write rec once with each of v as its data, one record at a time. */
+static size_t
+sink_emit_each(struct sink *s, const struct lconf *lc, struct record *rec,
+    const struct iovec *v, size_t nv)
+{
+	size_t	i, total = 0;
+
+	for (i = 0; i < nv; i++) {
+		rec->data = v[i].iov_base;
+		rec->len = v[i].iov_len;
+		total += s->ops->write(s, lc, rec);
+	}
+	return (total);
+}
+
+/*
+ * Write data records that differ only in their data (rec, with each of v
+ * in turn): in one call where the sink takes them so.
+ */
+size_t
+sink_emit_lines(struct sink *s, const struct lconf *lc, struct record *rec,
+    const struct iovec *v, size_t nv)
+{
+	if (s->ops->write_lines != NULL)
+		return (s->ops->write_lines(s, lc, rec, v, nv));
+	return (sink_emit_each(s, lc, rec, v, nv));
 }
 
 /*
@@ -183,10 +212,11 @@ sink_commit(struct sink *s)
 static char *
 sink_room(struct sink *s, size_t need)
 {
-	size_t	size = need > FORMAT_CHAIN ? need : FORMAT_CHAIN;
+	size_t	size;
 
 	if (s->cur.iov_base != NULL && s->cur.iov_len - s->fill >= need)
 		return ((char *)s->cur.iov_base + s->fill);
+	size = need > FORMAT_CHAIN ? need : FORMAT_CHAIN;
 	sink_commit(s);
 	if (evbuffer_expand(s->buf, size) != 0 ||
 	    evbuffer_reserve_space(s->buf, size, &s->cur, 1) != 1)
@@ -228,14 +258,8 @@ sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
 	int	 flags = sink_format_flags(s, lc);
 	size_t	 hlen, n, total = 0, i;
 
-	if ((flags & FORMAT_JSON_LINE) || rec->flags != 0) {
-		for (i = 0; i < nv; i++) {
-			rec->data = v[i].iov_base;
-			rec->len = v[i].iov_len;
-			total += sink_buffered_write(s, lc, rec);
-		}
-		return (total);
-	}
+	if ((flags & FORMAT_JSON_LINE) || rec->flags != 0)
+		return (sink_emit_each(s, lc, rec, v, nv));
 	rec->len = 0;
 	if (format_text_max(rec) > sizeof head)
 		fatalx("%s: record head too long", s->name);

@@ -30,12 +30,12 @@
  * sink reads the events: if the rename came before the write, the write
  * went to a file its readers have left, so it is cut off that file again
  * (ftruncate) and written to the file that has the name now.  (A reader
- * that lagged and read it anyway sees it twice: none is lost.)  Until that file exists (logrotate's
- * create makes it right after the rename, the SIGHUP comes after that)
- * output is held, with backpressure, and the sink looks again every
- * SINK_FOLLOW_MSEC; after SINK_FOLLOW_WAIT ms, or when stopping, it
- * creates the file itself.
- * Without inotify (or /proc) files are reopened on SIGHUP only.
+ * that lagged and read it anyway sees it twice: none is lost.)  Until
+ * that file exists (logrotate's create makes it right after the rename,
+ * the SIGHUP comes after that) output is held, with backpressure, and
+ * the sink looks again every SINK_FOLLOW_MSEC; after SINK_FOLLOW_WAIT ms,
+ * or when stopping, it creates the file itself.  Without inotify (or
+ * /proc) files are reopened on SIGHUP only.
  */
 
 #include <sys/types.h>
@@ -86,7 +86,6 @@ static void	file_watch(struct sink *);
 static enum file_moved file_events(struct file_state *);
 static int	file_follow(struct sink *);
 static int	file_renamed(struct sink *);
-static void	file_identify(struct sink *);
 static void	file_switch(struct sink *, int);
 
 /*
@@ -129,17 +128,25 @@ file_open_fd(const struct sink *s, int create)
 }
 
 /*
- * Watch the open file for renaming (and its writes, for the order), with
- * one inotify instance for the life of the sink: instances are few per
- * user (max_user_instances) and freed lazily, too slowly for SIGHUP
- * storms.
+ * Remember which file fd is (for file_renamed()) and watch it for
+ * renaming (and its writes, for the order), with one inotify instance
+ * for the life of the sink: instances are few per user
+ * (max_user_instances) and freed lazily, too slowly for SIGHUP storms.
  */
 static void
 file_watch(struct sink *s)
 {
-#ifdef __linux__
 	struct file_state	*st = s->state;
+	struct stat		 sb;
+#ifdef __linux__
 	char			 path[64];
+#endif
+
+	if (fstat(s->fd, &sb) == 0) {
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
+	}
+#ifdef __linux__
 
 	if (st->ifd == -1 &&
 	    (st->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
@@ -194,19 +201,6 @@ file_events(struct file_state *st)
 	return (FILE_STAYED);
 }
 
-/* Remember which file fd is, for file_renamed(). */
-static void
-file_identify(struct sink *s)
-{
-	struct file_state	*st = s->state;
-	struct stat		 sb;
-
-	if (fstat(s->fd, &sb) == 0) {
-		st->dev = sb.st_dev;
-		st->ino = sb.st_ino;
-	}
-}
-
 /*
  * Does the path name another file than the one open, or none?  Asked
  * before each write, so that a rename is mostly seen before writing, not
@@ -233,7 +227,6 @@ file_switch(struct sink *s, int fd)
 	sink_buffered_setfd(s, fd);
 	st->moved = st->looking = 0;
 	file_watch(s);
-	file_identify(s);
 	s->broken = 0;
 }
 
@@ -344,7 +337,6 @@ file_open(struct sink *s, char **cause)
 	s->auto_ts = 1;
 	sink_buffered_init(s, fd);
 	file_watch(s);
-	file_identify(s);
 	return (0);
 }
 

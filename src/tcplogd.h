@@ -18,9 +18,9 @@
  * Shared structures and prototypes of tcplogd, grouped by the file that
  * implements them.  Ownership: the daemon owns the config, the listeners
  * and the sinks; a listener owns its evconnlisteners and its connections;
- * a connection owns its socket, read event and protocol state.  Listener settings
- * (struct lconf) are reference counted so that live connections keep the
- * settings they started with when a reload replaces the config.
+ * a connection owns its socket, read event and protocol state.  Listener
+ * settings (struct lconf) are reference counted so that live connections
+ * keep the settings they started with when a reload replaces the config.
  */
 
 #ifndef TCPLOGD_H
@@ -436,6 +436,8 @@ struct sink	*sink_new(struct daemon *, struct event_base *,
 void		 sink_free(struct sink *);
 size_t		 sink_emit(struct sink *, const struct lconf *,
 		    const struct record *);
+size_t		 sink_emit_lines(struct sink *, const struct lconf *,
+		    struct record *, const struct iovec *, size_t);
 int		 sink_format_flags(const struct sink *, const struct lconf *);
 int		 sink_reopen(struct sink *);
 int		 sink_buffered_init(struct sink *, int);
