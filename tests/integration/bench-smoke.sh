@@ -25,6 +25,7 @@ export BENCH_BIN BENCH_TMPDIR TCPLOGD
 num='[0-9]+'
 dec1='[0-9]+\.[0-9]'
 dec2='[0-9]+\.[0-9]{2}'
+dec3='[0-9]+\.[0-9]{3}'
 
 # run_row SINK [ARGS...]: bench/run tiny SINK; the row is $DIR/row.
 run_row()
@@ -37,7 +38,7 @@ run_row()
 	    "$DIR/run.err")"
 	[ "$(wc -l < "$DIR/row")" -eq 1 ] ||
 	    fail "bench/run tiny $rr_sink: not one row: $(cat "$DIR/row")"
-	grep -Eq "^\\| tiny \\| $rr_sink \\| $dec2 \\| $num \\| $dec1 \\| $dec2 \\| $dec2 \\| $dec1 \\| 0 \\| [^|]+ \\|\$" \
+	grep -Eq "^\\| tiny \\| $rr_sink \\| $dec2 \\| $num \\| $dec1 \\| $dec3 \\| $dec3 \\| $dec1 \\| 0 \\| [^|]+ \\|\$" \
 	    "$DIR/row" || fail "bench/run tiny $rr_sink: bad row or errors:" \
 	    "$(cat "$DIR/row" "$DIR/run.err")"
 	log "$(cat "$DIR/row")"
