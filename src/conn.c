@@ -292,13 +292,17 @@ conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 	listener_write(c->l, c->conf, &rec);
 }
 
-/* A protocol emits data records, complete lines without flags. */
+/*
+ * A protocol emits data records, complete lines without flags; plain if
+ * text passes every byte of them unchanged (format_split_lines()).
+ */
 void
-conn_emit_lines(struct conn *c, const struct iovec *v, size_t n)
+conn_emit_lines(struct conn *c, const struct iovec *v, size_t n, int plain)
 {
 	struct record	rec;
 
 	conn_record(c, &rec, REC_DATA);
+	rec.plain = plain;
 	c->records += n;
 	c->l->stats.records += n;
 	listener_write_lines(c->l, c->conf, &rec, v, n);

@@ -181,7 +181,8 @@ line_overlong(struct conn *c, struct line_state *st, const u_char *p)
  * Take every complete line out of len bytes at p; keep the rest.  Lines
  * that need nothing but emitting (no overlong policy, not the end of a
  * split line) go out in batches of up to LINE_BATCH, in order with the
- * rest: a batch is emitted before anything else is.
+ * rest: a batch is emitted before anything else is.  The scans that find
+ * the LFs also tell whether text output must escape the lines.
  */
 static int
 line_data_received(struct conn *c, void *state, const u_char *p,
@@ -191,8 +192,8 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 	struct iovec		 batch[LINE_BATCH];
 	const u_char		*end = p + len, *nl;
 	size_t			 bound = c->conf->max_line + CONN_READ_MARGIN;
-	size_t			 max = c->conf->max_line, n, nb = 0;
-	int			 rc = 0;
+	size_t			 max = c->conf->max_line, n, nb = 0, run;
+	int			 rc = 0, plain = 1;
 
 	while (p < end) {
 		if (st->discarding) {
@@ -205,9 +206,23 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 
 		if (st->len == 0) {
 			/* Lines wholly inside this read: no copy. */
+			if (!st->long_line) {
+				nb += format_split_lines(p, end - p, max,
+				    batch + nb, LINE_BATCH - nb, &n, &plain);
+				p += n;
+				if (nb == LINE_BATCH) {
+					conn_emit_lines(c, batch, nb, plain);
+					nb = 0;
+					plain = 1;
+					continue;
+				}
+				if (p == end)
+					break;
+			}
+			/* The line the fast path left, or a long one. */
 			n = (size_t)(end - p) < bound ? (size_t)(end - p) :
 			    bound;
-			nl = memchr(p, '\n', n);
+			nl = format_scan_line(p, n, &run);
 			if (nl != NULL && !st->long_line) {
 				n = nl - p;
 				if (n > 0 && p[n - 1] == '\r')
@@ -215,17 +230,21 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 				if (n <= max) {
 					batch[nb].iov_base = (void *)p;
 					batch[nb].iov_len = n;
+					plain &= run >= n;
 					p = nl + 1;
 					if (++nb == LINE_BATCH) {
-						conn_emit_lines(c, batch, nb);
+						conn_emit_lines(c, batch, nb,
+						    plain);
 						nb = 0;
+						plain = 1;
 					}
 					continue;
 				}
 			}
 			if (nb > 0) {
-				conn_emit_lines(c, batch, nb);
+				conn_emit_lines(c, batch, nb, plain);
 				nb = 0;
+				plain = 1;
 			}
 			if (nl != NULL) {
 				rc = line_emit(c, st, p, nl - p, 0);
@@ -272,7 +291,7 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 			return (-1);
 	}
 	if (nb > 0)
-		conn_emit_lines(c, batch, nb);
+		conn_emit_lines(c, batch, nb, plain);
 	return (0);
 }
 

@@ -34,6 +34,8 @@
 #include "tcplogd.h"
 #include "log.h"
 
+#define SINK_HEAD_COPY	64	/* a batch's text head is copied whole */
+
 static void	sink_flush_cb(evutil_socket_t, short, void *);
 static void	sink_check_water(struct sink *);
 static void	sink_commit(struct sink *);
@@ -248,15 +250,16 @@ sink_buffered_write(struct sink *s, const struct lconf *lc,
 /*
  * sink_ops.write_lines: text records of one batch share everything but
  * their data, so the start of the line ("[TIME ]LISTENER PEER: ") is
- * formatted once.  JSON goes record by record.
+ * formatted once, and plain data (rec->plain) is copied as it is.  JSON
+ * goes record by record.
  */
 size_t
 sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
     struct record *rec, const struct iovec *v, size_t nv)
 {
-	char	 head[512], *o;
+	char	 head[512] = "", *o;
 	int	 flags = sink_format_flags(s, lc);
-	size_t	 hlen, n, total = 0, i;
+	size_t	 hlen, hroom, n, need, avail, total = 0, i;
 
 	if ((flags & FORMAT_JSON_LINE) || rec->flags != 0)
 		return (sink_emit_each(s, lc, rec, v, nv));
@@ -264,16 +267,36 @@ sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
 	if (format_text_max(rec) > sizeof head)
 		fatalx("%s: record head too long", s->name);
 	hlen = format_text(head, rec, flags & FORMAT_TIME) - 1; /* no LF */
+	/* The head is copied SINK_HEAD_COPY bytes at a time if it fits. */
+	hroom = hlen > SINK_HEAD_COPY ? hlen : SINK_HEAD_COPY;
+	avail = s->cur.iov_base != NULL ? s->cur.iov_len - s->fill : 0;
+	o = avail > 0 ? (char *)s->cur.iov_base + s->fill : NULL;
 	for (i = 0; i < nv; i++) {
-		o = sink_room(s, hlen + format_escape_max(v[i].iov_len) + 1);
-		memcpy(o, head, hlen);
-		n = hlen + format_escape(o + hlen, v[i].iov_base,
-		    v[i].iov_len);
+		n = v[i].iov_len;
+		need = hroom + (rec->plain ? n :
+		    format_escape_max(n)) + 1;
+		if (avail < need) {
+			if (o != NULL)
+				s->fill = s->cur.iov_len - avail;
+			o = sink_room(s, need);
+			avail = s->cur.iov_len - s->fill;
+		}
+		if (hlen <= SINK_HEAD_COPY)
+			memcpy(o, head, SINK_HEAD_COPY);
+		else
+			memcpy(o, head, hlen);
+		if (rec->plain)
+			memcpy(o + hlen, v[i].iov_base, n);
+		else
+			n = format_escape(o + hlen, v[i].iov_base, n);
+		n += hlen;
 		o[n++] = '\n';
-		s->fill += n;
-		s->pending += n;
+		o += n;
+		avail -= n;
 		total += n;
 	}
+	s->fill = s->cur.iov_len - avail;
+	s->pending += total;
 	sink_wrote(s);
 	return (total);
 }

@@ -97,6 +97,8 @@ struct record {
 	const u_char		*data;		/* borrowed, REC_DATA only */
 	size_t			 len;
 	int			 flags;		/* REC_* */
+	int			 plain;		/* data is all printable
+						   ASCII but '\\' */
 	enum conn_reason	 reason;	/* REC_DISCONNECTED only */
 	uint64_t		 records;	/* REC_DISCONNECTED only */
 	uint64_t		 bytes;		/* REC_DISCONNECTED only */
@@ -211,12 +213,16 @@ int		 cidr_match(const struct cidr *, const struct sockaddr *);
 
 #define FORMAT_SIMD_BEST 0	/* format_simd */
 #define FORMAT_SIMD_SSE2 1
+#define FORMAT_SIMD_NONE 2
 
 extern int	 format_simd;
 
 #define FORMAT_TIME	0x1	/* format_line() flags */
 #define FORMAT_JSON_LINE 0x2
 
+const u_char	*format_scan_line(const u_char *, size_t, size_t *);
+size_t		 format_split_lines(const u_char *, size_t, size_t,
+		    struct iovec *, size_t, size_t *, int *);
 size_t		 format_escape(char *, const u_char *, size_t);
 size_t		 format_escape_max(size_t);
 void		 format_time(char *, const struct timeval *);
@@ -294,7 +300,8 @@ struct conn	*conn_new(struct listener *, evutil_socket_t,
 		    const struct sockaddr *, int);
 void		 conn_close(struct conn *, enum conn_reason);
 void		 conn_emit(struct conn *, const u_char *, size_t, int);
-void		 conn_emit_lines(struct conn *, const struct iovec *, size_t);
+void		 conn_emit_lines(struct conn *, const struct iovec *, size_t,
+		    int);
 void		 conn_overlong(struct conn *);
 void		 conn_pause(struct conn *, int);
 void		 conn_drain(struct conn *);

@@ -1934,6 +1934,187 @@ START_TEST(test_json_line)
 }
 END_TEST
 
+/* Whether text passes byte c unchanged: printable ASCII but '\\'. */
+static int
+passes(u_char c)
+{
+	return (c >= 0x20 && c < 0x7f && c != '\\');
+}
+
+/*
+ * Random input for the line scanners, mostly lines of bytes that pass,
+ * ended by LF or CRLF.  hostile: how often (in 16) a byte is one that
+ * does not pass, or a lone CR.
+ */
+static void
+scan_input(u_char *p, size_t len, int hostile)
+{
+	static const u_char	odd[] = { '\r', '\\', '\t', 0x01, 0x7f,
+				    0x80, 0xc3, 0xff, '"' };
+	size_t			i, left = 0;
+
+	for (i = 0; i < len; i++) {
+		if (left == 0) {
+			left = random() % 130 + 1;
+			if (random() % 8 == 0)
+				left = random() % 3 + 1;
+		}
+		if (--left == 0)
+			p[i] = '\n';
+		else if (left == 1 && random() % 2 == 0)
+			p[i] = '\r';
+		else if ((int)(random() % 16) < hostile)
+			p[i] = odd[random() % sizeof odd];
+		else
+			p[i] = 0x20 + random() % 95;
+	}
+}
+
+/*
+ * format_scan_line() against byte-by-byte reference: the first LF, and
+ * the run of bytes at the start that pass.  Each input sits at the end
+ * of its own allocation, so a read past it is an error under ASan.
+ */
+START_TEST(test_scan_line_random)
+{
+	const u_char	*nl;
+	u_char		*p;
+	size_t		 len, run, want;
+	int		 round;
+
+	srandom(7);
+	for (round = 0; round < 20000; round++) {
+		len = random() % 300;
+		p = xmalloc(len + 1);
+		scan_input(p, len, round % 4);
+		want = 0;
+		while (want < len && passes(p[want]))
+			want++;
+		nl = format_scan_line(p, len, &run);
+		ck_assert_ptr_eq(nl, memchr(p, '\n', len));
+		ck_assert_uint_eq(run, want);
+		free(p);
+	}
+}
+END_TEST
+
+/*
+ * format_split_lines() against a reference: the complete lines whose LF
+ * lies in the whole 64-byte blocks, each without LF and one CR before
+ * it, up to nv and stopping before a line longer than max.  plain is
+ * sound (never set for a line with a byte that does not pass; never set
+ * if it came in cleared) and, when the lines ran up to the last whole
+ * block, exact.
+ */
+START_TEST(test_split_lines_random)
+{
+	struct iovec	 v[256];
+	u_char		*p;
+	size_t		 len, max, nv, n, used, off, k, ll, i, blocks;
+	const u_char	*nl;
+	int		 round, plain, plain_in, clean, early;
+
+	srandom(11);
+	for (round = 0; round < 20000; round++) {
+		len = random() % 700;
+		p = xmalloc(len + 1);
+		scan_input(p, len, round % 3 == 0 ? 0 : round % 5);
+		max = random() % 4 == 0 ? (size_t)random() % 140 : 16384;
+		nv = random() % 3 == 0 ? (size_t)random() % 8 + 1 : nitems(v);
+		plain = plain_in = random() % 8 != 0;
+		n = format_split_lines(p, len, max, v, nv, &used, &plain);
+
+		blocks = len / 64 * 64;
+		off = 0;
+		clean = 1;
+		early = 0;
+		for (k = 0; k < nv; k++) {
+			nl = memchr(p + off, '\n', len - off);
+			if (nl == NULL || (size_t)(nl - p) >= blocks)
+				break;
+			ll = nl - (p + off);
+			if (ll > 0 && nl[-1] == '\r')
+				ll--;
+			if (ll > max) {
+				early = 1;
+				break;
+			}
+			ck_assert_uint_lt(k, n);
+			ck_assert_ptr_eq(v[k].iov_base, p + off);
+			ck_assert_uint_eq(v[k].iov_len, ll);
+			for (i = 0; i < ll; i++)
+				clean &= passes(p[off + i]);
+			off = nl + 1 - p;
+		}
+		ck_assert_uint_eq(n, k);
+		ck_assert_uint_eq(used, off);
+		if (plain)
+			ck_assert_msg(plain_in && clean,
+			    "round %d: plain set for lines that need escaping",
+			    round);
+		if (plain_in && clean && k < nv && !early)
+			ck_assert_msg(plain, "round %d: plain lines not seen "
+			    "as such", round);
+		free(p);
+	}
+}
+END_TEST
+
+/* Lines split across blocks, CRLF astride a block edge, long lines. */
+START_TEST(test_split_lines_edges)
+{
+	struct iovec	 v[8];
+	u_char		 buf[256];
+	size_t		 n, used;
+	int		 plain;
+
+	/* 63 bytes, CR at 63, LF at 64: one plain line of 63. */
+	memset(buf, 'a', sizeof buf);
+	buf[63] = '\r';
+	buf[64] = '\n';
+	plain = 1;
+	n = format_split_lines(buf, 128, 1000, v, 8, &used, &plain);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(v[0].iov_len, 63);
+	ck_assert_uint_eq(used, 65);
+	ck_assert_int_eq(plain, 1);
+
+	/* The same CR as the last byte given: its LF is not looked at. */
+	plain = 1;
+	n = format_split_lines(buf, 64, 1000, v, 8, &used, &plain);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(used, 0);
+
+	/* A lone CR in a line that spans blocks: not plain. */
+	buf[63] = 'a';
+	buf[10] = '\r';
+	plain = 1;
+	n = format_split_lines(buf, 128, 1000, v, 8, &used, &plain);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(v[0].iov_len, 64);
+	ck_assert_int_eq(plain, 0);
+
+	/* Stops before a line longer than max, and at nv. */
+	memset(buf, 'b', sizeof buf);
+	buf[3] = buf[7] = buf[100] = buf[110] = buf[120] = '\n';
+	plain = 1;
+	n = format_split_lines(buf, 192, 50, v, 8, &used, &plain);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(used, 8);
+	n = format_split_lines(buf + 8, 184, 100, v, 2, &used, &plain);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(v[0].iov_len, 92);
+	ck_assert_uint_eq(v[1].iov_len, 9);
+	ck_assert_uint_eq(used, 103);
+	ck_assert_int_eq(plain, 1);
+
+	/* Fewer than 64 bytes: all left to the caller. */
+	n = format_split_lines(buf, 63, 50, v, 8, &used, &plain);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(used, 0);
+}
+END_TEST
+
 static Suite *
 format_suite(void)
 {
@@ -1947,6 +2128,12 @@ format_suite(void)
 	tcase_add_test(tc, test_escape_ascii_runs);
 	tcase_add_test(tc, test_escape_max);
 	tcase_add_test(tc, test_escape_random_lossless);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scan");
+	tcase_add_test(tc, test_scan_line_random);
+	tcase_add_test(tc, test_split_lines_random);
+	tcase_add_test(tc, test_split_lines_edges);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("utf8");
@@ -2018,19 +2205,19 @@ format_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	static const int modes[] = { FORMAT_SIMD_NONE, FORMAT_SIMD_SSE2,
+			    FORMAT_SIMD_BEST };
+	SRunner		*sr;
+	size_t		 i;
+	int		 failed = 0;
 
-	/* Once with the baseline SIMD code, once with the CPU's best. */
-	format_simd = FORMAT_SIMD_SSE2;
-	sr = srunner_create(format_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	format_simd = FORMAT_SIMD_BEST;
-	sr = srunner_create(format_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed += srunner_ntests_failed(sr);
-	srunner_free(sr);
+	/* With the portable code, the x86-64 baseline, the CPU's best. */
+	for (i = 0; i < nitems(modes); i++) {
+		format_simd = modes[i];
+		sr = srunner_create(format_suite());
+		srunner_run_all(sr, CK_ENV);
+		failed += srunner_ntests_failed(sr);
+		srunner_free(sr);
+	}
 	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

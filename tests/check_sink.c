@@ -61,6 +61,10 @@ static size_t		 emit(struct fsink *, const char *);
 static char		*slurp(const char *, size_t *);
 static mode_t		 file_mode(const char *);
 static void		 check_file(const char *, const char *);
+static void		 check_batches(const struct record *, int, int,
+			    const struct iovec *, size_t, int);
+static void		 batch_record(struct record *, const struct timeval *,
+			    const char *);
 static int		 stderr_to(const char *);
 static void		 stderr_back(int);
 
@@ -624,6 +628,66 @@ START_TEST(test_file_follow_rename)
 END_TEST
 
 /*
+ * Write the nv lines of v as rec's data in batches (sink_ops.write_lines)
+ * to one file sink and one record at a time to another, repeat times
+ * over: both files must be the same.
+ */
+static void
+check_batches(const struct record *rec, int ts, int json,
+    const struct iovec *v, size_t nv, int repeat)
+{
+	struct fsink	*f1, *f2;
+	struct record	 batch = *rec, one = *rec;
+	char		*got1, *got2;
+	size_t		 i, n1 = 0, n2 = 0, len1, len2;
+	int		 r;
+
+	f1 = fsink_new(0600);
+	f2 = fsink_new(0600);
+	f1->lc->timestamps = f2->lc->timestamps = ts ? TS_YES : TS_NO;
+	f1->lc->format = f2->lc->format = json ? FORMAT_JSON : FORMAT_TEXT;
+	for (r = 0; r < repeat; r++) {
+		n1 += sink_buffered_write_lines(f1->s, f1->lc, &batch, v, nv);
+		for (i = 0; i < nv; i++) {
+			one.data = v[i].iov_base;
+			one.len = v[i].iov_len;
+			n2 += sink_emit(f2->s, f2->lc, &one);
+		}
+	}
+	ck_assert_uint_eq(n1, n2);
+	if (repeat == 1)
+		ck_assert_uint_eq(sink_pending(f1->s), n1);
+	sink_buffered_flush(f1->s);
+	sink_buffered_flush(f2->s);
+	got1 = slurp(f1->path, &len1);
+	got2 = slurp(f2->path, &len2);
+	ck_assert_uint_eq(len1, n1);
+	ck_assert_uint_eq(len2, n2);
+	ck_assert_msg(memcmp(got1, got2, len1) == 0,
+	    "batch\n%s\none by one\n%s", got1, got2);
+	free(got1);
+	free(got2);
+	fsink_free(f1);
+	fsink_free(f2);
+}
+
+/* A data record of FAKE_LISTENER and FAKE_PEER, with label if set. */
+static void
+batch_record(struct record *rec, const struct timeval *tv,
+    const char *label)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->type = REC_DATA;
+	rec->tv = tv;
+	rec->listener = FAKE_LISTENER;
+	rec->peer = FAKE_PEER;
+	if (label != NULL) {
+		rec->label = label;
+		rec->label_len = strlen(label);
+	}
+}
+
+/*
  * A batch of lines (sink_ops.write_lines) writes exactly what the same
  * records written one by one do: text with and without the time, with
  * and without a label, JSON, and flags.
@@ -634,12 +698,10 @@ START_TEST(test_file_write_lines)
 		"one", "", "tab\there", "caf\xc3\xa9", "\xff\x01\\",
 		"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklm",
 	};
-	struct fsink	*f1, *f2;
 	struct iovec	 v[nitems(lines)];
-	struct record	 rec, one;
+	struct record	 rec;
 	struct timeval	 tv = { 1795854175, 123456 };
-	char		*got1, *got2;
-	size_t		 i, n1, n2, len1, len2;
+	size_t		 i;
 	int		 round;
 
 	for (i = 0; i < nitems(lines); i++) {
@@ -647,47 +709,48 @@ START_TEST(test_file_write_lines)
 		v[i].iov_len = strlen(lines[i]);
 	}
 	for (round = 0; round < 16; round++) {
-		f1 = fsink_new(0600);
-		f2 = fsink_new(0600);
-		f1->lc->timestamps = f2->lc->timestamps = (round & 1) ?
-		    TS_YES : TS_NO;
-		f1->lc->format = f2->lc->format = (round & 2) ?
-		    FORMAT_JSON : FORMAT_TEXT;
-		memset(&rec, 0, sizeof rec);
-		rec.type = REC_DATA;
-		rec.tv = &tv;
-		rec.listener = FAKE_LISTENER;
-		rec.peer = FAKE_PEER;
-		if (round & 4) {
-			rec.label = FAKE_LISTENER " " FAKE_PEER;
-			rec.label_len = strlen(rec.label);
-		}
+		batch_record(&rec, &tv, (round & 4) ?
+		    FAKE_LISTENER " " FAKE_PEER : NULL);
 		if (round & 8)
 			rec.flags = REC_PARTIAL;
-		one = rec;
-		n1 = sink_buffered_write_lines(f1->s, f1->lc, &rec, v,
-		    nitems(v));
-		n2 = 0;
-		for (i = 0; i < nitems(lines); i++) {
-			one.data = v[i].iov_base;
-			one.len = v[i].iov_len;
-			n2 += sink_emit(f2->s, f2->lc, &one);
-		}
-		ck_assert_uint_eq(n1, n2);
-		ck_assert_uint_eq(sink_pending(f1->s), n1);
-		sink_buffered_flush(f1->s);
-		sink_buffered_flush(f2->s);
-		got1 = slurp(f1->path, &len1);
-		got2 = slurp(f2->path, &len2);
-		ck_assert_uint_eq(len1, n1);
-		ck_assert_uint_eq(len2, n2);
-		ck_assert_msg(memcmp(got1, got2, len1) == 0,
-		    "round %d: batch\n%s\none by one\n%s", round, got1, got2);
-		free(got1);
-		free(got2);
-		fsink_free(f1);
-		fsink_free(f2);
+		check_batches(&rec, round & 1, round & 2, v, nitems(v), 1);
 	}
+}
+END_TEST
+
+/*
+ * A batch marked plain (every byte printable ASCII but '\') is copied as
+ * it is: the same output as records one by one, over several output
+ * chains, with heads shorter and longer than the copy of a whole head.
+ */
+START_TEST(test_file_write_lines_plain)
+{
+	static const char	 long_label[] = "a-listener-name-that-is-long "
+				    "[2001:db8:1234:5678:9abc:def0:1234:5678]"
+				    ":65535";
+	struct iovec		 v[256];
+	struct record		 rec;
+	struct timeval		 tv = { 1795854175, 123456 };
+	char			*data, c;
+	size_t			 i, j, off = 0;
+	int			 round;
+
+	data = xmalloc(nitems(v) * 300);
+	for (i = 0; i < nitems(v); i++) {
+		v[i].iov_base = data + off;
+		v[i].iov_len = (i * 37) % 300;
+		for (j = 0; j < v[i].iov_len; j++) {
+			c = ' ' + (i + j) % 95;
+			data[off + j] = c == '\\' ? '/' : c;
+		}
+		off += v[i].iov_len;
+	}
+	for (round = 0; round < 4; round++) {
+		batch_record(&rec, &tv, (round & 2) ? long_label : NULL);
+		rec.plain = 1;
+		check_batches(&rec, round & 1, 0, v, nitems(v), 8);
+	}
+	free(data);
 }
 END_TEST
 
@@ -849,6 +912,7 @@ sink_suite(void)
 	tcase_add_test(tc, test_file_reopen_same);
 	tcase_add_loop_test(tc, test_file_follow_rename, 0, 2);
 	tcase_add_test(tc, test_file_write_lines);
+	tcase_add_test(tc, test_file_write_lines_plain);
 	tcase_add_test(tc, test_file_reopen_fails);
 	tcase_add_test(tc, test_file_append_truncated);
 	suite_add_tcase(s, tc);

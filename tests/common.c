@@ -35,6 +35,8 @@
 static int	memsink_open(struct sink *, char **);
 static size_t	memsink_write(struct sink *, const struct lconf *,
 		    const struct record *);
+static size_t	memsink_write_lines(struct sink *, const struct lconf *,
+		    struct record *, const struct iovec *, size_t);
 static void	memsink_close(struct sink *);
 static int	unescape_hex(char);
 
@@ -42,6 +44,7 @@ static const struct sink_ops memsink_ops = {
 	.name = "memory",
 	.open = memsink_open,
 	.write = memsink_write,
+	.write_lines = memsink_write_lines,
 	.close = memsink_close,
 };
 
@@ -75,6 +78,31 @@ memsink_write(struct sink *s, const struct lconf *lc,
 	s->written += len;
 	free(line);
 	return (len);
+}
+
+/*
+ * A batch of lines, one by one.  One marked plain must be: printable
+ * ASCII but '\\' only, which text copies as it is.
+ */
+static size_t
+memsink_write_lines(struct sink *s, const struct lconf *lc,
+    struct record *rec, const struct iovec *v, size_t nv)
+{
+	const u_char	*p;
+	size_t		 i, j, total = 0;
+
+	for (i = 0; i < nv; i++) {
+		p = v[i].iov_base;
+		for (j = 0; rec->plain && j < v[i].iov_len; j++) {
+			if (p[j] < 0x20 || p[j] > 0x7e || p[j] == '\\')
+				ck_abort_msg("batch marked plain, byte 0x%02x",
+				    p[j]);
+		}
+		rec->data = p;
+		rec->len = v[i].iov_len;
+		total += memsink_write(s, lc, rec);
+	}
+	return (total);
 }
 
 static void

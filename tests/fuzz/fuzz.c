@@ -41,11 +41,14 @@ static const char *fuzz_json_string(const char *, const char *, u_char *,
 static int	fuzz_sink_open(struct sink *, char **);
 static size_t	fuzz_sink_write(struct sink *, const struct lconf *,
 		    const struct record *);
+static size_t	fuzz_sink_write_lines(struct sink *, const struct lconf *,
+		    struct record *, const struct iovec *, size_t);
 
 static const struct sink_ops fuzz_sink_ops = {
 	.name = "fuzz",
 	.open = fuzz_sink_open,
 	.write = fuzz_sink_write,
+	.write_lines = fuzz_sink_write_lines,
 };
 
 void
@@ -496,6 +499,31 @@ fuzz_sink_write(struct sink *s, const struct lconf *lc,
 	r->flags = got;
 	fc->datalen += n;
 	return (len);
+}
+
+/*
+ * A batch of lines, one by one.  One marked plain must be: printable
+ * ASCII but '\\' only, which text copies as it is.
+ */
+static size_t
+fuzz_sink_write_lines(struct sink *s, const struct lconf *lc,
+    struct record *rec, const struct iovec *v, size_t nv)
+{
+	const u_char	*p;
+	size_t		 i, j, total = 0;
+
+	for (i = 0; i < nv; i++) {
+		p = v[i].iov_base;
+		for (j = 0; rec->plain && j < v[i].iov_len; j++) {
+			if (p[j] < 0x20 || p[j] > 0x7e || p[j] == '\\')
+				fuzz_fail("batch marked plain, byte 0x%02x",
+				    p[j]);
+		}
+		rec->data = p;
+		rec->len = v[i].iov_len;
+		total += fuzz_sink_write(s, lc, rec);
+	}
+	return (total);
 }
 
 /*
