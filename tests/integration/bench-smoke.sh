@@ -6,10 +6,12 @@
 # tcplogd-file; each prints one well-formed row with 0 errors.  Then
 # bench/check, fed outputs with a line lost, two swapped, one twice, one
 # changed, a line from the wrong peer and a disconnected record missing,
-# must find exactly those.  No timing is asserted, and Twisted and
-# rsyslog are not needed.  Skips when there is no cc.
+# must find exactly those.  Last, bench/compare runs the tiny workload
+# twice on the floor and tcplogd-stdout, the sinks in turn, and writes
+# its table and report.  No timing is asserted, and Twisted and rsyslog
+# are not needed.  Skips when there is no cc.
 
-TEST_TIMEOUT=60
+TEST_TIMEOUT=90
 # shellcheck source=lib.sh
 . "${srcdir:-$(dirname "$0")}/lib.sh"
 
@@ -88,4 +90,24 @@ grep -Eq 'errors [0-9]+ \(malformed 0 order 0 duplicate 0 missing 0 peer [1-9][0
     "$DIR/check.out" || fail "check: $(cat "$DIR/check.out" "$DIR/check.err")"
 "$BENCH_BIN/check" -f tcplogd -e -n 4 -m 1000 -s 100 "$kept_t/out" \
     > "$DIR/check.out" || fail "check: tcplogd's output: $(cat "$DIR/check.out")"
+
+BENCH_WARMUP_MB=0 /bin/sh "$bench/compare" -r 2 -W tiny \
+    -S "floor tcplogd-stdout" -w "$DIR/report.md" > "$DIR/table" \
+    2> "$DIR/compare.err" || fail "bench/compare: exit $?: $(tail -n 5 \
+    "$DIR/compare.err")"
+sed -n 's/^bench\/compare: tiny \([^ ]*\) (\(.*\))$/\1 \2/p' \
+    "$DIR/compare.err" | tr '\n' ' ' > "$DIR/order"
+[ "$(cat "$DIR/order")" = \
+    "floor 1/2 tcplogd-stdout 1/2 floor 2/2 tcplogd-stdout 2/2 " ] ||
+    fail "bench/compare: runs not in turn: $(cat "$DIR/order")"
+for s in floor tcplogd-stdout; do
+	grep -Eq "^\\| tiny \\| $s \\| .*\\| 0 \\| [^|]*median of 2 \\|\$" \
+	    "$DIR/table" || fail "bench/compare: no median row for $s:" \
+	    "$(cat "$DIR/table")"
+done
+for want in '^## Targets' '^| tiny | tcplogd-stdout | '; do
+	grep -q "$want" "$DIR/report.md" ||
+	    fail "bench/compare -w: report: $(head -n 20 "$DIR/report.md")"
+done
+log "bench/compare: $(grep -c '^| tiny ' "$DIR/table") rows"
 exit 0
