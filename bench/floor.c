@@ -51,7 +51,7 @@
 
 #define READ_SIZE	(256 * 1024)	/* one read(2) at most */
 #define OUT_SIZE	(2 * 1024 * 1024)
-#define FLUSH_AT	(1024 * 1024)
+#define FLUSH_AT	(256 * 1024)	/* as tcplogd writes, cache-sized */
 #define MAX_LINE	(64 * 1024)	/* a longer line is cut */
 #define MAX_EVENTS	256
 
