@@ -20,11 +20,11 @@
  *
  * Lines that arrive whole in one read are emitted straight from the read
  * buffer.  The start of an unfinished line is kept in a buffer of the
- * connection's own until its LF comes.  At most max_line + 2 bytes (CR
- * and LF) of one line are ever looked at before the listener's overlong
- * policy acts on its first max_line bytes, however the line was cut into
- * reads.  Whatever is left when the connection ends is emitted flagged
- * partial.
+ * connection's own until its LF comes.  However the line was cut into
+ * reads, the listener's overlong policy acts on its first max_line bytes
+ * as soon as max_line + 2 bytes (CR and LF) of it have come without an
+ * LF, and no more than that is ever kept.  Whatever is left when the
+ * connection ends is emitted flagged partial.
  */
 
 #include <stdlib.h>

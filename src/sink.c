@@ -257,7 +257,7 @@ size_t
 sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
     struct record *rec, const struct iovec *v, size_t nv)
 {
-	char	 head[512] = "", *o;
+	char	 head[512], *o;
 	int	 flags = sink_format_flags(s, lc);
 	size_t	 hlen, hroom, n, need, avail, total = 0, i;
 
@@ -268,6 +268,8 @@ sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
 		fatalx("%s: record head too long", s->name);
 	hlen = format_text(head, rec, flags & FORMAT_TIME) - 1; /* no LF */
 	/* The head is copied SINK_HEAD_COPY bytes at a time if it fits. */
+	if (hlen < SINK_HEAD_COPY)
+		memset(head + hlen, 0, SINK_HEAD_COPY - hlen);
 	hroom = hlen > SINK_HEAD_COPY ? hlen : SINK_HEAD_COPY;
 	avail = s->cur.iov_base != NULL ? s->cur.iov_len - s->fill : 0;
 	o = avail > 0 ? (char *)s->cur.iov_base + s->fill : NULL;

@@ -2205,19 +2205,6 @@ format_suite(void)
 int
 main(void)
 {
-	static const int modes[] = { FORMAT_SIMD_NONE, FORMAT_SIMD_SSE2,
-			    FORMAT_SIMD_BEST };
-	SRunner		*sr;
-	size_t		 i;
-	int		 failed = 0;
-
-	/* With the portable code, the x86-64 baseline, the CPU's best. */
-	for (i = 0; i < nitems(modes); i++) {
-		format_simd = modes[i];
-		sr = srunner_create(format_suite());
-		srunner_run_all(sr, CK_ENV);
-		failed += srunner_ntests_failed(sr);
-		srunner_free(sr);
-	}
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (run_simd_modes(format_suite) == 0 ? EXIT_SUCCESS :
+	    EXIT_FAILURE);
 }

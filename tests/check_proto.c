@@ -228,6 +228,40 @@ check_cuts(enum lconf_overlong overlong, size_t max, const char *in,
 	}
 }
 
+/*
+ * check_cuts() on times copies of in's complete lines and then its
+ * partial last line, "tail\r" (and want's lines likewise): inputs of
+ * several 64-byte blocks, for the line protocol's fast path and its
+ * hand-overs to the slow one at every cut.
+ */
+static void
+check_cuts_repeated(enum lconf_overlong overlong, size_t max,
+    const char *in, size_t len, const char *want, int times)
+{
+	static const char	 tail[] = "tail\r";
+	const char		*last;
+	char			*rin, *rwant;
+	size_t			 body = len - (sizeof tail - 1), wbody;
+	int			 i;
+
+	ck_assert_mem_eq(in + body, tail, sizeof tail - 1);
+	for (last = want + strlen(want) - 1; last > want && last[-1] != '\n';
+	    last--)
+		;
+	wbody = last - want;
+	rin = xmalloc(body * times + sizeof tail);
+	rwant = xmalloc(wbody * times + strlen(last) + 1);
+	for (i = 0; i < times; i++) {
+		memcpy(rin + body * i, in, body);
+		memcpy(rwant + wbody * i, want, wbody);
+	}
+	memcpy(rin + body * times, tail, sizeof tail - 1);
+	memcpy(rwant + wbody * times, last, strlen(last) + 1);
+	check_cuts(overlong, max, rin, body * times + sizeof tail - 1, rwant);
+	free(rin);
+	free(rwant);
+}
+
 START_TEST(test_proto_find)
 {
 	ck_assert_ptr_eq(proto_find(MODE_LINE), &proto_line_ops);
@@ -270,6 +304,13 @@ START_TEST(test_line_cuts_tight)
 {
 	check_cuts(OVERLONG_CLOSE, 13, line_input, sizeof line_input - 1,
 	    line_output);
+}
+END_TEST
+
+START_TEST(test_line_cuts_blocks)
+{
+	check_cuts_repeated(OVERLONG_TRUNCATE, 64, line_input,
+	    sizeof line_input - 1, line_output, 5);
 }
 END_TEST
 
@@ -416,6 +457,15 @@ START_TEST(test_overlong_split_cuts)
 {
 	check_cuts(OVERLONG_SPLIT, SMALL, long_input, sizeof long_input - 1,
 	    long_split);
+}
+END_TEST
+
+START_TEST(test_overlong_cuts_blocks)
+{
+	check_cuts_repeated(OVERLONG_TRUNCATE, SMALL, long_input,
+	    sizeof long_input - 1, long_truncate, 4);
+	check_cuts_repeated(OVERLONG_SPLIT, SMALL, long_input,
+	    sizeof long_input - 1, long_split, 4);
 }
 END_TEST
 
@@ -845,6 +895,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_line_whole);
 	tcase_add_test(tc, test_line_cuts);
 	tcase_add_test(tc, test_line_cuts_tight);
+	tcase_add_test(tc, test_line_cuts_blocks);
 	tcase_add_test(tc, test_line_complete_lines_wait);
 	tcase_add_test(tc, test_line_crlf);
 	tcase_add_test(tc, test_line_partial_eof);
@@ -856,6 +907,7 @@ proto_suite(void)
 	tc = tcase_create("overlong");
 	tcase_add_test(tc, test_overlong_truncate_cuts);
 	tcase_add_test(tc, test_overlong_split_cuts);
+	tcase_add_test(tc, test_overlong_cuts_blocks);
 	tcase_add_test(tc, test_overlong_close_cuts);
 	tcase_add_test(tc, test_overlong_counters);
 	tcase_add_test(tc, test_overlong_one_read);
@@ -883,12 +935,6 @@ proto_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(proto_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (run_simd_modes(proto_suite) == 0 ? EXIT_SUCCESS :
+	    EXIT_FAILURE);
 }
