@@ -101,7 +101,7 @@ sed -n 's/^bench\/compare: tiny \([^ ]*\) (\(.*\))$/\1 \2/p' \
     "floor 1/2 tcplogd-stdout 1/2 floor 2/2 tcplogd-stdout 2/2 " ] ||
     fail "bench/compare: runs not in turn: $(cat "$DIR/order")"
 for s in floor tcplogd-stdout; do
-	grep -Eq "^\\| tiny \\| $s \\| .*\\| 0 \\| [^|]*median of 2 \\(CPU s of the 2: $dec3 to $dec3\\) \\|\$" \
+	grep -Eq "^\\| tiny \\| $s \\| .*\\| 0 \\| [^|]*median of 2 \\(CPU s of the 2: $dec3 least, $dec3 median, $dec3 most\\) \\|\$" \
 	    "$DIR/table" || fail "bench/compare: no median row for $s:" \
 	    "$(cat "$DIR/table")"
 done
