@@ -61,6 +61,8 @@ static int	 utf8_ok(const u_char *, size_t);
 static int	 utf8_valid(const u_char *, size_t);
 static size_t	 utf8_put(u_char *, u_int);
 static void	 check_time(time_t, long, const char *);
+static void	 random_record(struct record *, struct timeval *,
+		    const char *const *, size_t);
 static int	 json_hex(char);
 static int	 json_must_u(u_int);
 static const char *json_string(const char *, const char *, u_char *,
@@ -672,6 +674,30 @@ START_TEST(test_text_disconnected_counts)
 END_TEST
 
 /*
+ * The fields of a random record for the bound tests but its data and
+ * counts: type, time (in *tv), a listener name of 0 to 64 bytes, one of
+ * the npeers peers, flags and reason.
+ */
+static void
+random_record(struct record *rec, struct timeval *tv,
+    const char *const *peers, size_t npeers)
+{
+	static char	name[CONF_NAME_MAX + 1];
+
+	if (name[0] == '\0')
+		memset(name, 'n', CONF_NAME_MAX);
+	memset(rec, 0, sizeof *rec);
+	tv->tv_sec = random();
+	tv->tv_usec = random() % 1000000;
+	rec->tv = tv;
+	rec->type = random() % 3;
+	rec->listener = name + random() % CONF_NAME_MAX;
+	rec->peer = peers[random() % npeers];
+	rec->flags = random() % 8;
+	rec->reason = random() % (CONN_RELOAD + 1);
+}
+
+/*
  * format_text() never writes more than format_text_max(): random records
  * written into a buffer of exactly that size (AddressSanitizer sees any
  * overflow), with the longest names, peers and counts.
@@ -685,28 +711,18 @@ START_TEST(test_text_max_bound)
 	};
 	struct record	 rec;
 	struct timeval	 tv;
-	char		 name[65], *out;
+	char		*out;
 	u_char		 data[300];
 	size_t		 i, n, max;
 	int		 round;
 
 	srandom(1);
-	memset(name, 'n', sizeof name - 1);
-	name[sizeof name - 1] = '\0';
 	for (round = 0; round < 5000; round++) {
-		memset(&rec, 0, sizeof rec);
-		tv.tv_sec = random();
-		tv.tv_usec = random() % 1000000;
-		rec.tv = &tv;
-		rec.type = random() % 3;
-		rec.listener = name + random() % 64;
-		rec.peer = peers[random() % nitems(peers)];
+		random_record(&rec, &tv, peers, nitems(peers));
 		rec.len = random() % sizeof data;
 		for (i = 0; i < rec.len; i++)
 			data[i] = random() % 2 ? random() % 256 : 0xff;
 		rec.data = data;
-		rec.flags = random() % 8;
-		rec.reason = random() % (CONN_RELOAD + 1);
 		rec.records = random() % 2 ? UINT64_MAX : (uint64_t)random();
 		rec.bytes = random() % 2 ? UINT64_MAX : (uint64_t)random();
 		max = format_text_max(&rec);
@@ -733,25 +749,15 @@ START_TEST(test_text_label)
 	};
 	struct record	 rec;
 	struct timeval	 tv;
-	char		 name[65], *label, *plain, *labelled;
+	char		*label, *plain, *labelled;
 	size_t		 n, m;
 	int		 round;
 
 	srandom(5);
-	memset(name, 'n', sizeof name - 1);
-	name[sizeof name - 1] = '\0';
 	for (round = 0; round < 500; round++) {
-		memset(&rec, 0, sizeof rec);
-		tv.tv_sec = random();
-		tv.tv_usec = random() % 1000000;
-		rec.tv = &tv;
-		rec.type = random() % 3;
-		rec.listener = name + random() % 64;
-		rec.peer = peers[random() % nitems(peers)];
+		random_record(&rec, &tv, peers, nitems(peers));
 		rec.data = (const u_char *)"data \\ \x01 caf\xc3\xa9";
 		rec.len = strlen((const char *)rec.data);
-		rec.flags = random() % 8;
-		rec.reason = random() % (CONN_RELOAD + 1);
 		rec.records = random();
 		rec.bytes = random();
 		plain = xmalloc(format_text_max(&rec));
@@ -1780,22 +1786,14 @@ START_TEST(test_json_max_bound)
 	};
 	struct record	 rec;
 	struct timeval	 tv;
-	char		 name[65], *out;
+	char		*out;
 	u_char		 data[300];
 	size_t		 i;
 	int		 round;
 
 	srandom(1);
-	memset(name, 'n', sizeof name - 1);
-	name[sizeof name - 1] = '\0';
 	for (round = 0; round < 5000; round++) {
-		memset(&rec, 0, sizeof rec);
-		tv.tv_sec = random();
-		tv.tv_usec = random() % 1000000;
-		rec.tv = &tv;
-		rec.type = random() % 3;
-		rec.listener = name + random() % 64;
-		rec.peer = peers[random() % nitems(peers)];
+		random_record(&rec, &tv, peers, nitems(peers));
 		rec.len = random() % sizeof data;
 		for (i = 0; i < rec.len; i++) {
 			switch (round % 3) {
@@ -1812,8 +1810,6 @@ START_TEST(test_json_max_bound)
 			}
 		}
 		rec.data = data;
-		rec.flags = random() % 8;
-		rec.reason = random() % (CONN_RELOAD + 1);
 		rec.records = random() % 2 ? UINT64_MAX : (uint64_t)random();
 		rec.bytes = random() % 2 ? UINT64_MAX : (uint64_t)random();
 		out = json(&rec, round % 2);
