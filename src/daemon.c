@@ -61,6 +61,15 @@ static int	daemon_write_ports(struct daemon *);
 static void	daemon_raise_nofile(void);
 static int	daemon_drop_privileges(const struct config *);
 static void	daemon_free(struct daemon *);
+static void	daemon_sink_blocked_cb(struct sink *, int, void *);
+static void	daemon_sink_drained_cb(struct sink *, void *);
+static void	daemon_done(struct daemon *);
+
+/* What the sinks tell the daemon. */
+static const struct sink_cb daemon_sink_cb = {
+	.blocked = daemon_sink_blocked_cb,
+	.drained = daemon_sink_drained_cb,
+};
 
 static const int daemon_signals[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGUSR1
@@ -152,14 +161,14 @@ daemon_sink_get(struct daemon *d, const struct config *conf,
 	struct sink	*s;
 
 	TAILQ_FOREACH(s, &d->sinks, entry) {
-		if (s->ops == ops && (ops != &sink_file_ops ||
-		    strcmp(s->path, lc->file) == 0))
+		if (s->ops == ops && (ops->same == NULL || ops->same(s, lc)))
 			return (s);
 	}
-	if (ops == &sink_syslog_ops)
-		sink_syslog_setup(conf->syslog_ident);
-	if ((s = sink_new(d, d->base, ops, lc, cause)) == NULL)
+	if ((s = sink_new(d->base, ops, lc, cause)) == NULL)
 		return (NULL);
+	sink_set_cb(s, &daemon_sink_cb, d);
+	if (ops->configure != NULL)
+		ops->configure(s, conf);
 	TAILQ_INSERT_TAIL(&d->sinks, s, entry);
 	return (s);
 }
@@ -206,14 +215,6 @@ struct daemon_plan {
 static int
 daemon_apply(struct daemon *d, struct config *conf, char **cause)
 {
-	static const struct {
-		int			 output;
-		const struct sink_ops	*ops;
-	} outputs[] = {
-		{ OUTPUT_STDOUT, &sink_stdout_ops },
-		{ OUTPUT_FILE, &sink_file_ops },
-		{ OUTPUT_SYSLOG, &sink_syslog_ops },
-	};
 	struct daemon_plan	*plan, *p;
 	struct listener_list	 kept;
 	struct listener		*l;
@@ -228,10 +229,10 @@ daemon_apply(struct daemon *d, struct config *conf, char **cause)
 	TAILQ_FOREACH(lc, &conf->listeners, entry) {
 		p = &plan[done];
 		p->lc = lc;
-		for (i = 0; i < nitems(outputs); i++) {
-			if ((lc->outputs & outputs[i].output) == 0)
+		for (i = 0; sink_kinds[i] != NULL; i++) {
+			if ((lc->outputs & (1 << i)) == 0)
 				continue;
-			s = daemon_sink_get(d, conf, outputs[i].ops, lc, cause);
+			s = daemon_sink_get(d, conf, sink_kinds[i], lc, cause);
 			if (s == NULL)
 				goto fail;
 			p->sinks[p->nsinks++] = s;
@@ -453,8 +454,8 @@ daemon_reload_config(struct daemon *d)
 	d->conf = conf;
 	config_free(old);
 	TAILQ_FOREACH(s, &d->sinks, entry) {
-		if (s->ops == &sink_syslog_ops)
-			sink_syslog_setup(conf->syslog_ident);
+		if (s->ops->configure != NULL)
+			s->ops->configure(s, conf);
 	}
 	(void)daemon_write_ports(d);
 	n = 0;
@@ -477,9 +478,12 @@ daemon_stop(struct daemon *d)
 			    (DAEMON_STOP_MSEC % 1000) * 1000 };
 	struct listener	*l;
 	struct conn	*c;
+	struct sink	*s;
 
 	d->stopping = 1;
 	d->drain_wait = DAEMON_DRAIN_WAIT;
+	TAILQ_FOREACH(s, &d->sinks, entry)
+		s->stopping = 1;
 	evtimer_add(d->ev_stop, &tv);
 	if (timercmp(&tv, &conns, <))
 		conns = tv;
@@ -506,7 +510,7 @@ daemon_conns_closed(struct daemon *d)
 		if (s->ops->flush != NULL && sink_pending(s) > 0)
 			s->ops->flush(s);
 	}
-	daemon_sink_drained(d);
+	daemon_done(d);
 }
 
 /* Read what every remaining connection holds now, and close it. */
@@ -548,9 +552,16 @@ daemon_stop_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
 	event_base_loopbreak(d->base);
 }
 
-/* A sink wrote its last byte while stopping: done if all have. */
-void
-daemon_sink_drained(struct daemon *d)
+/* A sink wrote its last byte: when stopping, done if all have. */
+static void
+daemon_sink_drained_cb(struct sink *s __unused, void *arg)
+{
+	daemon_done(arg);
+}
+
+/* Stopping, every connection closed and every output written: exit. */
+static void
+daemon_done(struct daemon *d)
 {
 	struct sink	*s;
 
@@ -564,9 +575,10 @@ daemon_sink_drained(struct daemon *d)
 }
 
 /* A sink crossed a water mark: pause or resume its listeners. */
-void
-daemon_sink_blocked(struct daemon *d, struct sink *s, int blocked)
+static void
+daemon_sink_blocked_cb(struct sink *s, int blocked, void *arg)
 {
+	struct daemon	*d = arg;
 	struct listener	*l;
 	size_t		 i, n = 0;
 	int		 paused;
@@ -694,7 +706,6 @@ daemon_free(struct daemon *d)
 	config_free(d->conf);
 	if (d->base != NULL)
 		event_base_free(d->base);
-	sink_syslog_setup(NULL);
 }
 
 /* Run tcplogd; returns the exit status. */

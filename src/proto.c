@@ -14,27 +14,36 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* The protocol registry: a listener's mode names its protocol. */
+/*
+ * The protocol registry: a listener's mode names its protocol, and the
+ * enum lconf_mode value is the index of its row.  A new framing is one
+ * proto_*.c and one row.
+ */
+
+#include <string.h>
 
 #include "tcplogd.h"
 
-static const struct {
-	enum lconf_mode		 mode;
-	const struct proto_ops	*ops;
-} protos[] = {
-	{ MODE_LINE, &proto_line_ops },
-	{ MODE_RAW, &proto_raw_ops },
-	{ 0, NULL }
+static const struct proto_ops *const protos[] = {
+	[MODE_LINE] = &proto_line_ops,
+	[MODE_RAW] = &proto_raw_ops,
+	NULL
 };
 
+/* The protocol of a mode. */
 const struct proto_ops *
 proto_find(enum lconf_mode mode)
 {
-	size_t	i;
+	if ((size_t)mode >= nitems(protos) - 1)
+		return (NULL);
+	return (protos[mode]);
+}
 
-	for (i = 0; protos[i].ops != NULL; i++) {
-		if (protos[i].mode == mode)
-			return (protos[i].ops);
-	}
-	return (NULL);
+/* The name of mode i, for i from 0 until NULL. */
+const char *
+proto_name(size_t i)
+{
+	if (i >= nitems(protos) - 1)
+		return (NULL);
+	return (protos[i]->name);
 }

@@ -20,9 +20,9 @@
  * formatted into an evbuffer in the loop and written in large
  * non-blocking writes, when a batch is full or when the loop has nothing
  * left to read (SINK_FLUSH_MSEC at the latest).  Over SINK_HIGH_WATER
- * unwritten bytes the sink tells
- * the daemon, which stops reading from the clients of the listeners
- * writing to it; below SINK_LOW_WATER they read again.  So a stalled
+ * unwritten bytes the sink tells its owner (the daemon), which stops
+ * reading from the clients of the listeners writing to it; below
+ * SINK_LOW_WATER they read again.  So a stalled
  * reader loses nothing and memory stays bounded.
  */
 
@@ -42,32 +42,80 @@ static void	sink_commit(struct sink *);
 static char	*sink_room(struct sink *, size_t);
 static void	sink_discard(struct sink *);
 static void	sink_wrote(struct sink *);
+static void	sink_nop_blocked(struct sink *, int, void *);
+static void	sink_nop_drained(struct sink *, void *);
+
+/*
+ * The kinds of output, as output = names them; lconf.outputs has bit
+ * 1 << i for sink_kinds[i].  A new kind is one sink_*.c and one row.
+ */
+const struct sink_ops *const sink_kinds[] = {
+	&sink_stdout_ops,
+	&sink_syslog_ops,
+	&sink_file_ops,
+	NULL
+};
+
+/* A sink nobody listens to (the unit tests' sinks, until set). */
+static const struct sink_cb sink_nop_cb = {
+	.blocked = sink_nop_blocked,
+	.drained = sink_nop_drained,
+};
+
+static void
+sink_nop_blocked(struct sink *s __unused, int blocked __unused,
+    void *arg __unused)
+{
+}
+
+static void
+sink_nop_drained(struct sink *s __unused, void *arg __unused)
+{
+}
+
+/* The kind output = calls name, and its OUTPUT_* bit; NULL if none. */
+const struct sink_ops *
+sink_kind_find(const char *name, int *bit)
+{
+	size_t	i;
+
+	for (i = 0; sink_kinds[i] != NULL; i++) {
+		if (strcmp(sink_kinds[i]->name, name) == 0) {
+			*bit = 1 << i;
+			return (sink_kinds[i]);
+		}
+	}
+	return (NULL);
+}
 
 /* Open a sink; NULL with a cause if it cannot be opened. */
 struct sink *
-sink_new(struct daemon *d, struct event_base *base,
-    const struct sink_ops *ops, const struct lconf *lc, char **cause)
+sink_new(struct event_base *base, const struct sink_ops *ops,
+    const struct lconf *lc, char **cause)
 {
 	struct sink	*s;
 
 	s = xcalloc(1, sizeof *s);
 	s->ops = ops;
-	s->d = d;
+	s->cb = &sink_nop_cb;
 	s->base = base;
 	s->fd = -1;
-	if (ops == &sink_file_ops) {
-		s->path = xstrdup(lc->file);
-		s->mode = lc->file_mode;
-		s->name = xstrdup(lc->file);
-	} else
-		s->name = xstrdup(ops->name);
-	if (ops->open(s, cause) != 0) {
+	s->name = xstrdup(ops->name);
+	if (ops->open(s, lc, cause) != 0) {
 		free(s->name);
 		free(s->path);
 		free(s);
 		return (NULL);
 	}
 	return (s);
+}
+
+/* Tell the owner through cb from now on. */
+void
+sink_set_cb(struct sink *s, const struct sink_cb *cb, void *arg)
+{
+	s->cb = cb;
+	s->cb_arg = arg;
 }
 
 /* Close a sink; say what it could not write. */
@@ -340,18 +388,16 @@ sink_discard(struct sink *s)
 	s->pending = 0;
 }
 
-/* Tell the daemon when the buffer crosses the water marks. */
+/* Tell the owner when the buffer crosses the water marks. */
 static void
 sink_check_water(struct sink *s)
 {
 	if (!s->blocked && s->pending >= SINK_HIGH_WATER) {
 		s->blocked = 1;
-		if (s->d != NULL)
-			daemon_sink_blocked(s->d, s, 1);
+		s->cb->blocked(s, 1, s->cb_arg);
 	} else if (s->blocked && s->pending <= SINK_LOW_WATER) {
 		s->blocked = 0;
-		if (s->d != NULL)
-			daemon_sink_blocked(s->d, s, 0);
+		s->cb->blocked(s, 0, s->cb_arg);
 	}
 }
 
@@ -416,8 +462,8 @@ sink_buffered_flush(struct sink *s)
 		break;
 	}
 	sink_check_water(s);
-	if (s->pending == 0 && s->d != NULL && s->d->stopping)
-		daemon_sink_drained(s->d);
+	if (s->pending == 0)
+		s->cb->drained(s, s->cb_arg);
 }
 
 /* Free the buffer and events; the caller closes the fd. */

@@ -76,7 +76,8 @@ struct file_state {
 	int	force;		/* do not hold output: flushing to close */
 };
 
-static int	file_open(struct sink *, char **);
+static int	file_open(struct sink *, const struct lconf *, char **);
+static int	file_same(const struct sink *, const struct lconf *);
 static int	file_reopen(struct sink *);
 static void	file_flush(struct sink *);
 static void	file_close(struct sink *);
@@ -98,6 +99,7 @@ int	sink_file_prestat = 1;
 const struct sink_ops sink_file_ops = {
 	.name = "file",
 	.open = file_open,
+	.same = file_same,
 	.write = sink_buffered_write,
 	.write_lines = sink_buffered_write_lines,
 	.reopen = file_reopen,
@@ -105,6 +107,13 @@ const struct sink_ops sink_file_ops = {
 	.close = file_close,
 	.writebuf = file_writebuf,
 };
+
+/* Listeners naming the same path share its sink. */
+static int
+file_same(const struct sink *s, const struct lconf *lc)
+{
+	return (strcmp(s->path, lc->file) == 0);
+}
 
 /*
  * Open the path for appending, creating it if create is set; the mode is
@@ -248,7 +257,7 @@ file_follow(struct sink *s)
 		st->looking = 1;
 		st->since = now;
 	}
-	create = st->force || (s->d != NULL && s->d->stopping) ||
+	create = st->force || s->stopping ||
 	    (now.tv_sec - st->since.tv_sec) * 1000 +
 	    (now.tv_nsec - st->since.tv_nsec) / 1000000 >= SINK_FOLLOW_WAIT;
 	if ((fd = file_open_fd(s, 0)) == -1 && errno == ENOENT && create)
@@ -322,10 +331,15 @@ file_writebuf(struct sink *s)
 }
 
 static int
-file_open(struct sink *s, char **cause)
+file_open(struct sink *s, const struct lconf *lc, char **cause)
 {
 	struct file_state	*st;
 	int			 fd;
+
+	free(s->name);
+	s->name = xstrdup(lc->file);
+	s->path = xstrdup(lc->file);
+	s->mode = lc->file_mode;
 
 	if ((fd = file_open_fd(s, 1)) == -1) {
 		xasprintf(cause, "file %s: cannot open: %s", s->path,

@@ -27,7 +27,7 @@
 #include "tcplogd.h"
 #include "log.h"
 
-static int	stdout_open(struct sink *, char **);
+static int	stdout_open(struct sink *, const struct lconf *, char **);
 static void	stdout_close(struct sink *);
 static void	stdout_restore(void);
 
@@ -52,7 +52,7 @@ stdout_restore(void)
 
 /* Take over fd 1, non-blocking. */
 static int
-stdout_open(struct sink *s, char **cause)
+stdout_open(struct sink *s, const struct lconf *lc __unused, char **cause)
 {
 	static int	registered;
 

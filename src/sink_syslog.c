@@ -34,7 +34,8 @@ struct syslog_state {
 	size_t	 size;
 };
 
-static int	syslog_open(struct sink *, char **);
+static int	syslog_open(struct sink *, const struct lconf *, char **);
+static void	syslog_configure(struct sink *, const struct config *);
 static size_t	syslog_write(struct sink *, const struct lconf *,
 		    const struct record *);
 static void	syslog_close(struct sink *);
@@ -42,6 +43,7 @@ static void	syslog_close(struct sink *);
 const struct sink_ops sink_syslog_ops = {
 	.name = "syslog",
 	.open = syslog_open,
+	.configure = syslog_configure,
 	.write = syslog_write,
 	.close = syslog_close,
 };
@@ -49,9 +51,9 @@ const struct sink_ops sink_syslog_ops = {
 /* openlog(3) keeps the pointer: the ident must outlive every reload. */
 static char	*syslog_ident;
 
-/* Set the ident used from now on; NULL closes the log at exit. */
-void
-sink_syslog_setup(const char *ident)
+/* Set the ident used from now on; NULL closes the log. */
+static void
+syslog_setup(const char *ident)
 {
 	if (ident != NULL && syslog_ident != NULL &&
 	    strcmp(syslog_ident, ident) == 0)
@@ -66,9 +68,17 @@ sink_syslog_setup(const char *ident)
 	openlog(syslog_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-/* openlog() was called by sink_syslog_setup(); just the scratch line. */
+/* syslog_ident of the config (the first record waits for it). */
+static void
+syslog_configure(struct sink *s __unused, const struct config *conf)
+{
+	syslog_setup(conf->syslog_ident);
+}
+
+/* openlog() comes with configure; here just the scratch line. */
 static int
-syslog_open(struct sink *s, char **cause __unused)
+syslog_open(struct sink *s, const struct lconf *lc __unused,
+    char **cause __unused)
 {
 	s->state = xcalloc(1, sizeof (struct syslog_state));
 	return (0);
@@ -106,4 +116,5 @@ syslog_close(struct sink *s)
 		free(st);
 	}
 	s->state = NULL;
+	syslog_setup(NULL);
 }

@@ -122,6 +122,7 @@ enum lconf_timestamps {
 	TS_NO
 };
 
+/* Bits of lconf.outputs: 1 << the index of the kind in sink_kinds[]. */
 #define OUTPUT_STDOUT	0x1
 #define OUTPUT_SYSLOG	0x2
 #define OUTPUT_FILE	0x4
@@ -253,6 +254,7 @@ struct proto_ops {
 };
 
 const struct proto_ops	*proto_find(enum lconf_mode);
+const char		*proto_name(size_t);
 
 /* proto_line.c */
 extern const struct proto_ops proto_line_ops;
@@ -388,8 +390,15 @@ void		 listener_refused_log(struct listener *);
 #define SINK_FOLLOW_WAIT 1000	/* for so many ms, then create it */
 
 struct sink_ops {
-	const char	*name;
-	int		 (*open)(struct sink *, char **);
+	const char	*name;		/* as output = names it */
+	int		 (*open)(struct sink *, const struct lconf *, char **);
+	/*
+	 * Optional: does listener lc's output go to s?  Without it, one
+	 * sink of the kind serves every listener.
+	 */
+	int		 (*same)(const struct sink *, const struct lconf *);
+	/* Optional: take the daemon-wide settings, at open and reload. */
+	void		 (*configure)(struct sink *, const struct config *);
 	size_t		 (*write)(struct sink *, const struct lconf *,
 			    const struct record *);
 	/*
@@ -410,13 +419,24 @@ struct sink_ops {
 	int		 (*writebuf)(struct sink *);
 };
 
+/*
+ * What a sink tells its owner: it crossed a water mark (blocked 1 over
+ * SINK_HIGH_WATER, 0 back under SINK_LOW_WATER), or it wrote its last
+ * pending byte.
+ */
+struct sink_cb {
+	void		 (*blocked)(struct sink *, int, void *);
+	void		 (*drained)(struct sink *, void *);
+};
+
 /* One output; listeners writing to the same output share it. */
 struct sink {
 	const struct sink_ops	*ops;		/* borrowed */
 	char			*name;		/* owned: "stdout" or a path */
 	char			*path;		/* owned, file sinks */
 	mode_t			 mode;		/* file sinks, on creation */
-	struct daemon		*d;		/* borrowed, NULL in tests */
+	const struct sink_cb	*cb;		/* borrowed, the owner's */
+	void			*cb_arg;
 	struct event_base	*base;		/* borrowed */
 	int			 fd;		/* buffered sinks */
 	int			 auto_ts;	/* timestamps=auto means yes */
@@ -431,6 +451,7 @@ struct sink {
 	int			 blocked;	/* over SINK_HIGH_WATER */
 	int			 failed;	/* write error noted */
 	int			 broken;	/* reader gone, dropping */
+	int			 stopping;	/* the owner is: hold nothing */
 	uint64_t		 written;	/* bytes */
 	uint64_t		 dropped;	/* bytes */
 	void			*state;		/* owned by ops */
@@ -438,8 +459,12 @@ struct sink {
 };
 TAILQ_HEAD(sink_list, sink);
 
-struct sink	*sink_new(struct daemon *, struct event_base *,
-		    const struct sink_ops *, const struct lconf *, char **);
+extern const struct sink_ops *const sink_kinds[];
+
+const struct sink_ops *sink_kind_find(const char *, int *);
+struct sink	*sink_new(struct event_base *, const struct sink_ops *,
+		    const struct lconf *, char **);
+void		 sink_set_cb(struct sink *, const struct sink_cb *, void *);
 void		 sink_free(struct sink *);
 size_t		 sink_emit(struct sink *, const struct lconf *,
 		    const struct record *);
@@ -466,7 +491,6 @@ extern int	 sink_file_prestat;	/* 0: see renames after writes only */
 
 /* sink_syslog.c */
 extern const struct sink_ops sink_syslog_ops;
-void		 sink_syslog_setup(const char *);
 
 /* daemon.c */
 struct daemon_opts {
@@ -501,8 +525,6 @@ struct daemon {
 #define DAEMON_MMAP	(1024 * 1024)	/* larger blocks are mapped */
 
 int		 daemon_run(const struct daemon_opts *);
-void		 daemon_sink_blocked(struct daemon *, struct sink *, int);
-void		 daemon_sink_drained(struct daemon *);
 void		 daemon_conns_closed(struct daemon *);
 void		 daemon_accept_backoff(struct daemon *, int);
 void		 daemon_refused(struct daemon *);

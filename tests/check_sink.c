@@ -139,7 +139,7 @@ fsink_new(mode_t mode)
 	f->dir = tempdir();
 	xasprintf(&f->path, "%s/out.log", f->dir);
 	f->lc = lconf_file(f->path, mode);
-	f->s = sink_new(NULL, f->base, &sink_file_ops, f->lc, &cause);
+	f->s = sink_new(f->base, &sink_file_ops, f->lc, &cause);
 	ck_assert_msg(f->s != NULL, "sink_new: %s", cause);
 	ck_assert_ptr_null(cause);
 	return (f);
@@ -320,7 +320,7 @@ START_TEST(test_file_mode_existing)
 	f->dir = dir;
 	f->path = path;
 	f->lc = lc = lconf_file(path, 0600);
-	s = f->s = sink_new(NULL, f->base, &sink_file_ops, lc, &cause);
+	s = f->s = sink_new(f->base, &sink_file_ops, lc, &cause);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(file_mode(path), 0604);
 	emit(f, "new");
@@ -858,7 +858,7 @@ START_TEST(test_file_open_missing_dir)
 	dir = tempdir();
 	xasprintf(&path, "%s/missing/out.log", dir);
 	lc = lconf_file(path, 0600);
-	s = sink_new(NULL, base, &sink_file_ops, lc, &cause);
+	s = sink_new(base, &sink_file_ops, lc, &cause);
 	ck_assert_ptr_null(s);
 	ck_assert_ptr_nonnull(cause);
 	xasprintf(&want, "file %s: cannot open: No such file or directory",
@@ -871,7 +871,7 @@ START_TEST(test_file_open_missing_dir)
 	/* A directory where the file should be. */
 	cause = NULL;
 	lc = lconf_file(dir, 0600);
-	s = sink_new(NULL, base, &sink_file_ops, lc, &cause);
+	s = sink_new(base, &sink_file_ops, lc, &cause);
 	ck_assert_ptr_null(s);
 	xasprintf(&want, "file %s: cannot open: Is a directory", dir);
 	ck_assert_str_eq(cause, want);

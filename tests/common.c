@@ -32,7 +32,7 @@
 
 #include "common.h"
 
-static int	memsink_open(struct sink *, char **);
+static int	memsink_open(struct sink *, const struct lconf *, char **);
 static size_t	memsink_write(struct sink *, const struct lconf *,
 		    const struct record *);
 static size_t	memsink_write_lines(struct sink *, const struct lconf *,
@@ -49,7 +49,8 @@ static const struct sink_ops memsink_ops = {
 };
 
 static int
-memsink_open(struct sink *s, char **cause __unused)
+memsink_open(struct sink *s, const struct lconf *lc __unused,
+    char **cause __unused)
 {
 	s->buf = evbuffer_new();
 	return (s->buf == NULL ? -1 : 0);
@@ -119,7 +120,7 @@ memsink_new(void)
 	struct sink	*s;
 	char		*cause = NULL;
 
-	s = sink_new(NULL, NULL, &memsink_ops, NULL, &cause);
+	s = sink_new(NULL, &memsink_ops, NULL, &cause);
 	ck_assert_ptr_nonnull(s);
 	return (s);
 }

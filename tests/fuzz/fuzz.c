@@ -38,7 +38,7 @@ static u_char	*fuzz_put_utf8(u_char *, u_int);
 static const char *fuzz_expect(const char *, const char *, const char *);
 static const char *fuzz_json_string(const char *, const char *, u_char *,
 		    size_t *);
-static int	fuzz_sink_open(struct sink *, char **);
+static int	fuzz_sink_open(struct sink *, const struct lconf *, char **);
 static size_t	fuzz_sink_write(struct sink *, const struct lconf *,
 		    const struct record *);
 static size_t	fuzz_sink_write_lines(struct sink *, const struct lconf *,
@@ -440,7 +440,8 @@ fuzz_json_data(const char *line, size_t len, const struct record *rec,
 }
 
 static int
-fuzz_sink_open(struct sink *s __unused, char **cause __unused)
+fuzz_sink_open(struct sink *s __unused, const struct lconf *lc __unused,
+    char **cause __unused)
 {
 	return (0);
 }
@@ -555,7 +556,7 @@ fuzz_conn_new(enum lconf_mode mode, size_t max_line,
 	lc->max_line = max_line;
 	lc->overlong = overlong;
 
-	if ((fc->sink = sink_new(NULL, NULL, &fuzz_sink_ops, NULL,
+	if ((fc->sink = sink_new(NULL, &fuzz_sink_ops, NULL,
 	    &cause)) == NULL)
 		fuzz_fail("sink_new: %s", cause);
 	fc->sink->state = fc;
