@@ -20,34 +20,48 @@
  * and holds a reference on the settings it started with.  conn_close()
  * is the only way a connection ends.
  *
- * Reads go into one buffer shared by all connections, CONN_READ_SIZE
- * bytes, one read(2) per readable event: the protocol takes every byte
- * before the next connection reads, keeping only an unfinished record,
- * so an idle connection holds no input buffer and a busy one needs no
- * copy of the lines it receives whole.
+ * A new connection first runs its listener's stages (a PROXY header, a
+ * TLS handshake), each within its own timeout; bytes a stage read past
+ * its end are carried to the next one, or to the protocol.  Only then is
+ * it connected: the protocol starts and the connected record is written.
+ * A connection that ends during its stages writes no record.
+ *
+ * Data reads go into one buffer shared by all connections,
+ * CONN_READ_SIZE bytes, one read through the transport per readable
+ * event: the protocol takes every byte before the next connection reads,
+ * keeping only an unfinished record, so an idle connection holds no input
+ * buffer and a busy one needs no copy of the lines it receives whole.
+ * What the transport holds already read (pending) is read on the next
+ * round of the loop, without waiting for the socket.
  */
 
 #include <sys/types.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "tcplogd.h"
 #include "log.h"
 
-static void	conn_read_cb(evutil_socket_t, short, void *);
+static void	conn_io_cb(evutil_socket_t, short, void *);
+static void	conn_stage_cb(evutil_socket_t, short, void *);
 static ssize_t	conn_read(struct conn *, size_t, enum conn_reason *);
+static ssize_t	conn_take_carry(struct conn *, void *, size_t);
+static size_t	conn_pending(struct conn *);
+static void	conn_want(struct conn *, short);
 static void	conn_arm(struct conn *);
+static void	conn_kick(struct conn *);
+static void	conn_stage_begin(struct conn *);
+static void	conn_stage_step(struct conn *);
+static void	conn_stage_end(struct conn *);
+static void	conn_start(struct conn *);
 static void	conn_record(struct conn *, struct record *, enum rec_type);
 static void	conn_event(struct conn *, enum rec_type, enum conn_reason);
 static void	conn_now(struct conn *);
@@ -56,22 +70,14 @@ static int	conn_drain_wait(struct conn *);
 
 static u_char	conn_buf[CONN_READ_SIZE];	/* every read lands here */
 
-static const char *conn_reasons[] = {
-	[CONN_EOF] = "closed by peer",
-	[CONN_RESET] = "reset",
-	[CONN_ERROR] = "error",
-	[CONN_TOO_LONG] = "line too long",
-	[CONN_SHUTDOWN] = "shutdown",
-	[CONN_TIMEOUT] = "idle timeout",
-	[CONN_RELOAD] = "reload",
-	[CONN_TIMEDOUT] = "timeout",
+/*
+ * The stages a connection may go through before its data, in the order
+ * they run; each row's enabled() says whether a listener's config wants
+ * it.  A new stage is one file and one row.
+ */
+const struct stage_ops *const conn_stages[] = {
+	NULL
 };
-
-const char *
-conn_reason_string(enum conn_reason reason)
-{
-	return (conn_reasons[reason]);
-}
 
 /* "1.2.3.4:5678" or "[::1]:5678". */
 void
@@ -123,7 +129,7 @@ conn_keepalive(struct conn *c, evutil_socket_t fd)
 static void
 conn_now(struct conn *c)
 {
-	if (event_base_gettimeofday_cached(c->l->d->base, &c->tv) != 0)
+	if (event_base_gettimeofday_cached(c->l->env->base, &c->tv) != 0)
 		gettimeofday(&c->tv, NULL);
 }
 
@@ -155,15 +161,32 @@ conn_event(struct conn *c, enum rec_type type, enum conn_reason reason)
 	listener_write(c->l, c->conf, &rec);
 }
 
+/* Wait for the socket to be ready for what (EV_READ or EV_WRITE). */
+static void
+conn_want(struct conn *c, short what)
+{
+	if (c->want == what)
+		return;
+	event_del(c->ev);
+	event_assign(c->ev, c->l->env->base, c->fd, what | EV_PERSIST,
+	    conn_io_cb, c);
+	c->want = what;
+}
+
 /*
- * Wait for input: with the idle timeout, or once stopping with
- * CONN_QUIET_MSEC of silence; not at all while paused.
+ * Wait for input: in a stage, for as long as its own timer allows;
+ * then with the idle timeout, or once stopping with CONN_QUIET_MSEC of
+ * silence; not at all while paused.
  */
 static void
 conn_arm(struct conn *c)
 {
 	struct timeval	tv = { 0, 0 };
 
+	if (!c->started) {
+		event_add(c->ev, NULL);
+		return;
+	}
 	if (c->paused)
 		return;
 	if (c->quiet)
@@ -173,35 +196,58 @@ conn_arm(struct conn *c)
 	event_add(c->ev, timerisset(&tv) ? &tv : NULL);
 }
 
+/* Bytes that can be read without waiting for the socket. */
+static size_t
+conn_pending(struct conn *c)
+{
+	size_t	n = c->carry_len - c->carry_off;
+
+	if (c->tops->pending != NULL)
+		n += c->tops->pending(c);
+	return (n);
+}
+
+/* Run the read callback in the next round if there is input already. */
+static void
+conn_kick(struct conn *c)
+{
+	if (conn_pending(c) > 0 && !(c->started && c->paused))
+		event_active(c->ev, EV_READ, 0);
+}
+
 /* A new connection on listener l; takes over fd. */
 struct conn *
 conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
     int salen)
 {
-	struct conn	*c;
+	struct listener_env	*env = l->env;
+	struct conn		*c;
 
 	c = xcalloc(1, sizeof *c);
 	c->l = l;
 	c->conf = lconf_ref(l->conf);
 	c->ops = l->ops;
+	c->tops = &transport_tcp_ops;
 	c->fd = fd;
+	c->want = EV_READ;
 	conn_peer_string(sa, c->peer, sizeof c->peer);
-	c->label_len = xasprintf(&c->label, "%s %s", c->conf->name, c->peer);
 	if ((size_t)salen <= sizeof c->addr)
 		memcpy(&c->addr, sa, salen);
 	if (c->conf->keepalive)
 		conn_keepalive(c, fd);
 
-	c->ev = event_new(l->d->base, fd, EV_READ | EV_PERSIST, conn_read_cb,
-	    c);
-	if (c->ev == NULL || evutil_make_socket_nonblocking(fd) == -1) {
+	c->ev = event_new(env->base, fd, EV_READ | EV_PERSIST, conn_io_cb, c);
+	c->ev_stage = evtimer_new(env->base, conn_stage_cb, c);
+	if (c->ev == NULL || c->ev_stage == NULL ||
+	    evutil_make_socket_nonblocking(fd) == -1) {
 		log_warnx("%s: %s: cannot set up connection", c->conf->name,
 		    c->peer);
 		if (c->ev != NULL)
 			event_free(c->ev);
-		close(fd);
+		if (c->ev_stage != NULL)
+			event_free(c->ev_stage);
+		c->tops->close(c);
 		lconf_unref(c->conf);
-		free(c->label);
 		free(c);
 		return (NULL);
 	}
@@ -209,21 +255,166 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->stats.accepted++;
 	l->stats.active++;
-	l->d->active++;
-	log_debug("%s: %s: connected", c->conf->name, c->peer);
+	env->active++;
+	log_debug("%s: %s: accepted", c->conf->name, c->peer);
 
-	c->state = c->ops->init(c);
-	conn_now(c);
-	conn_event(c, REC_CONNECTED, 0);
-	if (c->ops->connection_made != NULL)
-		c->ops->connection_made(c, c->state);
-	c->paused = l->paused;
-	conn_arm(c);
+	c->stage = l->stages;
+	conn_stage_begin(c);
 	return (c);
 }
 
 /*
- * One read(2) of at most len bytes into the shared buffer, handed to the
+ * Start the stage c->stage points to, or the data if none is left.  A
+ * stage's timer runs from its start; it first waits for input.
+ */
+static void
+conn_stage_begin(struct conn *c)
+{
+	const struct stage_ops	*so;
+	struct timeval		 tv = { 0, 0 };
+
+	while (*c->stage != NULL && !(*c->stage)->enabled(c->conf))
+		c->stage++;
+	if ((so = *c->stage) == NULL) {
+		c->stage = NULL;
+		conn_start(c);
+		return;
+	}
+	c->sstate = so->init != NULL ? so->init(c) : NULL;
+	if (so->timeout != NULL && (tv.tv_sec = so->timeout(c->conf)) > 0)
+		evtimer_add(c->ev_stage, &tv);
+	conn_want(c, EV_READ);
+	conn_arm(c);
+	conn_kick(c);
+}
+
+/* Free the running stage's state and stop its timer. */
+static void
+conn_stage_end(struct conn *c)
+{
+	const struct stage_ops	*so = *c->stage;
+
+	evtimer_del(c->ev_stage);
+	if (so->free != NULL)
+		so->free(c->sstate);
+	c->sstate = NULL;
+}
+
+/* Run the stage: wait again, go on to the next, or close. */
+static void
+conn_stage_step(struct conn *c)
+{
+	enum conn_reason	reason = CONN_ERROR;
+	int			rc;
+
+	rc = (*c->stage)->run(c, c->sstate, &reason);
+	if (rc == -1) {
+		conn_close(c, reason);
+		return;
+	}
+	if (rc != 0) {
+		conn_want(c, rc & EV_WRITE ? EV_WRITE : EV_READ);
+		conn_arm(c);
+		return;
+	}
+	conn_stage_end(c);
+	c->stage++;
+	conn_stage_begin(c);
+}
+
+/* A stage took too long. */
+static void
+conn_stage_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
+{
+	struct conn	*c = arg;
+
+	conn_close(c, (*c->stage)->expired);
+}
+
+/*
+ * Stages done: the connection is connected.  The protocol starts, the
+ * connected record is written, and reading goes on with the idle timeout.
+ */
+static void
+conn_start(struct conn *c)
+{
+	struct listener	*l = c->l;
+
+	c->label_len = xasprintf(&c->label, "%s %s", c->conf->name, c->peer);
+	log_debug("%s: %s: connected", c->conf->name, c->peer);
+	c->state = c->ops->init(c);
+	c->started = 1;
+	conn_now(c);
+	conn_event(c, REC_CONNECTED, CONN_OK);
+	if (c->ops->connection_made != NULL)
+		c->ops->connection_made(c, c->state);
+	c->paused = l->paused;
+	conn_want(c, EV_READ);
+	conn_arm(c);
+	conn_kick(c);
+}
+
+/* Give a stage's reader the bytes carried over first. */
+static ssize_t
+conn_take_carry(struct conn *c, void *buf, size_t len)
+{
+	size_t	n = c->carry_len - c->carry_off;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, c->carry + c->carry_off, n);
+	c->carry_off += n;
+	if (c->carry_off == c->carry_len) {
+		free(c->carry);
+		c->carry = NULL;
+		c->carry_off = c->carry_len = 0;
+	}
+	return (n);
+}
+
+/*
+ * A stage reads: the bytes an earlier stage left first, then from the
+ * transport.  As the transport's read.
+ */
+ssize_t
+conn_stage_read(struct conn *c, void *buf, size_t len,
+    enum conn_reason *reason)
+{
+	if (c->carry != NULL)
+		return (conn_take_carry(c, buf, len));
+	return (c->tops->read(c, buf, len, reason));
+}
+
+/* A stage read len bytes past its end: they come first for the next. */
+void
+conn_stage_unread(struct conn *c, const void *p, size_t len)
+{
+	size_t	left = c->carry_len - c->carry_off;
+	u_char	*n;
+
+	if (len == 0)
+		return;
+	n = xmalloc(len + left);
+	memcpy(n, p, len);
+	if (left > 0)
+		memcpy(n + len, c->carry + c->carry_off, left);
+	free(c->carry);
+	c->carry = n;
+	c->carry_off = 0;
+	c->carry_len = len + left;
+}
+
+/* From now on, bytes come through tops (with state) on top of the old. */
+void
+conn_set_transport(struct conn *c, const struct transport_ops *tops,
+    void *state)
+{
+	c->tops = tops;
+	c->tstate = state;
+}
+
+/*
+ * One read of at most len bytes into the shared buffer, handed to the
  * protocol.  Returns the bytes read, 0 if there was nothing to read, or
  * -1 with *reason set when the connection ends (the peer closed it, an
  * error, or the protocol wants it closed).
@@ -233,27 +424,10 @@ conn_read(struct conn *c, size_t len, enum conn_reason *reason)
 {
 	ssize_t	n;
 
-	do {
-		n = read(c->fd, conn_buf, len);
-	} while (n == -1 && errno == EINTR);
-	if (n == 0) {
-		*reason = CONN_EOF;
-		return (-1);
-	}
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return (0);
-		if (errno == ECONNRESET)
-			*reason = CONN_RESET;
-		else if (errno == ETIMEDOUT)
-			*reason = CONN_TIMEDOUT;
-		else {
-			log_debug("%s: %s: %s", c->conf->name, c->peer,
-			    strerror(errno));
-			*reason = CONN_ERROR;
-		}
-		return (-1);
-	}
+	if (c->carry != NULL)
+		n = conn_take_carry(c, conn_buf, len);
+	else if ((n = c->tops->read(c, conn_buf, len, reason)) <= 0)
+		return (n);
 	c->bytes += n;
 	c->l->stats.bytes += n;
 	conn_now(c);
@@ -264,17 +438,28 @@ conn_read(struct conn *c, size_t len, enum conn_reason *reason)
 	return (n);
 }
 
-/* Input, the end of it, or a timeout. */
+/* The socket is ready, or the idle timeout. */
 static void
-conn_read_cb(evutil_socket_t fd __unused, short what, void *arg)
+conn_io_cb(evutil_socket_t fd __unused, short what, void *arg)
 {
 	struct conn		*c = arg;
 	enum conn_reason	 reason;
 
-	if (what & EV_TIMEOUT)
+	if (!c->started) {
+		conn_stage_step(c);
+		return;
+	}
+	if (what & EV_TIMEOUT) {
 		conn_close(c, c->quiet ? CONN_SHUTDOWN : CONN_TIMEOUT);
-	else if (conn_read(c, sizeof conn_buf, &reason) == -1)
+		return;
+	}
+	if (c->paused)
+		return;
+	if (conn_read(c, sizeof conn_buf, &reason) == -1) {
 		conn_close(c, reason);
+		return;
+	}
+	conn_kick(c);
 }
 
 /* A protocol emits one data record. */
@@ -308,7 +493,7 @@ conn_emit_lines(struct conn *c, const struct iovec *v, size_t n, int plain)
 	listener_write_lines(c->l, c->conf, &rec, v, n);
 }
 
-/* A line longer than max_line: count it, say so once per connection. */
+/* A line longer than max_line: count it, note it once per connection. */
 void
 conn_overlong(struct conn *c)
 {
@@ -320,8 +505,8 @@ conn_overlong(struct conn *c)
 
 	c->l->stats.overlong++;
 	if (c->overlong_noted++ == 0) {
-		log_warnx("%s: %s: line longer than %zu bytes, %s",
-		    c->conf->name, c->peer, c->conf->max_line,
+		listener_note(c->l, NOTE_OVERLONG, c->peer,
+		    "line longer than %zu bytes, %s", c->conf->max_line,
 		    what[c->conf->overlong]);
 	}
 }
@@ -331,10 +516,14 @@ void
 conn_pause(struct conn *c, int pause)
 {
 	c->paused = pause;
+	if (!c->started)
+		return;		/* stages write no records */
 	if (pause)
 		event_del(c->ev);
-	else
+	else {
 		conn_arm(c);
+		conn_kick(c);
+	}
 }
 
 /*
@@ -353,21 +542,20 @@ conn_shutdown(struct conn *c)
 static int
 conn_drain_wait(struct conn *c)
 {
-	struct daemon	*d = c->l->d;
-	struct pollfd	 pfd = { .fd = c->fd, .events = POLLIN };
-	struct timespec	 t0, t1;
-	int		 ms = CONN_DRAIN_POLL, n;
+	struct listener_env	*env = c->l->env;
+	struct timespec		 t0, t1;
+	int			 ms = CONN_DRAIN_POLL, n;
 
-	if (d->drain_wait <= 0)
+	if (env->drain_wait <= 0)
 		return (0);
-	if (ms > d->drain_wait)
-		ms = d->drain_wait;
+	if (ms > env->drain_wait)
+		ms = env->drain_wait;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	n = poll(&pfd, 1, ms);
+	n = c->tops->wait(c, ms);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	d->drain_wait -= (t1.tv_sec - t0.tv_sec) * 1000 +
+	env->drain_wait -= (t1.tv_sec - t0.tv_sec) * 1000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
-	return (n > 0);
+	return (n);
 }
 
 /*
@@ -378,6 +566,7 @@ conn_drain_wait(struct conn *c)
  * for the rest of what the peer already sent (on loopback the peer's
  * kernel sends it when our reads open the window), so it is given
  * CONN_DRAIN_POLL ms more, out of DAEMON_DRAIN_WAIT for all connections.
+ * A connection still in its stages has no data yet: it just closes.
  */
 void
 conn_drain(struct conn *c)
@@ -385,10 +574,10 @@ conn_drain(struct conn *c)
 	enum conn_reason	 reason = CONN_SHUTDOWN, why;
 	size_t			 total = 0, i;
 	ssize_t			 n;
-	int			 unread = 0, full = 0;
+	int			 unread, full = 0;
 
 	event_del(c->ev);
-	while (total < CONN_DRAIN_MAX) {
+	while (c->started && total < CONN_DRAIN_MAX) {
 		for (i = 0; i < c->l->nsinks; i++)
 			full |= sink_pending(c->l->sinks[i]) >
 			    CONN_DRAIN_OUTPUT_MAX;
@@ -404,8 +593,8 @@ conn_drain(struct conn *c)
 			break;
 		total += n;
 	}
-	if (reason == CONN_SHUTDOWN && ioctl(c->fd, FIONREAD, &unread) == 0 &&
-	    unread > 0) {
+	if (c->started && reason == CONN_SHUTDOWN &&
+	    (unread = c->tops->unread(c)) > 0) {
 		log_warnx("%s: %s: stopping, %d bytes left unread%s",
 		    c->conf->name, c->peer, unread,
 		    full ? " (output full)" : "");
@@ -413,32 +602,44 @@ conn_drain(struct conn *c)
 	conn_close(c, reason);
 }
 
-/* The end of a connection: flush the protocol, report, free. */
+/*
+ * The end of a connection: flush the protocol, report, free.  One that
+ * never got past its stages was never connected and writes no record.
+ */
 void
 conn_close(struct conn *c, enum conn_reason reason)
 {
-	struct listener	*l = c->l;
+	struct listener		*l = c->l;
+	struct listener_env	*env = l->env;
 
 	if (c->closing)
 		return;
 	c->closing = 1;
-	conn_now(c);
-	if (c->ops->connection_lost != NULL)
-		c->ops->connection_lost(c, c->state, reason);
-	conn_event(c, REC_DISCONNECTED, reason);
-	log_debug("%s: %s: disconnected (%s)", c->conf->name, c->peer,
-	    conn_reason_string(reason));
-	if (c->ops->free != NULL)
-		c->ops->free(c->state);
+	if (c->started) {
+		conn_now(c);
+		if (c->ops->connection_lost != NULL)
+			c->ops->connection_lost(c, c->state, reason);
+		conn_event(c, REC_DISCONNECTED, reason);
+		log_debug("%s: %s: disconnected (%s)", c->conf->name, c->peer,
+		    conn_reason_string(reason));
+		if (c->ops->free != NULL)
+			c->ops->free(c->state);
+	} else {
+		log_debug("%s: %s: closed in stage %s (%s)", c->conf->name,
+		    c->peer, (*c->stage)->name, conn_reason_string(reason));
+		conn_stage_end(c);
+	}
 
 	TAILQ_REMOVE(&l->conns, c, entry);
 	l->stats.active--;
-	l->d->active--;
+	env->active--;
 	event_free(c->ev);
-	close(c->fd);
+	event_free(c->ev_stage);
+	c->tops->close(c);
+	free(c->carry);
 	lconf_unref(c->conf);
 	free(c->label);
 	free(c);
-	if (l->d->stopping && l->d->active == 0)
-		daemon_conns_closed(l->d);
+	if (env->active == 0)
+		env->cb->idle(env->arg);
 }

@@ -46,7 +46,6 @@ static void	daemon_stop_cb(evutil_socket_t, short, void *);
 static void	daemon_stop_conns_cb(evutil_socket_t, short, void *);
 static void	daemon_drain_all(struct daemon *);
 static void	daemon_accept_cb(evutil_socket_t, short, void *);
-static void	daemon_refused_cb(evutil_socket_t, short, void *);
 static void	daemon_stop(struct daemon *);
 static struct sink *daemon_sink_get(struct daemon *, const struct config *,
 		    const struct sink_ops *, const struct lconf *, char **);
@@ -64,6 +63,16 @@ static void	daemon_free(struct daemon *);
 static void	daemon_sink_blocked_cb(struct sink *, int, void *);
 static void	daemon_sink_drained_cb(struct sink *, void *);
 static void	daemon_done(struct daemon *);
+static void	daemon_accept_failed(int, void *);
+static void	daemon_accepted(void *);
+static void	daemon_conns_closed(void *);
+
+/* What the listeners tell the daemon. */
+static const struct listener_cb daemon_listener_cb = {
+	.accept_failed = daemon_accept_failed,
+	.accepted = daemon_accepted,
+	.idle = daemon_conns_closed,
+};
 
 /* What the sinks tell the daemon. */
 static const struct sink_cb daemon_sink_cb = {
@@ -256,7 +265,7 @@ daemon_apply(struct daemon *d, struct config *conf, char **cause)
 			l->conf = lconf_ref(p->lc);
 			l->ops = proto_find(p->lc->mode);
 		} else
-			l = listener_new(d, p->lc);
+			l = listener_new(&d->env, p->lc);
 		memcpy(l->sinks, p->sinks, sizeof l->sinks);
 		l->nsinks = p->nsinks;
 		lsocks_commit(l, &p->socks);
@@ -385,7 +394,7 @@ daemon_status(struct daemon *d, const char *prefix)
 	}
 	notify_send("%sSTATUS=%zu listener%s, %llu connection%s, %llu "
 	    "records, %llu refused", prefix, n, n == 1 ? "" : "s",
-	    (unsigned long long)d->active, d->active == 1 ? "" : "s",
+	    (unsigned long long)d->env.active, d->env.active == 1 ? "" : "s",
 	    (unsigned long long)records, (unsigned long long)refused);
 }
 
@@ -452,6 +461,7 @@ daemon_reload_config(struct daemon *d)
 		    "start");
 	old = d->conf;
 	d->conf = conf;
+	d->env.max_conns = conf->max_conns;
 	config_free(old);
 	TAILQ_FOREACH(s, &d->sinks, entry) {
 		if (s->ops->configure != NULL)
@@ -481,7 +491,7 @@ daemon_stop(struct daemon *d)
 	struct sink	*s;
 
 	d->stopping = 1;
-	d->drain_wait = DAEMON_DRAIN_WAIT;
+	d->env.drain_wait = DAEMON_DRAIN_WAIT;
 	TAILQ_FOREACH(s, &d->sinks, entry)
 		s->stopping = 1;
 	evtimer_add(d->ev_stop, &tv);
@@ -493,17 +503,20 @@ daemon_stop(struct daemon *d)
 		TAILQ_FOREACH(c, &l->conns, entry)
 			conn_shutdown(c);
 	}
-	if (d->active == 0)
+	if (d->env.active == 0)
 		daemon_conns_closed(d);
 }
 
-/* Stopping, and the last connection is gone: flush the outputs. */
-void
-daemon_conns_closed(struct daemon *d)
+/* The last connection is gone: when stopping, flush the outputs. */
+static void
+daemon_conns_closed(void *arg)
 {
+	struct daemon	*d = arg;
 	struct listener	*l;
 	struct sink	*s;
 
+	if (!d->stopping)
+		return;
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		listener_stats_log(l);
 	TAILQ_FOREACH(s, &d->sinks, entry) {
@@ -565,7 +578,7 @@ daemon_done(struct daemon *d)
 {
 	struct sink	*s;
 
-	if (!d->stopping || d->active > 0)
+	if (!d->stopping || d->env.active > 0)
 		return;
 	TAILQ_FOREACH(s, &d->sinks, entry) {
 		if (sink_pending(s) > 0 && !s->broken)
@@ -601,9 +614,10 @@ daemon_sink_blocked_cb(struct sink *s, int blocked, void *arg)
 }
 
 /* accept() ran out of descriptors: pause accepting for a second. */
-void
-daemon_accept_backoff(struct daemon *d, int error)
+static void
+daemon_accept_failed(int error, void *arg)
 {
+	struct daemon	*d = arg;
 	struct timeval	 tv = { 1, 0 };
 	struct listener	*l;
 
@@ -620,9 +634,11 @@ daemon_accept_backoff(struct daemon *d, int error)
 }
 
 /* A connection was accepted: if accepting had been paused, say so. */
-void
-daemon_accepted(struct daemon *d)
+static void
+daemon_accepted(void *arg)
 {
+	struct daemon	*d = arg;
+
 	if (d->accept_paused) {
 		log_info("accepting again");
 		d->accept_paused = 0;
@@ -638,39 +654,6 @@ daemon_accept_cb(evutil_socket_t fd __unused, short what __unused,
 
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		listener_enable(l, 1);
-}
-
-/* A connection was refused over a cap: summarise at most once a second. */
-void
-daemon_refused(struct daemon *d)
-{
-	struct timeval	 tv = { 1, 0 };
-	struct listener	*l;
-
-	if (evtimer_pending(d->ev_refused, NULL))
-		return;
-	TAILQ_FOREACH(l, &d->listeners, entry)
-		listener_refused_log(l);
-	evtimer_add(d->ev_refused, &tv);
-}
-
-static void
-daemon_refused_cb(evutil_socket_t fd __unused, short what __unused,
-    void *arg)
-{
-	struct daemon	*d = arg;
-	struct listener	*l;
-	struct timeval	 tv = { 1, 0 };
-	int		 more = 0;
-
-	TAILQ_FOREACH(l, &d->listeners, entry) {
-		if (memcmp(l->refused_by, l->refused_noted,
-		    sizeof l->refused_by) != 0)
-			more = 1;
-		listener_refused_log(l);
-	}
-	if (more)
-		evtimer_add(d->ev_refused, &tv);
 }
 
 /* Free in reverse order of creation. */
@@ -701,8 +684,6 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_status);
 	if (d->ev_accept != NULL)
 		event_free(d->ev_accept);
-	if (d->ev_refused != NULL)
-		event_free(d->ev_refused);
 	config_free(d->conf);
 	if (d->base != NULL)
 		event_base_free(d->base);
@@ -775,12 +756,15 @@ daemon_run(const struct daemon_opts *opts)
 			goto out;
 		}
 	}
+	d.env.base = d.base;
+	d.env.cb = &daemon_listener_cb;
+	d.env.arg = &d;
+	d.env.max_conns = d.conf->max_conns;
 	d.ev_accept = evtimer_new(d.base, daemon_accept_cb, &d);
-	d.ev_refused = evtimer_new(d.base, daemon_refused_cb, &d);
 	d.ev_stop = evtimer_new(d.base, daemon_stop_cb, &d);
 	d.ev_stop_conns = evtimer_new(d.base, daemon_stop_conns_cb, &d);
 	d.ev_status = event_new(d.base, -1, EV_PERSIST, daemon_status_cb, &d);
-	if (d.ev_accept == NULL || d.ev_refused == NULL || d.ev_stop == NULL ||
+	if (d.ev_accept == NULL || d.ev_stop == NULL ||
 	    d.ev_stop_conns == NULL || d.ev_status == NULL) {
 		log_warnx("cannot create timers");
 		goto out;

@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,9 @@ static int	lsocks_adopt(struct lsocks *, struct event_base *,
 static int	listener_same_addr(const struct sockaddr_storage *,
 		    const struct laddr *);
 static int	listener_refusal(struct listener *, const struct sockaddr *);
+static void	listener_note_cb(evutil_socket_t, short, void *);
+static void	listener_notes_flush(struct listener *);
+static int	listener_note_say(struct listener *, struct listener_note *);
 static int	listener_same_host(const struct sockaddr_storage *,
 		    const struct sockaddr *);
 
@@ -78,16 +82,27 @@ static size_t		 ninherited;
 
 /* A listener for lc, not yet bound. */
 struct listener *
-listener_new(struct daemon *d, struct lconf *lc)
+listener_new(struct listener_env *env, struct lconf *lc)
 {
 	struct listener	*l;
 
-	l = xcalloc(1, sizeof *l);
-	l->d = d;
+	l = xmalloc(sizeof *l);
+	listener_init(l, env, lc);
+	return (l);
+}
+
+/* Set up a listener for lc in l (the unit tests' is not allocated). */
+void
+listener_init(struct listener *l, struct listener_env *env, struct lconf *lc)
+{
+	memset(l, 0, sizeof *l);
+	l->env = env;
 	l->conf = lconf_ref(lc);
 	l->ops = proto_find(lc->mode);
+	l->stages = conn_stages;
+	if ((l->ev_note = evtimer_new(env->base, listener_note_cb, l)) == NULL)
+		fatalx("%s: cannot create a timer", lc->name);
 	TAILQ_INIT(&l->conns);
-	return (l);
 }
 
 /* Add a socket to a set. */
@@ -532,6 +547,8 @@ listener_free(struct listener *l, enum conn_reason reason)
 		else
 			conn_close(c, reason);
 	}
+	listener_notes_flush(l);
+	event_free(l->ev_note);
 	lconf_unref(l->conf);
 	free(l);
 }
@@ -598,33 +615,33 @@ listener_write_lines(struct listener *l, const struct lconf *lc,
 		    v, nv);
 }
 
-/* Why l must refuse a new peer at sa, or -1 to take it. */
+/* Why l must refuse a new peer at sa (a NOTE_REFUSE_*), or -1. */
 static int
 listener_refusal(struct listener *l, const struct sockaddr *sa)
 {
-	struct daemon	*d = l->d;
-	struct lconf	*lc = l->conf;
-	struct conn	*c;
-	size_t		 i;
-	u_int		 same = 0;
-	int		 allowed = lc->nallow == 0;
+	struct listener_env	*env = l->env;
+	struct lconf		*lc = l->conf;
+	struct conn		*c;
+	size_t			 i;
+	u_int			 same = 0;
+	int			 allowed = lc->nallow == 0;
 
 	for (i = 0; i < lc->ndeny; i++) {
 		if (cidr_match(&lc->deny[i], sa))
-			return (REFUSE_ACL);
+			return (NOTE_REFUSE_ACL);
 	}
 	for (i = 0; i < lc->nallow && !allowed; i++)
 		allowed = cidr_match(&lc->allow[i], sa);
 	if (!allowed)
-		return (REFUSE_ACL);
-	if ((d->conf->max_conns != 0 && d->active >= d->conf->max_conns) ||
+		return (NOTE_REFUSE_ACL);
+	if ((env->max_conns != 0 && env->active >= env->max_conns) ||
 	    (lc->max_conns != 0 && l->stats.active >= lc->max_conns))
-		return (REFUSE_CAP);
+		return (NOTE_REFUSE_CAP);
 	if (lc->max_per_peer != 0) {
 		TAILQ_FOREACH(c, &l->conns, entry) {
 			if (listener_same_host(&c->addr, sa) &&
 			    ++same >= lc->max_per_peer)
-				return (REFUSE_PEER);
+				return (NOTE_REFUSE_PEER);
 		}
 	}
 	return (-1);
@@ -648,35 +665,46 @@ listener_same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
 
 /*
  * A new socket: refused (closed at once, without reading, counted and
- * summarised) by allow/deny or over a cap; else a new connection.
+ * noted) by allow/deny or over a cap; else a new connection.
  */
 static void
 listener_accept_cb(struct evconnlistener *evl __unused, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	struct listener	*l = arg;
-	struct daemon	*d = l->d;
-	int		 why;
+	struct listener		*l = arg;
+	struct listener_env	*env = l->env;
+	char			 peer[CONN_PEER_LEN];
+	int			 why;
 
-	if (d->stopping) {
-		close(fd);
+	env->cb->accepted(env->arg);
+	if ((why = listener_refusal(l, sa)) == -1) {
+		conn_new(l, fd, sa, salen);
 		return;
 	}
-	daemon_accepted(d);
-	if ((why = listener_refusal(l, sa)) != -1) {
-		close(fd);
-		l->stats.refused++;
-		l->refused_by[why]++;
-		daemon_refused(d);
-		return;
+	close(fd);
+	l->stats.refused++;
+	conn_peer_string(sa, peer, sizeof peer);
+	switch (why) {
+	case NOTE_REFUSE_CAP:
+		listener_note(l, why, peer, "refused (max_connections "
+		    "reached: %llu open on this listener, %llu in all)",
+		    (unsigned long long)l->stats.active,
+		    (unsigned long long)env->active);
+		break;
+	case NOTE_REFUSE_PEER:
+		listener_note(l, why, peer, "refused (max_per_peer reached)");
+		break;
+	default:
+		listener_note(l, why, peer,
+		    "refused (not allowed by allow/deny)");
+		break;
 	}
-	conn_new(l, fd, sa, salen);
 }
 
 /*
  * accept() failed with something other than EAGAIN, EINTR or
- * ECONNABORTED (libevent retries those).  Out of descriptors: back off
- * instead of spinning.
+ * ECONNABORTED (libevent retries those).  Out of descriptors: the owner
+ * backs off instead of spinning.
  */
 static void
 listener_error_cb(struct evconnlistener *evl __unused, void *arg)
@@ -686,43 +714,84 @@ listener_error_cb(struct evconnlistener *evl __unused, void *arg)
 
 	if (error == EMFILE || error == ENFILE || error == ENOBUFS ||
 	    error == ENOMEM) {
-		daemon_accept_backoff(l->d, error);
+		l->env->cb->accept_failed(error, l->env->arg);
 		return;
 	}
 	log_warnx("%s: accept: %s", l->conf->name,
 	    evutil_socket_error_to_string(error));
 }
 
-/* Report refusals not reported yet, one line per cause. */
+/*
+ * Say something about one peer of the listener ("NAME: PEER: text"),
+ * at most once a second for each kind: the first is said at once, those
+ * that follow within the second are held back, and when it ends the
+ * first of them is said with how many more there were.  Nothing is kept
+ * per peer, so a flood from many addresses costs no memory.
+ */
 void
-listener_refused_log(struct listener *l)
+listener_note(struct listener *l, enum lnote kind, const char *peer,
+    const char *fmt, ...)
 {
-	static const char	*why[REFUSE_COUNT] = {
-		[REFUSE_CAP] = "max_connections reached",
-		[REFUSE_PEER] = "max_per_peer reached",
-		[REFUSE_ACL] = "not allowed by allow/deny",
-	};
-	uint64_t		 n;
-	int			 i;
+	struct listener_note	*n = &l->notes[kind];
+	struct timeval		 tv = { 1, 0 };
+	va_list			 ap;
 
-	for (i = 0; i < REFUSE_COUNT; i++) {
-		n = l->refused_by[i] - l->refused_noted[i];
-		if (n == 0)
-			continue;
-		if (i == REFUSE_CAP) {
-			log_warnx("%s: refused %llu connection%s (%s: %llu "
-			    "open on this listener, %llu in all)",
-			    l->conf->name, (unsigned long long)n,
-			    n == 1 ? "" : "s", why[i],
-			    (unsigned long long)l->stats.active,
-			    (unsigned long long)l->d->active);
-		} else {
-			log_warnx("%s: refused %llu connection%s (%s)",
-			    l->conf->name, (unsigned long long)n,
-			    n == 1 ? "" : "s", why[i]);
-		}
-		l->refused_noted[i] = l->refused_by[i];
+	if (n->open && n->more++ > 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(n->text, sizeof n->text, fmt, ap);
+	va_end(ap);
+	if (n->open) {
+		(void)snprintf(n->peer, sizeof n->peer, "%s", peer);
+		return;
 	}
+	log_warnx("%s: %s: %s", l->conf->name, peer, n->text);
+	n->open = 1;
+	if (!evtimer_pending(l->ev_note, NULL))
+		evtimer_add(l->ev_note, &tv);
+}
+
+/* Say what was held back; 1 if something was. */
+static int
+listener_note_say(struct listener *l, struct listener_note *n)
+{
+	if (n->more == 0) {
+		n->open = 0;
+		return (0);
+	}
+	if (n->more == 1)
+		log_warnx("%s: %s: %s", l->conf->name, n->peer, n->text);
+	else {
+		log_warnx("%s: %s: %s (%llu more)", l->conf->name, n->peer,
+		    n->text, (unsigned long long)n->more - 1);
+	}
+	n->more = 0;
+	return (1);
+}
+
+/* A second has passed since the notes were said. */
+static void
+listener_note_cb(evutil_socket_t fd __unused, short what __unused,
+    void *arg)
+{
+	struct listener	*l = arg;
+	struct timeval	 tv = { 1, 0 };
+	int		 i, again = 0;
+
+	for (i = 0; i < NOTE_COUNT; i++)
+		again |= listener_note_say(l, &l->notes[i]);
+	if (again)
+		evtimer_add(l->ev_note, &tv);
+}
+
+/* Say everything held back now (the listener goes away). */
+static void
+listener_notes_flush(struct listener *l)
+{
+	int	i;
+
+	for (i = 0; i < NOTE_COUNT; i++)
+		(void)listener_note_say(l, &l->notes[i]);
 }
 
 /* One line of counters. */

@@ -54,25 +54,38 @@ struct listener;
 struct sink;
 struct daemon;
 
-/* Why a connection ended; the text is in conn_reason_string(). */
+/* Why a connection ended (CONN_OK: it goes on). */
 enum conn_reason {
-	CONN_EOF,		/* "closed by peer" */
-	CONN_RESET,		/* "reset" */
-	CONN_ERROR,		/* "error" */
-	CONN_TOO_LONG,		/* "line too long" */
-	CONN_SHUTDOWN,		/* "shutdown" */
-	CONN_TIMEOUT,		/* "idle timeout" */
-	CONN_RELOAD,		/* "reload" */
-	CONN_TIMEDOUT		/* "timeout": keepalive found it gone */
+	CONN_OK,
+	CONN_EOF,
+	CONN_RESET,
+	CONN_ERROR,
+	CONN_TOO_LONG,
+	CONN_SHUTDOWN,
+	CONN_TIMEOUT,		/* idle_timeout */
+	CONN_RELOAD,
+	CONN_TIMEDOUT,		/* keepalive found the peer gone */
+	CONN_REASON_COUNT
 };
 
-/* Why a new connection was refused. */
-enum refusal {
-	REFUSE_CAP,		/* max_connections */
-	REFUSE_PEER,		/* max_per_peer */
-	REFUSE_ACL,		/* allow / deny */
-	REFUSE_COUNT
-};
+/* The reason as records and diagnostics say it. */
+static inline const char *
+conn_reason_string(enum conn_reason reason)
+{
+	static const char *const text[CONN_REASON_COUNT] = {
+		[CONN_OK] = "ok",
+		[CONN_EOF] = "closed by peer",
+		[CONN_RESET] = "reset",
+		[CONN_ERROR] = "error",
+		[CONN_TOO_LONG] = "line too long",
+		[CONN_SHUTDOWN] = "shutdown",
+		[CONN_TIMEOUT] = "idle timeout",
+		[CONN_RELOAD] = "reload",
+		[CONN_TIMEDOUT] = "timeout",
+	};
+
+	return ((u_int)reason < CONN_REASON_COUNT ? text[reason] : "?");
+}
 
 /* Record flags. */
 #define REC_PARTIAL	0x1
@@ -274,6 +287,50 @@ extern const struct proto_ops proto_raw_ops;
 #define CONN_KEEPIDLE	60	/* keepalive: first probe after, seconds */
 #define CONN_KEEPINTVL	10	/* then every */
 #define CONN_KEEPCNT	6	/* probes before giving up */
+#define CONN_MAX_STAGES	4	/* before data: PROXY header, TLS ... */
+
+/*
+ * A transport: how a connection's bytes come off its socket (plain TCP;
+ * TLS on top of it later).  conn.c reads, waits and closes only through
+ * it.  The state is the connection's tstate.
+ */
+struct transport_ops {
+	const char	*name;
+	/* >0 bytes read, 0 none for now, -1 the end with *reason. */
+	ssize_t		 (*read)(struct conn *, void *, size_t,
+			    enum conn_reason *);
+	/*
+	 * Optional: bytes already off the socket that read returns without
+	 * the socket becoming readable (a TLS record's rest).
+	 */
+	size_t		 (*pending)(struct conn *);
+	int		 (*wait)(struct conn *, int);	/* ms; 1: input */
+	int		 (*unread)(struct conn *);	/* left in kernel */
+	void		 (*close)(struct conn *);	/* and the socket */
+};
+
+extern const struct stage_ops *const conn_stages[];
+
+/* transport_tcp.c */
+extern const struct transport_ops transport_tcp_ops;
+
+/*
+ * A stage: what a connection does before its data, in order (a PROXY
+ * header, a TLS handshake).  Each has its own timeout, from its start.
+ * run reads through conn_stage_read(), hands back bytes it read past its
+ * end with conn_stage_unread() (the next stage or the protocol gets
+ * them), and returns 0 when done, EV_READ or EV_WRITE to be run again
+ * when the socket is ready so, or -1 to close with *reason.
+ */
+struct stage_ops {
+	const char	*name;
+	int		 (*enabled)(const struct lconf *);
+	u_int		 (*timeout)(const struct lconf *);	/* seconds */
+	enum conn_reason expired;		/* when the time is up */
+	void		*(*init)(struct conn *);
+	int		 (*run)(struct conn *, void *, enum conn_reason *);
+	void		 (*free)(void *);
+};
 
 /* One TCP peer. */
 struct conn {
@@ -281,8 +338,17 @@ struct conn {
 	struct lconf		*conf;		/* referenced */
 	const struct proto_ops	*ops;		/* borrowed */
 	void			*state;		/* owned by ops */
-	struct event		*ev;		/* owned, reads and timeouts */
-	int			 fd;		/* owned */
+	const struct transport_ops *tops;	/* borrowed */
+	void			*tstate;	/* owned by tops */
+	const struct stage_ops	*const *stage;	/* running one, NULL: data */
+	void			*sstate;	/* owned by *stage */
+	struct event		*ev;		/* owned, I/O and idle timeout */
+	struct event		*ev_stage;	/* owned, stage timeout */
+	short			 want;		/* ev waits for EV_READ/WRITE */
+	int			 fd;		/* owned through tops */
+	u_char			*carry;		/* owned, read past a stage */
+	size_t			 carry_off;
+	size_t			 carry_len;
 	char			 peer[CONN_PEER_LEN];
 	char			*label;		/* owned, "LISTENER PEER" */
 	size_t			 label_len;
@@ -291,6 +357,7 @@ struct conn {
 	uint64_t		 bytes;		/* received */
 	uint64_t		 records;	/* data records emitted */
 	int			 overlong_noted;
+	int			 started;	/* stages done, protocol on */
 	int			 paused;	/* output backpressure */
 	int			 quiet;		/* stopping: close when quiet */
 	int			 closing;
@@ -300,6 +367,11 @@ TAILQ_HEAD(conn_list, conn);
 
 struct conn	*conn_new(struct listener *, evutil_socket_t,
 		    const struct sockaddr *, int);
+ssize_t		 conn_stage_read(struct conn *, void *, size_t,
+		    enum conn_reason *);
+void		 conn_stage_unread(struct conn *, const void *, size_t);
+void		 conn_set_transport(struct conn *,
+		    const struct transport_ops *, void *);
 void		 conn_close(struct conn *, enum conn_reason);
 void		 conn_emit(struct conn *, const u_char *, size_t, int);
 void		 conn_emit_lines(struct conn *, const struct iovec *, size_t,
@@ -309,7 +381,6 @@ void		 conn_pause(struct conn *, int);
 void		 conn_drain(struct conn *);
 void		 conn_shutdown(struct conn *);
 void		 conn_peer_string(const struct sockaddr *, char *, size_t);
-const char	*conn_reason_string(enum conn_reason);
 
 /* listener.c */
 struct listener_stats {
@@ -343,24 +414,63 @@ struct lsocks {
 	size_t			 n;
 };
 
+/* What a listener tells its owner. */
+struct listener_cb {
+	void		 (*accept_failed)(int, void *); /* out of fds */
+	void		 (*accepted)(void *);
+	void		 (*idle)(void *);	/* no connection is left */
+};
+
+/* What the owner shares with its listeners and their connections. */
+struct listener_env {
+	struct event_base	*base;		/* borrowed */
+	const struct listener_cb *cb;		/* borrowed */
+	void			*arg;
+	u_int			 max_conns;	/* all listeners, 0: none */
+	uint64_t		 active;	/* connections, all listeners */
+	int			 drain_wait;	/* ms conn_drain() may wait */
+};
+
+/* Diagnostics said at most once a second per listener and kind. */
+enum lnote {
+	NOTE_REFUSE_CAP,	/* max_connections */
+	NOTE_REFUSE_PEER,	/* max_per_peer */
+	NOTE_REFUSE_ACL,	/* allow / deny */
+	NOTE_OVERLONG,
+	NOTE_COUNT
+};
+
+#define LISTENER_NOTE_LEN	160
+
+/* One kind of diagnostic of a listener, and what a second held back. */
+struct listener_note {
+	int			 open;		/* said less than 1 s ago */
+	uint64_t		 more;		/* held back since */
+	char			 peer[CONN_PEER_LEN]; /* the first held back */
+	char			 text[LISTENER_NOTE_LEN];
+};
+
 /* The factory: one [listener NAME] and its sockets. */
 struct listener {
-	struct daemon		*d;		/* borrowed */
+	struct listener_env	*env;		/* borrowed */
 	struct lconf		*conf;		/* referenced */
 	const struct proto_ops	*ops;		/* borrowed */
+	const struct stage_ops	*const *stages;	/* borrowed, conn_stages */
 	struct lsocks		 socks;		/* owned */
 	struct sink		*sinks[LISTENER_MAX_SINKS]; /* borrowed */
 	size_t			 nsinks;
 	int			 paused;	/* output backpressure */
 	struct conn_list	 conns;		/* owned */
 	struct listener_stats	 stats;
-	uint64_t		 refused_by[REFUSE_COUNT];
-	uint64_t		 refused_noted[REFUSE_COUNT]; /* logged */
+	struct listener_note	 notes[NOTE_COUNT];
+	struct event		*ev_note;	/* owned, the notes' second */
 	TAILQ_ENTRY(listener)	 entry;
 };
 TAILQ_HEAD(listener_list, listener);
 
-struct listener	*listener_new(struct daemon *, struct lconf *);
+struct listener	*listener_new(struct listener_env *, struct lconf *);
+void		 listener_init(struct listener *, struct listener_env *,
+		    struct lconf *);
 int		 lsocks_prepare(struct lsocks *, struct event_base *,
 		    const struct lconf *, struct listener_list *, char **);
 void		 lsocks_abort(struct lsocks *);
@@ -376,7 +486,9 @@ void		 listener_write(struct listener *, const struct lconf *,
 		    const struct record *);
 void		 listener_write_lines(struct listener *, const struct lconf *,
 		    struct record *, const struct iovec *, size_t);
-void		 listener_refused_log(struct listener *);
+void		 listener_note(struct listener *, enum lnote, const char *,
+		    const char *, ...)
+		    __attribute__((__format__(__printf__, 4, 5)));
 
 /* sink.c */
 #define SINK_HIGH_WATER	(4 * 1024 * 1024)	/* stop reading clients */
@@ -512,11 +624,9 @@ struct daemon {
 	struct event		*ev_stop_conns;	/* owned, end of reading */
 	struct event		*ev_status;	/* owned, STATUS= timer */
 	struct event		*ev_accept;	/* owned, EMFILE backoff */
-	struct event		*ev_refused;	/* owned, refusal summary */
-	uint64_t		 active;	/* connections, all listeners */
+	struct listener_env	 env;		/* the listeners' */
 	int			 accept_paused;	/* out of descriptors, noted */
 	int			 stopping;
-	int			 drain_wait;	/* ms conn_drain() may wait */
 };
 
 #define DAEMON_STOP_MSEC	1000	/* stopping: read clients this long */
@@ -525,10 +635,6 @@ struct daemon {
 #define DAEMON_MMAP	(1024 * 1024)	/* larger blocks are mapped */
 
 int		 daemon_run(const struct daemon_opts *);
-void		 daemon_conns_closed(struct daemon *);
-void		 daemon_accept_backoff(struct daemon *, int);
-void		 daemon_refused(struct daemon *);
-void		 daemon_accepted(struct daemon *);
 
 /* notify.c */
 void		 notify_send(const char *, ...)

@@ -157,8 +157,6 @@ fake_new(enum lconf_mode mode, size_t max_line, enum lconf_overlong overlong)
 	struct conn	*c;
 
 	f = xcalloc(1, sizeof *f);
-	TAILQ_INIT(&f->d.listeners);
-	TAILQ_INIT(&f->d.sinks);
 
 	lc = f->lc = xcalloc(1, sizeof *lc);
 	lc->refs = 1;
@@ -171,13 +169,12 @@ fake_new(enum lconf_mode mode, size_t max_line, enum lconf_overlong overlong)
 	lc->overlong = overlong;
 
 	f->sink = memsink_new();
-	f->l.d = &f->d;
-	f->l.conf = lconf_ref(lc);
-	f->l.ops = proto_find(mode);
+	f->env.base = event_base_new();
+	ck_assert_ptr_nonnull(f->env.base);
+	listener_init(&f->l, &f->env, lc);
 	ck_assert_ptr_nonnull(f->l.ops);
 	f->l.sinks[0] = f->sink;
 	f->l.nsinks = 1;
-	TAILQ_INIT(&f->l.conns);
 
 	c = f->c = xcalloc(1, sizeof *c);
 	c->l = &f->l;
@@ -197,9 +194,11 @@ fake_free(struct fake *f)
 		f->c->ops->free(f->c->state);
 	lconf_unref(f->c->conf);
 	free(f->c);
+	event_free(f->l.ev_note);
 	lconf_unref(f->l.conf);
 	lconf_unref(f->lc);
 	memsink_free(f->sink);
+	event_base_free(f->env.base);
 	free(f);
 }
 

@@ -30,7 +30,7 @@
 
 /* One connection of listener FAKE_LISTENER, writing to a memory sink. */
 struct fake {
-	struct daemon	 d;
+	struct listener_env env;
 	struct lconf	*lc;		/* owned, one reference */
 	struct listener	 l;
 	struct conn	*c;		/* owned */

@@ -542,8 +542,6 @@ fuzz_conn_new(enum lconf_mode mode, size_t max_line,
 	char			*cause = NULL;
 
 	fc = xcalloc(1, sizeof *fc);
-	TAILQ_INIT(&fc->d.listeners);
-	TAILQ_INIT(&fc->d.sinks);
 
 	lc = fc->lc = xcalloc(1, sizeof *lc);
 	lc->refs = 1;
@@ -560,7 +558,7 @@ fuzz_conn_new(enum lconf_mode mode, size_t max_line,
 	    &cause)) == NULL)
 		fuzz_fail("sink_new: %s", cause);
 	fc->sink->state = fc;
-	fc->l.d = &fc->d;
+	fc->l.env = &fc->env;
 	fc->l.conf = lconf_ref(lc);
 	if ((fc->l.ops = proto_find(mode)) == NULL)
 		fuzz_fail("no protocol for mode %d", mode);

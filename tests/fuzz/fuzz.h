@@ -62,7 +62,7 @@ struct fuzz_rec {
 
 /* One connection of listener FUZZ_LISTENER, writing to a memory sink. */
 struct fuzz_conn {
-	struct daemon	 d;
+	struct listener_env env;	/* no event base: nothing is noted */
 	struct lconf	*lc;		/* owned, one reference */
 	struct listener	 l;
 	struct conn	*c;		/* owned */

@@ -368,6 +368,16 @@ peer_of()
 	    "$1"
 }
 
+# notes_said LISTENER TEXT: how many events the daemon's diagnostics
+# (in $ERR) said for LISTENER whose text is TEXT (an ERE).  A listener
+# says such things at most once a second: "NAME: PEER: TEXT", then
+# "NAME: PEER: TEXT (N more)" for what the second held back.
+notes_said()
+{
+	sed -En "s/^tcplogd: $1: [^ ]+: $2( \(([0-9]+) more\))?\$/x\2/p" \
+	    "$ERR" | awk '{ n += 1 + substr($0, 2) } END { print n + 0 }'
+}
+
 # records_of FILE PEER: the lines of FILE (timestamps = no) about PEER.
 records_of()
 {

@@ -21,8 +21,7 @@ fi
 # refused_total: the connections the diagnostics say were refused.
 refused_total()
 {
-	sed -n 's/^tcplogd: main: refused \([0-9]*\) connections\{0,1\} (max_per_peer reached)$/\1/p' \
-	    "$ERR" | awk '{ n += $1 } END { print n + 0 }'
+	notes_said main 'refused \(max_per_peer reached\)'
 }
 
 # shellcheck disable=SC2317 # called by wait_until
