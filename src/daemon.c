@@ -346,6 +346,7 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 {
 	struct daemon	*d = arg;
 	struct listener	*l;
+	struct sink	*s;
 
 	switch (sig) {
 	case SIGTERM:
@@ -366,6 +367,8 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 	case SIGUSR1:
 		TAILQ_FOREACH(l, &d->listeners, entry)
 			listener_stats_log(l);
+		TAILQ_FOREACH(s, &d->sinks, entry)
+			sink_stats_log(s);
 		break;
 	}
 }
@@ -383,14 +386,17 @@ daemon_same(const char *a, const char *b)
 static void
 daemon_status(struct daemon *d, const char *prefix)
 {
-	struct listener	*l;
-	uint64_t	 records = 0, refused = 0;
-	size_t		 n = 0;
+	const struct counter	*rec, *ref;
+	struct listener		*l;
+	uint64_t		 records = 0, refused = 0;
+	size_t			 n = 0;
 
+	rec = counter_find(listener_counters, "records");
+	ref = counter_find(listener_counters, "refused");
 	TAILQ_FOREACH(l, &d->listeners, entry) {
 		n++;
-		records += l->stats.records;
-		refused += l->stats.refused;
+		records += counter_value(rec, &l->stats);
+		refused += counter_value(ref, &l->stats);
 	}
 	notify_send("%sSTATUS=%zu listener%s, %llu connection%s, %llu "
 	    "records, %llu refused", prefix, n, n == 1 ? "" : "s",

@@ -798,15 +798,5 @@ listener_notes_flush(struct listener *l)
 void
 listener_stats_log(struct listener *l)
 {
-	struct listener_stats	*s = &l->stats;
-
-	log_info("listener %s: accepted %llu refused %llu active %llu "
-	    "records %llu bytes %llu overlong %llu partial %llu "
-	    "output_bytes %llu pauses %llu",
-	    l->conf->name, (unsigned long long)s->accepted,
-	    (unsigned long long)s->refused, (unsigned long long)s->active,
-	    (unsigned long long)s->records, (unsigned long long)s->bytes,
-	    (unsigned long long)s->overlong, (unsigned long long)s->partial,
-	    (unsigned long long)s->output_bytes,
-	    (unsigned long long)s->pauses);
+	counter_log("listener", l->conf->name, listener_counters, &l->stats);
 }

@@ -130,9 +130,9 @@ sink_free(struct sink *s)
 		log_warnx("%s: %zu bytes unwritten at exit", s->name,
 		    sink_pending(s));
 	}
-	if (s->dropped > 0) {
+	if (s->stats.dropped > 0) {
 		log_warnx("%s: %llu bytes discarded (no reader)", s->name,
-		    (unsigned long long)s->dropped);
+		    (unsigned long long)s->stats.dropped);
 	}
 	if (s->ops->close != NULL)
 		s->ops->close(s);
@@ -208,6 +208,13 @@ size_t
 sink_pending(struct sink *s)
 {
 	return (s->pending);
+}
+
+/* One line of counters. */
+void
+sink_stats_log(struct sink *s)
+{
+	counter_log("output", s->name, sink_counters, &s->stats);
 }
 
 /* Set up buffered writing to fd. */
@@ -383,7 +390,7 @@ static void
 sink_discard(struct sink *s)
 {
 	sink_commit(s);
-	s->dropped += s->pending;
+	s->stats.dropped += s->pending;
 	evbuffer_drain(s->buf, s->pending);
 	s->pending = 0;
 }
@@ -394,6 +401,7 @@ sink_check_water(struct sink *s)
 {
 	if (!s->blocked && s->pending >= SINK_HIGH_WATER) {
 		s->blocked = 1;
+		s->stats.stalls++;
 		s->cb->blocked(s, 1, s->cb_arg);
 	} else if (s->blocked && s->pending <= SINK_LOW_WATER) {
 		s->blocked = 0;
@@ -434,7 +442,7 @@ sink_buffered_flush(struct sink *s)
 		if (n == 0)
 			break;		/* held; the sink retries */
 		if (n > 0) {
-			s->written += n;
+			s->stats.written += n;
 			s->pending -= n;
 			if (s->failed) {
 				log_info("%s: writing again", s->name);
@@ -455,6 +463,7 @@ sink_buffered_flush(struct sink *s)
 			sink_discard(s);
 			break;
 		}
+		s->stats.errors++;
 		if (!s->failed)
 			log_warn("%s: write failed, retrying", s->name);
 		s->failed = 1;

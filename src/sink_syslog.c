@@ -102,7 +102,7 @@ syslog_write(struct sink *s, const struct lconf *lc,
 	}
 	n = format_line(st->buf, rec, flags);
 	syslog(lc->facility | lc->priority, "%.*s", (int)(n - 1), st->buf);
-	s->written += n;
+	s->stats.written += n;
 	return (n);
 }
 

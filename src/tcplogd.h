@@ -382,7 +382,21 @@ void		 conn_drain(struct conn *);
 void		 conn_shutdown(struct conn *);
 void		 conn_peer_string(const struct sockaddr *, char *, size_t);
 
-/* listener.c */
+/* counter.c */
+struct counter {
+	const char		*name;		/* in the lines */
+	size_t			 off;		/* of its uint64_t */
+};
+
+extern const struct counter listener_counters[];	/* listener_stats */
+extern const struct counter sink_counters[];		/* sink_stats */
+
+uint64_t	 counter_value(const struct counter *, const void *);
+const struct counter *counter_find(const struct counter *, const char *);
+void		 counter_log(const char *, const char *,
+		    const struct counter *, const void *);
+
+/* listener.c: counters, in listener_counters[] */
 struct listener_stats {
 	uint64_t		 accepted;
 	uint64_t		 refused;
@@ -541,6 +555,14 @@ struct sink_cb {
 	void		 (*drained)(struct sink *, void *);
 };
 
+/* An output's counters, in sink_counters[]. */
+struct sink_stats {
+	uint64_t		 written;	/* bytes */
+	uint64_t		 dropped;	/* bytes, no reader */
+	uint64_t		 errors;	/* failed writes */
+	uint64_t		 stalls;	/* over SINK_HIGH_WATER */
+};
+
 /* One output; listeners writing to the same output share it. */
 struct sink {
 	const struct sink_ops	*ops;		/* borrowed */
@@ -564,8 +586,7 @@ struct sink {
 	int			 failed;	/* write error noted */
 	int			 broken;	/* reader gone, dropping */
 	int			 stopping;	/* the owner is: hold nothing */
-	uint64_t		 written;	/* bytes */
-	uint64_t		 dropped;	/* bytes */
+	struct sink_stats	 stats;
 	void			*state;		/* owned by ops */
 	TAILQ_ENTRY(sink)	 entry;
 };
@@ -593,6 +614,7 @@ int		 sink_buffered_setfd(struct sink *, int);
 void		 sink_buffered_flush(struct sink *);
 void		 sink_buffered_close(struct sink *);
 size_t		 sink_pending(struct sink *);
+void		 sink_stats_log(struct sink *);
 
 /* sink_stdout.c */
 extern const struct sink_ops sink_stdout_ops;

@@ -352,7 +352,7 @@ START_TEST(test_file_write_flush)
 	ck_assert_uint_eq(sink_pending(f->s), n);
 	sink_buffered_flush(f->s);
 	ck_assert_uint_eq(sink_pending(f->s), 0);
-	ck_assert_uint_eq(f->s->written, n);
+	ck_assert_uint_eq(f->s->stats.written, n);
 	check_file(f->path, want);
 	ck_assert_uint_eq(file_mode(f->path), 0600);
 
@@ -478,10 +478,10 @@ START_TEST(test_file_batches)
 	}
 	ck_assert_uint_gt(total, 2 * SINK_WRITE_BATCH);
 	ck_assert_uint_lt(sink_pending(f->s), SINK_WRITE_BATCH);
-	ck_assert_uint_eq(f->s->written + sink_pending(f->s), total);
+	ck_assert_uint_eq(f->s->stats.written + sink_pending(f->s), total);
 	ck_assert_int_eq(f->s->blocked, 0);
 	sink_buffered_flush(f->s);
-	ck_assert_uint_eq(f->s->written, total);
+	ck_assert_uint_eq(f->s->stats.written, total);
 
 	got = slurp(f->path, &len);
 	ck_assert_uint_eq(len, total);

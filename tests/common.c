@@ -76,7 +76,7 @@ memsink_write(struct sink *s, const struct lconf *lc,
 		ck_abort_msg("format_line() wrote %zu bytes", len);
 	if (evbuffer_add(s->buf, line, len) != 0)
 		ck_abort_msg("evbuffer_add failed");
-	s->written += len;
+	s->stats.written += len;
 	free(line);
 	return (len);
 }

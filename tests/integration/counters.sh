@@ -4,8 +4,9 @@
 # of its file (text and json), a listener writing to stdout and a file
 # counts both, refused connections and overlong and partial lines are
 # counted, and a listener held back by a stalled stdout counts one pause
-# per stall while a file-only listener counts none.  The lines are
-# written again at shutdown.
+# per stall while a file-only listener counts none.  Each output has a
+# line too: its bytes written (the file's size) and its stalls.  The
+# listener lines are written again at shutdown.
 
 TEST_TIMEOUT=90
 # shellcheck source=lib.sh
@@ -70,6 +71,16 @@ want="tcplogd: listener b: accepted 1 refused 0 active 0 records 1 bytes 5 overl
 want="tcplogd: listener p: accepted 0 refused 0 active 0 records 0 bytes 0 overlong 0 partial 0 output_bytes 0 pauses 0"
 [ "$(counters p)" = "$want" ] ||
     fail "counters of p: $(counters p), want: $want"
+# output NAME: the last counters line of output NAME.
+output_counters()
+{
+	grep -F "tcplogd: output $1: " "$ERR" | tail -n 1
+}
+for o in f fj b; do
+	want_out="tcplogd: output $DIR/$o.log: written $(wc -c < "$DIR/$o.log") dropped 0 errors 0 stalls 0"
+	[ "$(output_counters "$DIR/$o.log")" = "$want_out" ] ||
+	    fail "counters of $o.log: $(output_counters "$DIR/$o.log"), want: $want_out"
+done
 
 # p: stdout stalls (the reader is stopped) under 6.4 MB of lines; b
 # writes to stdout too, so both pause; f does not.
@@ -95,6 +106,9 @@ want="tcplogd: listener p: accepted 4 refused 0 active 0 records 64000 bytes 640
 counters b | grep -q " pauses $nstall\$" ||
     fail "b: not $nstall pauses: $(counters b)"
 counters f | grep -q ' pauses 0$' || fail "f paused: $(counters f)"
+want_out="tcplogd: output stdout: written $(wc -c < "$DIR/sink") dropped 0 errors 0 stalls $nstall"
+[ "$(output_counters stdout)" = "$want_out" ] ||
+    fail "counters of stdout: $(output_counters stdout), want: $want_out"
 counters fj | grep -q ' pauses 0$' || fail "fj paused: $(counters fj)"
 
 # At shutdown too.

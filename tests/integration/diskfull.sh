@@ -87,6 +87,8 @@ size1=$(wc -c < "$log")
 log "file: $(wc -c < "$log") bytes while full"
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener main: accepted 5 refused 0 active [0-9]+ records [0-9]+ bytes [0-9]+ overlong 0 partial 0 output_bytes [0-9]+ pauses [1-9][0-9]*$'
+# The output counts its failed writes and its stall.
+wait_match "$ERR" "^tcplogd: output .*/out\\.log: written [0-9]+ dropped 0 errors [1-9][0-9]* stalls 1\$"
 
 # Free the space: tcplogd writes again and catches up.
 rm "$DIR/logs/filler"
