@@ -50,6 +50,15 @@
 #include "tcplogd.h"
 #include "log.h"
 
+#define CONN_READ_SIZE	(256 * 1024) /* one read(2), shared buffer */
+#define CONN_QUIET_MSEC	200	/* stopping: close after this silence */
+#define CONN_DRAIN_MAX	(16 * 1024 * 1024) /* stopping, out of time */
+#define CONN_DRAIN_OUTPUT_MAX (64 * 1024 * 1024) /* then stop reading */
+#define CONN_DRAIN_POLL	5	/* ms to wait for data still in flight */
+#define CONN_KEEPIDLE	60	/* keepalive: first probe after, seconds */
+#define CONN_KEEPINTVL	10	/* then every */
+#define CONN_KEEPCNT	6	/* probes before giving up */
+
 static void	conn_io_cb(evutil_socket_t, short, void *);
 static void	conn_stage_cb(evutil_socket_t, short, void *);
 static ssize_t	conn_read(struct conn *, size_t, enum conn_reason *);

@@ -41,6 +41,12 @@
 #include "tcplogd.h"
 #include "log.h"
 
+#define DAEMON_DRAIN_WAIT 200	/* ms of such waits, all connections */
+#define DAEMON_STOP_MSEC	1000	/* stopping: read clients this long */
+#define DAEMON_STATUS_SEC	5	/* STATUS= to the service manager */
+#define DAEMON_TRIM	(8 * 1024 * 1024) /* free heap glibc may keep */
+#define DAEMON_MMAP	(1024 * 1024)	/* larger blocks are mapped */
+
 static void	daemon_signal_cb(evutil_socket_t, short, void *);
 static void	daemon_stop_cb(evutil_socket_t, short, void *);
 static void	daemon_stop_conns_cb(evutil_socket_t, short, void *);

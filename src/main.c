@@ -23,6 +23,8 @@
 
 #include "tcplogd.h"
 
+#define TCPLOGD_CONF_DEFAULT	SYSCONFDIR "/tcplogd.conf"
+
 static void	usage(FILE *);
 
 static const struct option longopts[] = {

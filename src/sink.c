@@ -34,6 +34,10 @@
 #include "tcplogd.h"
 #include "log.h"
 
+#define SINK_HIGH_WATER	(4 * 1024 * 1024)	/* stop reading clients */
+#define SINK_LOW_WATER	(1024 * 1024)		/* read again */
+#define SINK_PRIORITY_IDLE 2	/* flushes wait for the loop to go idle */
+#define SINK_RETRY_SEC	1			/* after a write error */
 #define SINK_HEAD_COPY	64	/* a batch's text head is copied whole */
 
 static void	sink_flush_cb(evutil_socket_t, short, void *);

@@ -56,6 +56,9 @@
 #include "tcplogd.h"
 #include "log.h"
 
+#define SINK_FOLLOW_MSEC 20	/* renamed file: look for the new one */
+#define SINK_FOLLOW_WAIT 1000	/* for so many ms, then create it */
+
 #define FILE_IOV	64	/* chains written at once */
 
 /* What the events since the last write say. */

@@ -47,7 +47,6 @@
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 #endif
 
-#define TCPLOGD_CONF_DEFAULT	SYSCONFDIR "/tcplogd.conf"
 
 struct conn;
 struct listener;
@@ -278,16 +277,6 @@ extern const struct proto_ops proto_raw_ops;
 /* conn.c */
 #define CONN_PEER_LEN	(INET6_ADDRSTRLEN + 9)	/* "[addr]:port" */
 #define CONN_READ_MARGIN 2	/* input bound is max_line + CR + LF */
-#define CONN_READ_SIZE	(256 * 1024) /* one read(2), shared buffer */
-#define CONN_QUIET_MSEC	200	/* stopping: close after this silence */
-#define CONN_DRAIN_MAX	(16 * 1024 * 1024) /* stopping, out of time */
-#define CONN_DRAIN_OUTPUT_MAX (64 * 1024 * 1024) /* then stop reading */
-#define CONN_DRAIN_POLL	5	/* ms to wait for data still in flight */
-#define DAEMON_DRAIN_WAIT 200	/* ms of such waits, all connections */
-#define CONN_KEEPIDLE	60	/* keepalive: first probe after, seconds */
-#define CONN_KEEPINTVL	10	/* then every */
-#define CONN_KEEPCNT	6	/* probes before giving up */
-#define CONN_MAX_STAGES	4	/* before data: PROXY header, TLS ... */
 
 /*
  * A transport: how a connection's bytes come off its socket (plain TCP;
@@ -505,15 +494,9 @@ void		 listener_note(struct listener *, enum lnote, const char *,
 		    __attribute__((__format__(__printf__, 4, 5)));
 
 /* sink.c */
-#define SINK_HIGH_WATER	(4 * 1024 * 1024)	/* stop reading clients */
-#define SINK_LOW_WATER	(1024 * 1024)		/* read again */
 #define SINK_WRITE_BATCH (256 * 1024)		/* write at once */
 #define SINK_FLUSH_MSEC	100			/* flush a busy loop's buffer */
 #define SINK_PRIORITIES	3	/* event priorities: 1 is the default */
-#define SINK_PRIORITY_IDLE 2	/* flushes wait for the loop to go idle */
-#define SINK_RETRY_SEC	1			/* after a write error */
-#define SINK_FOLLOW_MSEC 20	/* renamed file: look for the new one */
-#define SINK_FOLLOW_WAIT 1000	/* for so many ms, then create it */
 
 struct sink_ops {
 	const char	*name;		/* as output = names it */
@@ -651,10 +634,6 @@ struct daemon {
 	int			 stopping;
 };
 
-#define DAEMON_STOP_MSEC	1000	/* stopping: read clients this long */
-#define DAEMON_STATUS_SEC	5	/* STATUS= to the service manager */
-#define DAEMON_TRIM	(8 * 1024 * 1024) /* free heap glibc may keep */
-#define DAEMON_MMAP	(1024 * 1024)	/* larger blocks are mapped */
 
 int		 daemon_run(const struct daemon_opts *);
 
