@@ -85,6 +85,8 @@ struct config_key {
 	const char		*unit;		/* for messages, or NULL */
 	const char		*expected;	/* or this, not min to max */
 	const struct config_word *words;	/* CONFIG_CHOICE, FLAGS */
+	const char		*(*names)(size_t); /* or word i is value i,
+						   or bit 1 << i (FLAGS) */
 	/* CONFIG_STRING: is it valid?  CONFIG_LIST: parse one item. */
 	int			 (*check)(const char *, char **);
 	int			 (*item)(const char *, void *, char **);
@@ -101,9 +103,6 @@ struct config_key {
 #define CONFIG_STR(n)	CONFIG_STR1(n)
 #define CONFIG_STR1(n)	#n
 
-static const struct config_word config_modes[] = {
-	{ "line", MODE_LINE }, { "raw", MODE_RAW }, { NULL, 0 }
-};
 static const struct config_word config_overlongs[] = {
 	{ "truncate", OVERLONG_TRUNCATE }, { "split", OVERLONG_SPLIT },
 	{ "close", OVERLONG_CLOSE }, { NULL, 0 }
@@ -114,10 +113,6 @@ static const struct config_word config_timestamps[] = {
 static const struct config_word config_bools[] = {
 	{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
 	{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 }
-};
-static const struct config_word config_outputs[] = {
-	{ "stdout", OUTPUT_STDOUT }, { "syslog", OUTPUT_SYSLOG },
-	{ "file", OUTPUT_FILE }, { NULL, 0 }
 };
 static const struct config_word config_formats[] = {
 	{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON }, { NULL, 0 }
@@ -136,6 +131,7 @@ static const struct config_word config_priorities[] = {
 	{ "debug", LOG_DEBUG }, { NULL, 0 }
 };
 
+static const char *config_output_name(size_t);
 static int	config_path(const char *, char **);
 static int	config_ident(const char *, char **);
 static int	config_user(const char *, char **);
@@ -150,7 +146,7 @@ static const struct config_key config_keys[] = {
 	  LCONF(addrs), .count = offsetof(struct lconf, naddrs),
 	  .item = config_laddr, .item_size = sizeof (struct laddr) },
 	{ .name = "mode", .where = ANYWHERE, .type = CONFIG_CHOICE,
-	  LCONF(mode), .words = config_modes, .def = "line" },
+	  LCONF(mode), .names = proto_name, .def = "line" },
 	{ .name = "max_line", .where = ANYWHERE, .type = CONFIG_UINT,
 	  LCONF(max_line), .min = 1, .max = CONF_MAX_LINE_LIMIT,
 	  .def = CONFIG_STR(CONF_MAX_LINE_DEFAULT) },
@@ -177,7 +173,7 @@ static const struct config_key config_keys[] = {
 	{ .name = "file", .where = ANYWHERE, .type = CONFIG_STRING,
 	  LCONF(file), .check = config_path },
 	{ .name = "output", .where = ANYWHERE, .type = CONFIG_FLAGS,
-	  LCONF(outputs), .words = config_outputs, .def = "stdout" },
+	  LCONF(outputs), .names = config_output_name, .def = "stdout" },
 	{ .name = "format", .where = ANYWHERE, .type = CONFIG_CHOICE,
 	  LCONF(format), .words = config_formats, .def = "text" },
 	{ .name = "file_mode", .where = ANYWHERE, .type = CONFIG_UINT,
@@ -550,8 +546,12 @@ config_key_find(const char *name)
 static const char *
 config_choice(const struct config_key *ck, size_t i, int *value)
 {
-	*value = ck->words[i].value;
-	return (ck->words[i].name);
+	if (ck->names == NULL) {
+		*value = ck->words[i].value;
+		return (ck->words[i].name);
+	}
+	*value = ck->type == CONFIG_FLAGS ? 1 << i : (int)i;
+	return (ck->names(i));
 }
 
 /* Find word among a row's choices; returns 0 and the value, or -1. */
@@ -753,6 +753,13 @@ config_list(struct config_parse *cp, const struct config_key *ck,
 	}
 	free(copy);
 	return (error ? -1 : 0);
+}
+
+/* The name of output kind i, for i from 0 until NULL. */
+static const char *
+config_output_name(size_t i)
+{
+	return (sink_kinds[i] == NULL ? NULL : sink_kinds[i]->name);
 }
 
 /* file: an absolute path. */
@@ -1147,7 +1154,7 @@ lconf_unref(struct lconf *lc)
 const char *
 lconf_mode_string(enum lconf_mode mode)
 {
-	return (config_modes[mode].name);
+	return (proto_name(mode));
 }
 
 const char *
