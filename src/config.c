@@ -46,61 +46,16 @@
 #include "tcplogd.h"
 #include "log.h"
 
-enum config_key {
-	KEY_LISTEN,
-	KEY_MODE,
-	KEY_OUTPUT,
-	KEY_EVENTS,
-	KEY_TIMESTAMPS,
-	KEY_MAX_LINE,
-	KEY_OVERLONG,
-	KEY_MAX_CONNECTIONS,
-	KEY_SYSLOG_FACILITY,
-	KEY_SYSLOG_PRIORITY,
-	KEY_SYSLOG_IDENT,
-	KEY_SHUTDOWN_TIMEOUT,
-	KEY_FILE,
-	KEY_FILE_MODE,
-	KEY_FORMAT,
-	KEY_USER,
-	KEY_GROUP,
-	KEY_IDLE_TIMEOUT,
-	KEY_KEEPALIVE,
-	KEY_MAX_PER_PEER,
-	KEY_ALLOW,
-	KEY_DENY,
-	KEY_COUNT
-};
-
 #define IN_GLOBAL	0x1
 #define IN_LISTENER	0x2
 
-static const struct {
-	const char	*name;
-	int		 where;
-} config_keys[KEY_COUNT] = {
-	[KEY_LISTEN] =		{ "listen", IN_LISTENER },
-	[KEY_MODE] =		{ "mode", IN_GLOBAL | IN_LISTENER },
-	[KEY_OUTPUT] =		{ "output", IN_GLOBAL | IN_LISTENER },
-	[KEY_EVENTS] =		{ "events", IN_GLOBAL | IN_LISTENER },
-	[KEY_TIMESTAMPS] =	{ "timestamps", IN_GLOBAL | IN_LISTENER },
-	[KEY_MAX_LINE] =	{ "max_line", IN_GLOBAL | IN_LISTENER },
-	[KEY_OVERLONG] =	{ "overlong", IN_GLOBAL | IN_LISTENER },
-	[KEY_MAX_CONNECTIONS] =	{ "max_connections", IN_GLOBAL | IN_LISTENER },
-	[KEY_SYSLOG_FACILITY] =	{ "syslog_facility", IN_GLOBAL | IN_LISTENER },
-	[KEY_SYSLOG_PRIORITY] =	{ "syslog_priority", IN_GLOBAL | IN_LISTENER },
-	[KEY_SYSLOG_IDENT] =	{ "syslog_ident", IN_GLOBAL },
-	[KEY_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", IN_GLOBAL },
-	[KEY_FILE] =		{ "file", IN_GLOBAL | IN_LISTENER },
-	[KEY_FILE_MODE] =	{ "file_mode", IN_GLOBAL | IN_LISTENER },
-	[KEY_FORMAT] =		{ "format", IN_GLOBAL | IN_LISTENER },
-	[KEY_USER] =		{ "user", IN_GLOBAL },
-	[KEY_GROUP] =		{ "group", IN_GLOBAL },
-	[KEY_IDLE_TIMEOUT] =	{ "idle_timeout", IN_GLOBAL | IN_LISTENER },
-	[KEY_KEEPALIVE] =	{ "keepalive", IN_GLOBAL | IN_LISTENER },
-	[KEY_MAX_PER_PEER] =	{ "max_per_peer", IN_GLOBAL | IN_LISTENER },
-	[KEY_ALLOW] =		{ "allow", IN_GLOBAL | IN_LISTENER },
-	[KEY_DENY] =		{ "deny", IN_GLOBAL | IN_LISTENER },
+/* What a key's value is. */
+enum config_type {
+	CONFIG_UINT,		/* a number, min to max */
+	CONFIG_CHOICE,		/* one of the row's words */
+	CONFIG_FLAGS,		/* a list of them, each a bit */
+	CONFIG_STRING,		/* a string that check accepts */
+	CONFIG_LIST		/* a list of items that item parses */
 };
 
 struct config_word {
@@ -108,9 +63,46 @@ struct config_word {
 	int		 value;
 };
 
-static const struct config_word config_modes[] = {
-	{ "line", MODE_LINE }, { "raw", MODE_RAW }, { NULL, 0 }
+/*
+ * One key of the config file (after tmux's options-table.c): where it
+ * may be given, what its value is, its default and the field it sets.
+ * A key valid in a listener sets a field of struct lconf; a listener
+ * that does not give it takes the value [tcplogd] gave, or else the
+ * default, parsed as its own.  A key with a field of struct config sets
+ * that in [tcplogd] instead, and is not inherited.
+ */
+struct config_key {
+	const char		*name;
+	int			 where;		/* IN_GLOBAL, IN_LISTENER */
+	enum config_type	 type;
+	size_t			 lfield;	/* offset in struct lconf */
+	size_t			 gfield;	/* in struct config; 0: none
+						   (no key sets its path) */
+	size_t			 size;		/* of a number field */
+	u_int			 min;		/* CONFIG_UINT */
+	u_int			 max;
+	int			 base;		/* 0: decimal */
+	const char		*unit;		/* for messages, or NULL */
+	const char		*expected;	/* or this, not min to max */
+	const struct config_word *words;	/* CONFIG_CHOICE, FLAGS */
+	const char		*(*names)(size_t); /* or word i is value i,
+						   or bit 1 << i (FLAGS) */
+	/* CONFIG_STRING: is it valid?  CONFIG_LIST: parse one item. */
+	int			 (*check)(const char *, char **);
+	int			 (*item)(const char *, void *, char **);
+	size_t			 item_size;	/* CONFIG_LIST */
+	size_t			 count;		/* offset of its length */
+	const char		*def;		/* default, as written */
 };
+
+#define LCONF(f)	.lfield = offsetof(struct lconf, f), \
+			.size = sizeof ((struct lconf *)0)->f
+#define CONFIG(f)	.gfield = offsetof(struct config, f), \
+			.size = sizeof ((struct config *)0)->f
+#define ANYWHERE	(IN_GLOBAL | IN_LISTENER)
+#define CONFIG_STR(n)	CONFIG_STR1(n)
+#define CONFIG_STR1(n)	#n
+
 static const struct config_word config_overlongs[] = {
 	{ "truncate", OVERLONG_TRUNCATE }, { "split", OVERLONG_SPLIT },
 	{ "close", OVERLONG_CLOSE }, { NULL, 0 }
@@ -121,10 +113,6 @@ static const struct config_word config_timestamps[] = {
 static const struct config_word config_bools[] = {
 	{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
 	{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 }
-};
-static const struct config_word config_outputs[] = {
-	{ "stdout", OUTPUT_STDOUT }, { "syslog", OUTPUT_SYSLOG },
-	{ "file", OUTPUT_FILE }, { NULL, 0 }
 };
 static const struct config_word config_formats[] = {
 	{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON }, { NULL, 0 }
@@ -143,11 +131,81 @@ static const struct config_word config_priorities[] = {
 	{ "debug", LOG_DEBUG }, { NULL, 0 }
 };
 
+static const char *config_output_name(size_t);
+static int	config_path(const char *, char **);
+static int	config_ident(const char *, char **);
+static int	config_user(const char *, char **);
+static int	config_group(const char *, char **);
+static int	config_known(int, const char *, const char *, char **);
+static int	config_laddr(const char *, void *, char **);
+static int	config_cidr(const char *, void *, char **);
+
+static const struct config_key config_keys[] = {
+	/* How a listener reads, and whom it takes. */
+	{ .name = "listen", .where = IN_LISTENER, .type = CONFIG_LIST,
+	  LCONF(addrs), .count = offsetof(struct lconf, naddrs),
+	  .item = config_laddr, .item_size = sizeof (struct laddr) },
+	{ .name = "mode", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(mode), .names = proto_name, .def = "line" },
+	{ .name = "max_line", .where = ANYWHERE, .type = CONFIG_UINT,
+	  LCONF(max_line), .min = 1, .max = CONF_MAX_LINE_LIMIT,
+	  .def = CONFIG_STR(CONF_MAX_LINE_DEFAULT) },
+	{ .name = "overlong", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(overlong), .words = config_overlongs, .def = "truncate" },
+	/* In [tcplogd] the total over all listeners, not a default. */
+	{ .name = "max_connections", .where = ANYWHERE, .type = CONFIG_UINT,
+	  .gfield = offsetof(struct config, max_conns), LCONF(max_conns),
+	  .max = 1000000000, .def = CONFIG_STR(CONF_MAX_CONNS_DEFAULT) },
+	{ .name = "max_per_peer", .where = ANYWHERE, .type = CONFIG_UINT,
+	  LCONF(max_per_peer), .max = 1000000000 },
+	{ .name = "idle_timeout", .where = ANYWHERE, .type = CONFIG_UINT,
+	  LCONF(idle_timeout), .max = 86400, .unit = "seconds" },
+	{ .name = "keepalive", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(keepalive), .words = config_bools, .def = "yes" },
+	/* A listener's own list replaces the default one. */
+	{ .name = "allow", .where = ANYWHERE, .type = CONFIG_LIST,
+	  LCONF(allow), .count = offsetof(struct lconf, nallow),
+	  .item = config_cidr, .item_size = sizeof (struct cidr) },
+	{ .name = "deny", .where = ANYWHERE, .type = CONFIG_LIST,
+	  LCONF(deny), .count = offsetof(struct lconf, ndeny),
+	  .item = config_cidr, .item_size = sizeof (struct cidr) },
+	/* What it writes, and where. */
+	{ .name = "file", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(file), .check = config_path },
+	{ .name = "output", .where = ANYWHERE, .type = CONFIG_FLAGS,
+	  LCONF(outputs), .names = config_output_name, .def = "stdout" },
+	{ .name = "format", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(format), .words = config_formats, .def = "text" },
+	{ .name = "file_mode", .where = ANYWHERE, .type = CONFIG_UINT,
+	  LCONF(file_mode), .base = 8, .max = 0777,
+	  .expected = "an octal mode such as 0640",
+	  .def = CONFIG_STR(CONF_FILE_MODE_DEFAULT) },
+	{ .name = "events", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(events), .words = config_bools, .def = "yes" },
+	{ .name = "timestamps", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(timestamps), .words = config_timestamps, .def = "auto" },
+	{ .name = "syslog_facility", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(facility), .words = config_facilities, .def = "daemon" },
+	{ .name = "syslog_priority", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(priority), .words = config_priorities, .def = "info" },
+	/* The daemon itself. */
+	{ .name = "shutdown_timeout", .where = IN_GLOBAL, .type = CONFIG_UINT,
+	  CONFIG(shutdown_timeout), .max = 3600, .unit = "seconds",
+	  .def = CONFIG_STR(CONF_SHUTDOWN_DEFAULT) },
+	{ .name = "syslog_ident", .where = IN_GLOBAL, .type = CONFIG_STRING,
+	  CONFIG(syslog_ident), .check = config_ident, .def = "tcplogd" },
+	{ .name = "user", .where = IN_GLOBAL, .type = CONFIG_STRING,
+	  CONFIG(user), .check = config_user },
+	{ .name = "group", .where = IN_GLOBAL, .type = CONFIG_STRING,
+	  CONFIG(group), .check = config_group },
+};
+#define CONFIG_NKEYS	nitems(config_keys)
+
 /* One section header as the reader saw it. */
 struct config_section {
 	int			 global;	/* [tcplogd] */
 	struct lconf		*lc;		/* listener, or defaults */
-	int			 set[KEY_COUNT]; /* line of each key */
+	int			 set[CONFIG_NKEYS]; /* line of each key */
 };
 
 /* Parser state shared by the reader and the key callback. */
@@ -163,7 +221,8 @@ struct config_parse {
 	int			 sections;	/* headers seen, good or bad */
 	struct config_section	*cur;		/* NULL: ignore keys */
 	struct config_section	 global;
-	struct lconf		 defaults;
+	struct lconf		 defaults;	/* [tcplogd]'s, checked */
+	char			*given[CONFIG_NKEYS]; /* and kept as text */
 	struct config_section	**sects;	/* listeners, in order */
 	size_t			 nsects;
 };
@@ -174,20 +233,19 @@ static char	*config_read_cb(char *, int, void *);
 static int	config_key_cb(void *, const char *, const char *,
 		    const char *);
 static void	config_section(struct config_parse *, const char *, size_t);
+static int	config_key_find(const char *);
 static int	config_set(struct config_parse *, struct config_section *,
-		    enum config_key, const char *);
-static int	config_word(const struct config_word *, const char *,
-		    int *);
-static char	*config_words(const struct config_word *);
-static int	config_uint(const char *, u_int, u_int, u_int *);
-static int	config_mode(const char *, u_int *);
-static int	config_cidrs(struct config_parse *, const char *, const char *,
-		    struct cidr **, size_t *);
-static void	config_cidrs_copy(const struct cidr *, size_t, struct cidr **,
-		    size_t *);
-static int	config_listen(struct config_parse *, struct lconf *,
-		    const char *);
-static int	config_output(struct config_parse *, const char *, int *);
+		    const struct config_key *, const char *);
+static const char *config_choice(const struct config_key *, size_t, int *);
+static int	config_word(const struct config_key *, const char *, int *);
+static char	*config_words(const struct config_key *);
+static int	config_uint(const char *, int, u_int, u_int, u_int *);
+static void	config_put(void *, size_t, u_int);
+static void	config_fields_free(void *, int);
+static int	config_flags(struct config_parse *, const struct config_key *,
+		    const char *, u_int *);
+static int	config_list(struct config_parse *, const struct config_key *,
+		    const char *, void *, size_t *);
 static void	config_inherit(struct config_parse *, struct config_section *);
 static void	config_validate(struct config_parse *);
 static int	config_name_ok(const char *);
@@ -449,11 +507,7 @@ config_key_cb(void *arg, const char *section __unused, const char *key,
 			    key);
 		return (1);
 	}
-	for (k = 0; k < KEY_COUNT; k++) {
-		if (strcmp(config_keys[k].name, key) == 0)
-			break;
-	}
-	if (k == KEY_COUNT) {
+	if ((k = config_key_find(key)) == -1) {
 		config_error(cp, cp->line, "%s: unknown key", key);
 		return (1);
 	}
@@ -470,44 +524,72 @@ config_key_cb(void *arg, const char *section __unused, const char *key,
 		return (1);
 	}
 	cs->set[k] = cp->line;
-	(void)config_set(cp, cs, k, value);
+	if (config_set(cp, cs, &config_keys[k], value) == 0 && cs->global)
+		cp->given[k] = xstrdup(value);
 	return (1);
 }
 
-/* Find word in table; returns 0 and the value, or -1. */
+/* The row of a key, or -1. */
 static int
-config_word(const struct config_word *t, const char *word, int *value)
+config_key_find(const char *name)
 {
-	for (; t->name != NULL; t++) {
-		if (strcmp(t->name, word) == 0) {
-			*value = t->value;
+	size_t	k;
+
+	for (k = 0; k < CONFIG_NKEYS; k++) {
+		if (strcmp(config_keys[k].name, name) == 0)
+			return ((int)k);
+	}
+	return (-1);
+}
+
+/* Word i of a choice row and its value, or NULL past the last. */
+static const char *
+config_choice(const struct config_key *ck, size_t i, int *value)
+{
+	if (ck->names == NULL) {
+		*value = ck->words[i].value;
+		return (ck->words[i].name);
+	}
+	*value = ck->type == CONFIG_FLAGS ? 1 << i : (int)i;
+	return (ck->names(i));
+}
+
+/* Find word among a row's choices; returns 0 and the value, or -1. */
+static int
+config_word(const struct config_key *ck, const char *word, int *value)
+{
+	const char	*name;
+	size_t		 i;
+
+	for (i = 0; (name = config_choice(ck, i, value)) != NULL; i++) {
+		if (strcmp(name, word) == 0)
 			return (0);
-		}
 	}
 	return (-1);
 }
 
 /* "a, b or c" for error messages. */
 static char *
-config_words(const struct config_word *t)
+config_words(const struct config_key *ck)
 {
 	char	*s = xstrdup(""), *n;
 	size_t	 i, count;
+	int	 v;
 
-	for (count = 0; t[count].name != NULL; count++)
+	for (count = 0; config_choice(ck, count, &v) != NULL; count++)
 		;
 	for (i = 0; i < count; i++) {
 		xasprintf(&n, "%s%s%s", s, i == 0 ? "" :
-		    (i == count - 1 ? " or " : ", "), t[i].name);
+		    (i == count - 1 ? " or " : ", "), config_choice(ck, i, &v));
 		free(s);
 		s = n;
 	}
 	return (s);
 }
 
-/* Decimal unsigned integer in [min, max]. */
+/* Unsigned integer in [min, max], decimal or octal (base 8). */
 static int
-config_uint(const char *s, u_int min, u_int max, u_int *out)
+config_uint(const char *s, int base, u_int min, u_int max, u_int *out)
 {
 	unsigned long long	 v;
 	char			*end;
@@ -515,244 +597,228 @@ config_uint(const char *s, u_int min, u_int max, u_int *out)
 	if (!isdigit((u_char)*s))
 		return (-1);
 	errno = 0;
-	v = strtoull(s, &end, 10);
+	v = strtoull(s, &end, base);
 	if (errno != 0 || *end != '\0' || v < min || v > max)
 		return (-1);
 	*out = (u_int)v;
 	return (0);
 }
 
-/* Octal permission bits, 0 to 0777. */
-static int
-config_mode(const char *s, u_int *out)
+/* Store a number in an integer field (u_int, int, enum, size_t). */
+static void
+config_put(void *field, size_t size, u_int v)
 {
-	unsigned long	 v;
-	char		*end;
+	size_t	z = v;
 
-	if (*s < '0' || *s > '7')
-		return (-1);
-	errno = 0;
-	v = strtoul(s, &end, 8);
-	if (errno != 0 || *end != '\0' || v > 0777)
-		return (-1);
-	*out = v;
-	return (0);
+	if (size == sizeof z)
+		memcpy(field, &z, sizeof z);
+	else if (size == sizeof v)
+		memcpy(field, &v, sizeof v);
+	else
+		fatalx("config: no field of %zu bytes", size);
 }
 
-/* Parse one value into the section's settings. */
+/* Free the strings and lists of a struct lconf (lconf) or config. */
+static void
+config_fields_free(void *base, int lconf)
+{
+	const struct config_key	*ck;
+	size_t			 k;
+
+	for (k = 0; k < CONFIG_NKEYS; k++) {
+		ck = &config_keys[k];
+		if (ck->type != CONFIG_STRING && ck->type != CONFIG_LIST)
+			continue;
+		if (lconf && (ck->where & IN_LISTENER))
+			free(*(void **)((char *)base + ck->lfield));
+		else if (!lconf && ck->gfield != 0)
+			free(*(void **)((char *)base + ck->gfield));
+	}
+}
+
+/* Parse one value into the field its row names. */
 static int
 config_set(struct config_parse *cp, struct config_section *cs,
-    enum config_key k, const char *value)
+    const struct config_key *ck, const char *value)
 {
-	struct lconf			*lc = cs->lc;
-	struct config			*conf = cp->conf;
-	const struct config_word	*words = NULL;
-	const char			*key = config_keys[k].name;
-	char				*list;
-	int				 v;
-	u_int				 u;
+	char	*field, *expected, *cause;
+	u_int	 u = 0;
+	int	 v;
 
-	switch (k) {
-	case KEY_LISTEN:
-		return (config_listen(cp, lc, value));
-	case KEY_OUTPUT:
-		if (config_output(cp, value, &v) != 0)
-			return (-1);
-		lc->outputs = v;
-		return (0);
-	case KEY_MAX_LINE:
-		if (config_uint(value, 1, CONF_MAX_LINE_LIMIT, &u) != 0) {
-			config_error(cp, cp->line, "%s: invalid value '%s' "
-			    "(expected 1 to %d)", key, value,
-			    CONF_MAX_LINE_LIMIT);
-			return (-1);
+	if (cs->global && ck->gfield != 0)
+		field = (char *)cp->conf + ck->gfield;
+	else
+		field = (char *)cs->lc + ck->lfield;
+	switch (ck->type) {
+	case CONFIG_UINT:
+		if (config_uint(value, ck->base != 0 ? ck->base : 10, ck->min,
+		    ck->max, &u) == 0)
+			break;
+		if (ck->expected != NULL)
+			expected = xstrdup(ck->expected);
+		else {
+			xasprintf(&expected, "%u to %u%s%s", ck->min, ck->max,
+			    ck->unit != NULL ? " " : "",
+			    ck->unit != NULL ? ck->unit : "");
 		}
-		lc->max_line = u;
-		return (0);
-	case KEY_MAX_CONNECTIONS:
-		if (config_uint(value, 0, 1000000000, &u) != 0) {
-			config_error(cp, cp->line, "%s: invalid value '%s' "
-			    "(expected 0 to 1000000000)", key, value);
-			return (-1);
+		goto invalid;
+	case CONFIG_CHOICE:
+		if (config_word(ck, value, &v) == 0) {
+			u = v;
+			break;
 		}
-		if (cs->global)
-			conf->max_conns = u;
-		else
-			lc->max_conns = u;
-		return (0);
-	case KEY_SHUTDOWN_TIMEOUT:
-		if (config_uint(value, 0, 3600, &u) != 0) {
-			config_error(cp, cp->line, "%s: invalid value '%s' "
-			    "(expected 0 to 3600 seconds)", key, value);
+		expected = config_words(ck);
+		goto invalid;
+	case CONFIG_FLAGS:
+		if (config_flags(cp, ck, value, &u) != 0)
 			return (-1);
-		}
-		conf->shutdown_timeout = u;
-		return (0);
-	case KEY_SYSLOG_IDENT:
-		if (*value == '\0' || strlen(value) > 64 ||
-		    strpbrk(value, " \t[]:") != NULL) {
-			config_error(cp, cp->line, "%s: invalid value '%s' "
-			    "(1 to 64 characters, no blanks, '[', ']' or ':')",
-			    key, value);
-			return (-1);
-		}
-		free(conf->syslog_ident);
-		conf->syslog_ident = xstrdup(value);
-		return (0);
-	case KEY_FILE:
-		if (*value != '/') {
-			config_error(cp, cp->line,
-			    "%s: '%s' is not an absolute path", key, value);
-			return (-1);
-		}
-		free(lc->file);
-		lc->file = xstrdup(value);
-		return (0);
-	case KEY_FILE_MODE:
-		if (config_mode(value, &u) != 0) {
-			config_error(cp, cp->line, "%s: invalid value '%s' "
-			    "(expected an octal mode such as 0640)", key,
-			    value);
-			return (-1);
-		}
-		lc->file_mode = u;
-		return (0);
-	case KEY_IDLE_TIMEOUT:
-		if (config_uint(value, 0, 86400, &u) != 0) {
-			config_error(cp, cp->line, "%s: invalid value '%s' "
-			    "(expected 0 to 86400 seconds)", key, value);
-			return (-1);
-		}
-		lc->idle_timeout = u;
-		return (0);
-	case KEY_MAX_PER_PEER:
-		if (config_uint(value, 0, 1000000000, &u) != 0) {
-			config_error(cp, cp->line, "%s: invalid value '%s' "
-			    "(expected 0 to 1000000000)", key, value);
-			return (-1);
-		}
-		lc->max_per_peer = u;
-		return (0);
-	case KEY_ALLOW:
-		return (config_cidrs(cp, key, value, &lc->allow,
-		    &lc->nallow));
-	case KEY_DENY:
-		return (config_cidrs(cp, key, value, &lc->deny, &lc->ndeny));
-	case KEY_KEEPALIVE:
-		words = config_bools;
 		break;
-	case KEY_USER:
-		if (getpwnam(value) == NULL) {
-			config_error(cp, cp->line, "%s: no such user '%s'", key,
-			    value);
+	case CONFIG_STRING:
+		if (ck->check(value, &cause) != 0) {
+			config_error(cp, cp->line, "%s: %s", ck->name, cause);
+			free(cause);
 			return (-1);
 		}
-		free(conf->user);
-		conf->user = xstrdup(value);
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
 		return (0);
-	case KEY_GROUP:
-		if (getgrnam(value) == NULL) {
-			config_error(cp, cp->line, "%s: no such group '%s'",
-			    key, value);
-			return (-1);
-		}
-		free(conf->group);
-		conf->group = xstrdup(value);
-		return (0);
-	case KEY_FORMAT:
-		words = config_formats;
-		break;
-	case KEY_MODE:
-		words = config_modes;
-		break;
-	case KEY_EVENTS:
-		words = config_bools;
-		break;
-	case KEY_TIMESTAMPS:
-		words = config_timestamps;
-		break;
-	case KEY_OVERLONG:
-		words = config_overlongs;
-		break;
-	case KEY_SYSLOG_FACILITY:
-		words = config_facilities;
-		break;
-	case KEY_SYSLOG_PRIORITY:
-		words = config_priorities;
-		break;
-	case KEY_COUNT:
-		break;
+	case CONFIG_LIST:
+		return (config_list(cp, ck, value, field,
+		    (size_t *)((char *)cs->lc + ck->count)));
 	}
-	if (words == NULL || config_word(words, value, &v) != 0) {
-		list = words != NULL ? config_words(words) : xstrdup("?");
-		config_error(cp, cp->line, "%s: invalid value '%s' "
-		    "(expected %s)", key, value, list);
-		free(list);
-		return (-1);
-	}
-	switch (k) {
-	case KEY_MODE:
-		lc->mode = v;
-		break;
-	case KEY_FORMAT:
-		lc->format = v;
-		break;
-	case KEY_KEEPALIVE:
-		lc->keepalive = v;
-		break;
-	case KEY_EVENTS:
-		lc->events = v;
-		break;
-	case KEY_TIMESTAMPS:
-		lc->timestamps = v;
-		break;
-	case KEY_OVERLONG:
-		lc->overlong = v;
-		break;
-	case KEY_SYSLOG_FACILITY:
-		lc->facility = v;
-		break;
-	case KEY_SYSLOG_PRIORITY:
-		lc->priority = v;
-		break;
-	default:
-		break;
-	}
+	config_put(field, ck->size, u);
 	return (0);
+
+invalid:
+	config_error(cp, cp->line, "%s: invalid value '%s' (expected %s)",
+	    ck->name, value, expected);
+	free(expected);
+	return (-1);
 }
 
-/* A comma-separated list of CIDR prefixes. */
+/* A comma-separated list of a row's words, each a bit of the mask. */
 static int
-config_cidrs(struct config_parse *cp, const char *key, const char *value,
-    struct cidr **list, size_t *n)
+config_flags(struct config_parse *cp, const struct config_key *ck,
+    const char *value, u_int *mask)
 {
-	char		*copy, *s, *word, *cause;
-	struct cidr	 c;
-	int		 error = 0;
+	char	*copy, *s, *word, *list;
+	int	 v, error = 0;
 
+	*mask = 0;
 	s = copy = xstrdup(value);
-	while ((word = strsep(&s, ",")) != NULL) {
+	while (!error && (word = strsep(&s, ",")) != NULL) {
 		word = config_trim(word);
-		if (cidr_parse(word, &c, &cause) != 0) {
-			config_error(cp, cp->line, "%s: %s", key, cause);
-			free(cause);
+		if (config_word(ck, word, &v) != 0) {
+			list = config_words(ck);
+			config_error(cp, cp->line, "%s: invalid value '%s' "
+			    "(expected %s, or a list of them)", ck->name, word,
+			    list);
+			free(list);
 			error = 1;
-			continue;
+		} else if (*mask & v) {
+			config_error(cp, cp->line, "%s: %s given twice",
+			    ck->name, word);
+			error = 1;
 		}
-		*list = xreallocarray(*list, *n + 1, sizeof **list);
-		(*list)[(*n)++] = c;
+		*mask |= v;
 	}
 	free(copy);
 	return (error ? -1 : 0);
 }
 
-static void
-config_cidrs_copy(const struct cidr *from, size_t n, struct cidr **to,
-    size_t *nto)
+/*
+ * A comma-separated list of items, each parsed by the row's item() and
+ * appended to the array at field, *n long.  Every bad item is reported.
+ */
+static int
+config_list(struct config_parse *cp, const struct config_key *ck,
+    const char *value, void *field, size_t *n)
 {
-	*to = xreallocarray(NULL, n, sizeof **to);
-	memcpy(*to, from, n * sizeof **to);
-	*nto = n;
+	char	*copy, *s, *word, *cause;
+	void	**array = field;
+	int	 error = 0;
+
+	s = copy = xstrdup(value);
+	while ((word = strsep(&s, ",")) != NULL) {
+		word = config_trim(word);
+		*array = xreallocarray(*array, *n + 1, ck->item_size);
+		if (ck->item(word, (char *)*array + *n * ck->item_size,
+		    &cause) != 0) {
+			config_error(cp, cp->line, "%s: %s", ck->name, cause);
+			free(cause);
+			error = 1;
+			continue;
+		}
+		(*n)++;
+	}
+	free(copy);
+	return (error ? -1 : 0);
+}
+
+/* The name of output kind i, for i from 0 until NULL. */
+static const char *
+config_output_name(size_t i)
+{
+	return (sink_kinds[i] == NULL ? NULL : sink_kinds[i]->name);
+}
+
+/* file: an absolute path. */
+static int
+config_path(const char *s, char **cause)
+{
+	if (*s == '/')
+		return (0);
+	xasprintf(cause, "'%s' is not an absolute path", s);
+	return (-1);
+}
+
+/* syslog_ident: what syslog(3) can carry before the message. */
+static int
+config_ident(const char *s, char **cause)
+{
+	if (*s != '\0' && strlen(s) <= 64 && strpbrk(s, " \t[]:") == NULL)
+		return (0);
+	xasprintf(cause, "invalid value '%s' (1 to 64 characters, no blanks, "
+	    "'[', ']' or ':')", s);
+	return (-1);
+}
+
+/* user: a user the system knows. */
+static int
+config_user(const char *s, char **cause)
+{
+	return (config_known(getpwnam(s) != NULL, "user", s, cause));
+}
+
+/* group: a group the system knows. */
+static int
+config_group(const char *s, char **cause)
+{
+	return (config_known(getgrnam(s) != NULL, "group", s, cause));
+}
+
+/* "no such user 'NAME'" unless found. */
+static int
+config_known(int found, const char *what, const char *s, char **cause)
+{
+	if (found)
+		return (0);
+	xasprintf(cause, "no such %s '%s'", what, s);
+	return (-1);
+}
+
+/* One address of listen. */
+static int
+config_laddr(const char *s, void *out, char **cause)
+{
+	return (laddr_parse(s, out, cause));
+}
+
+/* One prefix of allow or deny. */
+static int
+config_cidr(const char *s, void *out, char **cause)
+{
+	return (cidr_parse(s, out, cause));
 }
 
 /*
@@ -782,7 +848,7 @@ cidr_parse(const char *text, struct cidr *c, char **cause)
 		return (-1);
 	}
 	bits = max;
-	if (slash != NULL && config_uint(slash, 0, max, &bits) != 0) {
+	if (slash != NULL && config_uint(slash, 10, 0, max, &bits) != 0) {
 		xasprintf(cause, "invalid prefix length in '%s' (expected 0 "
 		    "to %u)", text, max);
 		free(host);
@@ -824,62 +890,6 @@ cidr_match(const struct cidr *c, const struct sockaddr *sa)
 	return (((a[full] ^ c->addr[full]) & (0xff << (8 - rest))) == 0);
 }
 
-/* "stdout", "syslog" or a comma-separated list of them. */
-static int
-config_output(struct config_parse *cp, const char *value, int *out)
-{
-	char	*copy, *s, *word, *list;
-	int	 v, mask = 0, error = 0;
-
-	s = copy = xstrdup(value);
-	while (!error && (word = strsep(&s, ",")) != NULL) {
-		word = config_trim(word);
-		if (config_word(config_outputs, word, &v) != 0) {
-			list = config_words(config_outputs);
-			config_error(cp, cp->line, "output: invalid value "
-			    "'%s' (expected %s, or a list of them)", word,
-			    list);
-			free(list);
-			error = 1;
-		} else if (mask & v) {
-			config_error(cp, cp->line, "output: %s given twice",
-			    word);
-			error = 1;
-		}
-		mask |= v;
-	}
-	free(copy);
-	if (error)
-		return (-1);
-	*out = mask;
-	return (0);
-}
-
-/* "ADDR:PORT, ADDR:PORT ..." */
-static int
-config_listen(struct config_parse *cp, struct lconf *lc, const char *value)
-{
-	char		*copy, *s, *word, *cause;
-	struct laddr	 la;
-	int		 error = 0;
-
-	s = copy = xstrdup(value);
-	while ((word = strsep(&s, ",")) != NULL) {
-		word = config_trim(word);
-		if (laddr_parse(word, &la, &cause) != 0) {
-			config_error(cp, cp->line, "listen: %s", cause);
-			free(cause);
-			error = 1;
-			continue;
-		}
-		lc->addrs = xreallocarray(lc->addrs, lc->naddrs + 1,
-		    sizeof *lc->addrs);
-		lc->addrs[lc->naddrs++] = la;
-	}
-	free(copy);
-	return (error ? -1 : 0);
-}
-
 /*
  * Parse "127.0.0.1:PORT", "[::1]:PORT" or "*:PORT".  Only numeric
  * addresses: what is bound must not depend on name resolution.
@@ -900,7 +910,7 @@ laddr_parse(const char *text, struct laddr *la, char **cause)
 	}
 	if ((colon = strrchr(text, ':')) == NULL)
 		goto bad;
-	if (config_uint(colon + 1, 0, 65535, &port) != 0) {
+	if (config_uint(colon + 1, 10, 0, 65535, &port) != 0) {
 		xasprintf(cause, "invalid port in '%s' (expected 0 to 65535)",
 		    text);
 		return (-1);
@@ -965,57 +975,26 @@ laddr_conflict(const struct laddr *a, const struct laddr *b)
 	    IN6_IS_ADDR_UNSPECIFIED(&b6->sin6_addr));
 }
 
-/* Take every listener key not set in the section from [tcplogd]. */
+/*
+ * Give a listener every key it did not set, as [tcplogd] gave it or else
+ * the default, parsed as if the listener had given it.
+ */
 static void
 config_inherit(struct config_parse *cp, struct config_section *cs)
 {
-	struct lconf	*lc = cs->lc, *def = &cp->defaults;
-	int		*gset = cp->global.set;
+	const struct config_key	*ck;
+	const char		*value;
+	size_t			 k;
 
-	if (!cs->set[KEY_MODE])
-		lc->mode = gset[KEY_MODE] ? def->mode : MODE_LINE;
-	if (!cs->set[KEY_OUTPUT])
-		lc->outputs = gset[KEY_OUTPUT] ? def->outputs : OUTPUT_STDOUT;
-	if (!cs->set[KEY_EVENTS])
-		lc->events = gset[KEY_EVENTS] ? def->events : 1;
-	if (!cs->set[KEY_TIMESTAMPS])
-		lc->timestamps = gset[KEY_TIMESTAMPS] ? def->timestamps :
-		    TS_AUTO;
-	if (!cs->set[KEY_MAX_LINE])
-		lc->max_line = gset[KEY_MAX_LINE] ? def->max_line :
-		    CONF_MAX_LINE_DEFAULT;
-	if (!cs->set[KEY_OVERLONG])
-		lc->overlong = gset[KEY_OVERLONG] ? def->overlong :
-		    OVERLONG_TRUNCATE;
-	if (!cs->set[KEY_SYSLOG_FACILITY])
-		lc->facility = gset[KEY_SYSLOG_FACILITY] ? def->facility :
-		    LOG_DAEMON;
-	if (!cs->set[KEY_SYSLOG_PRIORITY])
-		lc->priority = gset[KEY_SYSLOG_PRIORITY] ? def->priority :
-		    LOG_INFO;
-	if (!cs->set[KEY_FILE] && gset[KEY_FILE] && def->file != NULL)
-		lc->file = xstrdup(def->file);
-	if (!cs->set[KEY_FILE_MODE])
-		lc->file_mode = gset[KEY_FILE_MODE] ? def->file_mode :
-		    CONF_FILE_MODE_DEFAULT;
-	if (!cs->set[KEY_FORMAT])
-		lc->format = gset[KEY_FORMAT] ? def->format : FORMAT_TEXT;
-	if (!cs->set[KEY_IDLE_TIMEOUT])
-		lc->idle_timeout = gset[KEY_IDLE_TIMEOUT] ?
-		    def->idle_timeout : 0;
-	if (!cs->set[KEY_KEEPALIVE])
-		lc->keepalive = gset[KEY_KEEPALIVE] ? def->keepalive : 1;
-	if (!cs->set[KEY_MAX_PER_PEER])
-		lc->max_per_peer = gset[KEY_MAX_PER_PEER] ? def->max_per_peer :
-		    0;
-	/* A listener's own list replaces the default one. */
-	if (!cs->set[KEY_ALLOW] && def->nallow > 0)
-		config_cidrs_copy(def->allow, def->nallow, &lc->allow,
-		    &lc->nallow);
-	if (!cs->set[KEY_DENY] && def->ndeny > 0)
-		config_cidrs_copy(def->deny, def->ndeny, &lc->deny,
-		    &lc->ndeny);
-	/* max_connections in [tcplogd] is the total, not a default. */
+	for (k = 0; k < CONFIG_NKEYS; k++) {
+		ck = &config_keys[k];
+		if (cs->set[k] || !(ck->where & IN_LISTENER) ||
+		    ck->gfield != 0)
+			continue;
+		value = cp->given[k] != NULL ? cp->given[k] : ck->def;
+		if (value != NULL)
+			(void)config_set(cp, cs, ck, value);
+	}
 }
 
 /* Checks that need the whole file. */
@@ -1024,7 +1003,10 @@ config_validate(struct config_parse *cp)
 {
 	struct config_section	*a, *b;
 	size_t			 i, j, x, y, start;
+	int			 listen, file;
 
+	listen = config_key_find("listen");
+	file = config_key_find("file");
 	if (cp->nsects == 0) {
 		config_error(cp, 0, "no [listener] section");
 		return;
@@ -1032,12 +1014,12 @@ config_validate(struct config_parse *cp)
 	for (i = 0; i < cp->nsects; i++) {
 		a = cp->sects[i];
 		config_inherit(cp, a);
-		if (!a->set[KEY_LISTEN]) {
+		if (!a->set[listen]) {
 			config_error(cp, a->lc->line,
 			    "listener %s: no listen address", a->lc->name);
 		}
 		if ((a->lc->outputs & OUTPUT_FILE) && a->lc->file == NULL &&
-		    !a->set[KEY_FILE] && !cp->global.set[KEY_FILE]) {
+		    !a->set[file] && !cp->global.set[file]) {
 			config_error(cp, a->lc->line, "listener %s: output "
 			    "file needs file = PATH", a->lc->name);
 		}
@@ -1052,12 +1034,12 @@ config_validate(struct config_parse *cp)
 					if (!laddr_conflict(&a->lc->addrs[x],
 					    &b->lc->addrs[y]))
 						continue;
-					config_error(cp, b->set[KEY_LISTEN],
+					config_error(cp, b->set[listen],
 					    "listen: %s conflicts with %s of "
 					    "listener %s (line %d)",
 					    b->lc->addrs[y].text,
 					    a->lc->addrs[x].text, a->lc->name,
-					    a->set[KEY_LISTEN]);
+					    a->set[listen]);
 				}
 			}
 		}
@@ -1082,11 +1064,13 @@ config_load(const char *path, char ***errors, size_t *nerrors)
 	cp.global.global = 1;
 	conf = xcalloc(1, sizeof *conf);
 	conf->path = xstrdup(path);
-	conf->max_conns = CONF_MAX_CONNS_DEFAULT;
-	conf->syslog_ident = xstrdup("tcplogd");
-	conf->shutdown_timeout = CONF_SHUTDOWN_DEFAULT;
 	TAILQ_INIT(&conf->listeners);
 	cp.conf = conf;
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].gfield != 0 && config_keys[i].def != NULL)
+			(void)config_set(&cp, &cp.global, &config_keys[i],
+			    config_keys[i].def);
+	}
 
 	if ((text = config_read_file(path)) == NULL) {
 		config_error(&cp, 0, "cannot open: %s", strerror(errno));
@@ -1104,9 +1088,9 @@ config_load(const char *path, char ***errors, size_t *nerrors)
 	config_validate(&cp);
 
 done:
-	free(cp.defaults.file);
-	free(cp.defaults.allow);
-	free(cp.defaults.deny);
+	config_fields_free(&cp.defaults, 1);
+	for (i = 0; i < CONFIG_NKEYS; i++)
+		free(cp.given[i]);
 	for (i = 0; i < cp.nsects; i++)
 		free(cp.sects[i]);
 	free(cp.sects);
@@ -1141,9 +1125,7 @@ config_free(struct config *conf)
 		TAILQ_REMOVE(&conf->listeners, lc, entry);
 		lconf_unref(lc);
 	}
-	free(conf->syslog_ident);
-	free(conf->user);
-	free(conf->group);
+	config_fields_free(conf, 0);
 	free(conf->path);
 	free(conf);
 }
@@ -1164,10 +1146,7 @@ lconf_unref(struct lconf *lc)
 		return;
 	for (i = 0; i < lc->naddrs; i++)
 		free(lc->addrs[i].text);
-	free(lc->addrs);
-	free(lc->allow);
-	free(lc->deny);
-	free(lc->file);
+	config_fields_free(lc, 1);
 	free(lc->name);
 	free(lc);
 }
@@ -1175,7 +1154,7 @@ lconf_unref(struct lconf *lc)
 const char *
 lconf_mode_string(enum lconf_mode mode)
 {
-	return (config_modes[mode].name);
+	return (proto_name(mode));
 }
 
 const char *
