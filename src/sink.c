@@ -77,21 +77,6 @@ sink_nop_drained(struct sink *s __unused, void *arg __unused)
 {
 }
 
-/* The kind output = calls name, and its OUTPUT_* bit; NULL if none. */
-const struct sink_ops *
-sink_kind_find(const char *name, int *bit)
-{
-	size_t	i;
-
-	for (i = 0; sink_kinds[i] != NULL; i++) {
-		if (strcmp(sink_kinds[i]->name, name) == 0) {
-			*bit = 1 << i;
-			return (sink_kinds[i]);
-		}
-	}
-	return (NULL);
-}
-
 /* Open a sink; NULL with a cause if it cannot be opened. */
 struct sink *
 sink_new(struct event_base *base, const struct sink_ops *ops,

@@ -577,7 +577,6 @@ TAILQ_HEAD(sink_list, sink);
 
 extern const struct sink_ops *const sink_kinds[];
 
-const struct sink_ops *sink_kind_find(const char *, int *);
 struct sink	*sink_new(struct event_base *, const struct sink_ops *,
 		    const struct lconf *, char **);
 void		 sink_set_cb(struct sink *, const struct sink_cb *, void *);
