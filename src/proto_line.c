@@ -207,7 +207,7 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 		if (st->len == 0) {
 			/* Lines wholly inside this read: no copy. */
 			if (!st->long_line) {
-				nb += format_split_lines(p, end - p, max,
+				nb += line_scan_split(p, end - p, max,
 				    batch + nb, LINE_BATCH - nb, &n, &plain);
 				p += n;
 				if (nb == LINE_BATCH) {
@@ -222,7 +222,7 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 			/* The line the fast path left, or a long one. */
 			n = (size_t)(end - p) < bound ? (size_t)(end - p) :
 			    bound;
-			nl = format_scan_line(p, n, &run);
+			nl = line_scan_find(p, n, &run);
 			if (nl != NULL && !st->long_line) {
 				n = nl - p;
 				if (n > 0 && p[n - 1] == '\r')
