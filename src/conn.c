@@ -488,7 +488,7 @@ conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 
 /*
  * A protocol emits data records, complete lines without flags; plain if
- * text passes every byte of them unchanged (format_split_lines()).
+ * text passes every byte of them unchanged (line_scan_split()).
  */
 void
 conn_emit_lines(struct conn *c, const struct iovec *v, size_t n, int plain)

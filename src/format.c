@@ -34,18 +34,11 @@
 
 #include <netinet/in.h>
 #include <resolv.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define FORMAT_HAVE_AVX2
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "tcplogd.h"
+#include "format_simd.h"
 
 static size_t	format_utf8_len(const u_char *, size_t);
 static char	*format_hex(char *, u_char);
@@ -61,7 +54,7 @@ static const char format_hexdigits[] = "0123456789abcdef";
  * Bytes that pass unchanged: printable ASCII except '\'.  Everything else
  * takes the slow path.
  */
-static const u_char format_plain[256] = {
+const u_char format_plain[256] = {
 	[' '] = 1, ['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1,
 	['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1,
 	[','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1,
@@ -154,63 +147,15 @@ format_u64(char *o, uint64_t v)
 	return (o);
 }
 
-#ifdef __SSE2__
-/*
- * A bit for each of the 16 bytes at p that does not pass unchanged.
- * Adding 0x60 maps 0x20..0x7e, the printable ASCII, to -128..-34 and
- * every other byte above that, so one signed compare finds them; then
- * '\\', and '"' in JSON.
- */
-static inline __attribute__((__always_inline__)) u_int
-format_bad16(const u_char *p, int json)
-{
-	__m128i	x, good, bad;
-
-	x = _mm_loadu_si128((const __m128i *)(const void *)p);
-	good = _mm_cmpgt_epi8(_mm_set1_epi8(-33),
-	    _mm_add_epi8(x, _mm_set1_epi8(0x60)));
-	bad = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
-	if (json)
-		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(x,
-		    _mm_set1_epi8('"')));
-	return ((u_int)_mm_movemask_epi8(_mm_andnot_si128(bad, good)) ^
-	    0xffff);
-}
-#endif
-
 /*
  * format_simd: FORMAT_SIMD_BEST, FORMAT_SIMD_SSE2 for the x86-64 baseline,
- * or FORMAT_SIMD_NONE for the portable code (the unit tests run all
- * three).  format_avx2: -1 until known, then whether the CPU has AVX2.
+ * or FORMAT_SIMD_NONE for the portable code, here and in the line scanner
+ * (the unit tests run all three).  format_avx2: -1 until known, then
+ * whether the CPU has AVX2.
  */
 int		format_simd = FORMAT_SIMD_BEST;
 #ifdef FORMAT_HAVE_AVX2
-static int	format_avx2 = -1;
-
-static int
-format_use_avx2(void)
-{
-	if (format_avx2 == -1)
-		format_avx2 = __builtin_cpu_supports("avx2");
-	return (format_avx2 && format_simd == FORMAT_SIMD_BEST);
-}
-
-/* format_bad16() for 32 bytes. */
-static inline __attribute__((__always_inline__, __target__("avx2"))) u_int
-format_bad32(const u_char *p, int json)
-{
-	__m256i	x, good, bad;
-
-	x = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	good = _mm256_cmpgt_epi8(_mm256_set1_epi8(-33),
-	    _mm256_add_epi8(x, _mm256_set1_epi8(0x60)));
-	bad = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'));
-	if (json)
-		bad = _mm256_or_si256(bad, _mm256_cmpeq_epi8(x,
-		    _mm256_set1_epi8('"')));
-	return (~(u_int)_mm256_movemask_epi8(_mm256_andnot_si256(bad,
-	    good)));
-}
+int		format_avx2 = -1;
 
 /*
  * format_plain_run() with AVX2, for at least 32 bytes: inlined into each
@@ -324,197 +269,11 @@ format_plain_run(char *o, const u_char *p, const u_char *end, int json)
 	return (p - start);
 }
 
-/*
- * The first LF among len bytes at p, or NULL.  *plain is the length of
- * the run at p that text passes unescaped, so a line of n bytes needs
- * no escaping if n <= *plain.  One pass finds both where lines are plain:
- * LF does not pass either, so the run ends at it (or at the CR of CRLF).
- */
-const u_char *
-format_scan_line(const u_char *p, size_t len, size_t *plain)
-{
-	const u_char	*q;
-
-	*plain = format_plain_run(NULL, p, p + len, 0);
-	q = p + *plain;
-	if (q == p + len)
-		return (NULL);
-	if (*q == '\n')
-		return (q);
-	return (memchr(q, '\n', p + len - q));
-}
-
-/*
- * The line protocol's fast path looks at 64 bytes at a time: a bit per
- * byte for LF (or CR), and for bytes that text does not pass unchanged
- * (LF and CR among them).  FORMAT_MASK_NONE is the portable version.
- */
-#define FORMAT_MASK_NONE	0
-#define FORMAT_MASK_SSE2	1
-#define FORMAT_MASK_AVX2	2
-
-static inline __attribute__((__always_inline__)) uint64_t
-format_masks64_none(const u_char *p, u_char c, uint64_t *bad)
-{
-	uint64_t	m = 0;
-	int		i;
-
-	if (bad != NULL)
-		*bad = 0;
-	for (i = 0; i < 64; i++) {
-		m |= (uint64_t)(p[i] == c) << i;
-		if (bad != NULL)
-			*bad |= (uint64_t)(format_plain[p[i]] == 0) << i;
-	}
-	return (m);
-}
-
-#ifdef __SSE2__
-static inline __attribute__((__always_inline__)) uint64_t
-format_masks64_sse2(const u_char *p, u_char c, uint64_t *bad)
-{
-	__m128i		x;
-	uint64_t	m = 0;
-	int		i;
-
-	if (bad != NULL)
-		*bad = 0;
-	for (i = 0; i < 64; i += 16) {
-		x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		m |= (uint64_t)(u_int)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
-		    _mm_set1_epi8(c))) << i;
-		if (bad != NULL)
-			*bad |= (uint64_t)format_bad16(p + i, 0) << i;
-	}
-	return (m);
-}
-#endif
-
-#ifdef FORMAT_HAVE_AVX2
-/* Not always_inline: only format_split_avx2() inlines it. */
-static inline __attribute__((__target__("avx2"))) uint64_t
-format_masks64_avx2(const u_char *p, u_char c, uint64_t *bad)
-{
-	__m256i	x, y;
-
-	x = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	y = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-	if (bad != NULL)
-		*bad = format_bad32(p, 0) |
-		    (uint64_t)format_bad32(p + 32, 0) << 32;
-	return ((u_int)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x,
-	    _mm256_set1_epi8(c))) | (uint64_t)(u_int)_mm256_movemask_epi8(
-	    _mm256_cmpeq_epi8(y, _mm256_set1_epi8(c))) << 32);
-}
-#endif
-
-static inline __attribute__((__always_inline__)) uint64_t
-format_masks64(const u_char *p, u_char c, uint64_t *bad, int kind)
-{
-	switch (kind) {
-#ifdef FORMAT_HAVE_AVX2
-	case FORMAT_MASK_AVX2:
-		return (format_masks64_avx2(p, c, bad));
-#endif
-#ifdef __SSE2__
-	case FORMAT_MASK_SSE2:
-		return (format_masks64_sse2(p, c, bad));
-#endif
-	default:
-		return (format_masks64_none(p, c, bad));
-	}
-}
-
-/*
- * format_split_lines() for one kind of mask, inlined into each below.
- * Whether the lines are plain is judged a block at a time: bad keeps the
- * block's bytes that do not pass, but for LFs and the CR of a CRLF;
- * carry says the unfinished line had one in an earlier block.
- */
-static inline __attribute__((__always_inline__)) size_t
-format_split_run(const u_char *p, size_t len, size_t max, struct iovec *v,
-    size_t nv, size_t *used, int *plain, int kind)
-{
-	const u_char	*q = p, *start = p, *end = p + len, *nl;
-	uint64_t	 lf, cr, bad, done;
-	size_t		 n = 0, ll;
-	int		 pl = *plain, carry = 0;
-
-	while (n < nv && end - q >= 64) {
-		lf = format_masks64(q, '\n', &bad, kind);
-		bad &= ~lf;
-		if (bad != 0 && pl) {
-			/* A CR before an LF, in this block or the next. */
-			cr = format_masks64(q, '\r', NULL, kind);
-			bad &= ~(cr & (lf >> 1 |
-			    (uint64_t)(end - q > 64 && q[64] == '\n') << 63));
-		}
-		if (lf == 0) {
-			carry |= bad != 0;
-			q += 64;
-			continue;
-		}
-		/* Bits up to the block's last LF: lines ending here. */
-		done = ((uint64_t)2 << (63 - __builtin_clzll(lf))) - 1;
-		if (carry || (bad & done) != 0)
-			pl = 0;
-		carry = (bad & ~done) != 0;
-		do {
-			nl = q + __builtin_ctzll(lf);
-			ll = nl - start;
-			if (ll > 0 && nl[-1] == '\r')
-				ll--;
-			if (ll > max)
-				goto out;
-			v[n].iov_base = (void *)start;
-			v[n++].iov_len = ll;
-			start = nl + 1;
-			if (n == nv)
-				goto out;
-			lf &= lf - 1;
-		} while (lf != 0);
-		q += 64;
-	}
- out:
-	*used = start - p;
-	*plain &= pl;
-	return (n);
-}
-
-#ifdef FORMAT_HAVE_AVX2
-static __attribute__((__target__("avx2"))) size_t
-format_split_avx2(const u_char *p, size_t len, size_t max, struct iovec *v,
-    size_t nv, size_t *used, int *plain)
-{
-	return (format_split_run(p, len, max, v, nv, used, plain,
-	    FORMAT_MASK_AVX2));
-}
-#endif
-
-/*
- * The line protocol's fast path: complete lines among the len bytes at
- * p, up to nv of them into v, each without its LF or the CR before it;
- * returns how many, and *used the bytes they took, LFs included.  Only
- * whole 64-byte blocks are looked at, and it stops before a line longer
- * than max: what is left is the caller's.  *plain is cleared unless text
- * passes every byte of these lines unchanged (it may also be cleared,
- * harmlessly, for a line that would have passed).
- */
+/* The length of the run at p that text passes unchanged (the scanner's). */
 size_t
-format_split_lines(const u_char *p, size_t len, size_t max, struct iovec *v,
-    size_t nv, size_t *used, int *plain)
+format_plain_len(const u_char *p, size_t len)
 {
-#ifdef FORMAT_HAVE_AVX2
-	if (format_use_avx2())
-		return (format_split_avx2(p, len, max, v, nv, used, plain));
-#endif
-#ifdef __SSE2__
-	if (format_simd != FORMAT_SIMD_NONE)
-		return (format_split_run(p, len, max, v, nv, used, plain,
-		    FORMAT_MASK_SSE2));
-#endif
-	return (format_split_run(p, len, max, v, nv, used, plain,
-	    FORMAT_MASK_NONE));
+	return (format_plain_run(NULL, p, p + len, 0));
 }
 
 /* Worst-case size of format_escape() output for len input bytes. */

@@ -19,12 +19,13 @@
  * dropped, so LF and CRLF senders both work.  Empty lines are records.
  *
  * Lines that arrive whole in one read are emitted straight from the read
- * buffer.  The start of an unfinished line is kept in a buffer of the
- * connection's own until its LF comes.  However the line was cut into
- * reads, the listener's overlong policy acts on its first max_line bytes
- * as soon as max_line + 2 bytes (CR and LF) of it have come without an
- * LF, and no more than that is ever kept.  Whatever is left when the
- * connection ends is emitted flagged partial.
+ * buffer, in batches; proto_line_scan.c finds them.  The start of an
+ * unfinished line is kept in a buffer of the connection's own until its
+ * LF comes.  However the line was cut into reads, the listener's overlong
+ * policy acts on its first max_line bytes as soon as max_line + 2 bytes
+ * (CR and LF) of it have come without an LF, and no more than that is
+ * ever kept.  Whatever is left when the connection ends is emitted
+ * flagged partial.
  */
 
 #include <stdlib.h>
@@ -35,6 +36,13 @@
 #define LINE_KEEP_MIN	256	/* smallest buffer for an unfinished line */
 #define LINE_KEEP_MAX	(64 * 1024) /* a larger one is freed once empty */
 #define LINE_BATCH	256	/* lines emitted in one call */
+
+/* Complete lines of one read, emitted together. */
+struct line_batch {
+	struct iovec	 v[LINE_BATCH];	/* into the read buffer */
+	size_t		 n;
+	int		 plain;		/* text passes them all unchanged */
+};
 
 /* Per-connection state. */
 struct line_state {
@@ -56,6 +64,13 @@ static int	 line_emit(struct conn *, struct line_state *, const u_char *,
 		    size_t, int);
 static int	 line_overlong(struct conn *, struct line_state *,
 		    const u_char *);
+static void	 line_batch_flush(struct conn *, struct line_batch *);
+static int	 line_fast(struct conn *, struct line_batch *,
+		    const u_char **, const u_char *);
+static int	 line_slow(struct conn *, struct line_state *,
+		    struct line_batch *, const u_char **, const u_char *);
+static int	 line_unfinished(struct conn *, struct line_state *,
+		    const u_char **, const u_char *);
 static void	 line_keep(struct line_state *, const u_char *, size_t);
 static void	 line_shrink(struct line_state *);
 
@@ -177,6 +192,126 @@ line_overlong(struct conn *c, struct line_state *st, const u_char *p)
 	return (c->conf->overlong == OVERLONG_CLOSE ? -1 : 0);
 }
 
+/* Emit the lines of the batch, if it has any, and start the next. */
+static void
+line_batch_flush(struct conn *c, struct line_batch *b)
+{
+	if (b->n == 0)
+		return;
+	conn_emit_lines(c, b->v, b->n, b->plain);
+	b->n = 0;
+	b->plain = 1;
+}
+
+/*
+ * The fast path: lines wholly inside this read go into the batch, with
+ * no copy, a full batch out at once.  Returns 1 if it stopped before a
+ * line it leaves to the slow path, 0 if the batch filled or the bytes
+ * ran out.
+ */
+static int
+line_fast(struct conn *c, struct line_batch *b, const u_char **pp,
+    const u_char *end)
+{
+	size_t	used;
+
+	b->n += line_scan_split(*pp, end - *pp, c->conf->max_line,
+	    b->v + b->n, LINE_BATCH - b->n, &used, &b->plain);
+	*pp += used;
+	if (b->n == LINE_BATCH) {
+		line_batch_flush(c, b);
+		return (0);
+	}
+	return (*pp < end);
+}
+
+/*
+ * The slow path, for the line the fast path left or a long one.  A
+ * complete line of at most max_line bytes joins the batch, unless it ends
+ * a split line.  Otherwise the batch goes out first, then the complete
+ * line through line_emit(), or max_line + 2 bytes without an LF through
+ * line_overlong(); fewer are the start of an unfinished line, kept.
+ * Returns -1 if the connection must close.
+ */
+static int
+line_slow(struct conn *c, struct line_state *st, struct line_batch *b,
+    const u_char **pp, const u_char *end)
+{
+	const u_char	*p = *pp, *nl;
+	size_t		 bound = c->conf->max_line + CONN_READ_MARGIN;
+	size_t		 max = c->conf->max_line, n, run;
+
+	n = (size_t)(end - p) < bound ? (size_t)(end - p) : bound;
+	nl = line_scan_find(p, n, &run);
+	if (nl != NULL && !st->long_line) {
+		n = nl - p;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n <= max) {
+			b->v[b->n].iov_base = (void *)p;
+			b->v[b->n].iov_len = n;
+			b->plain &= run >= n;
+			*pp = nl + 1;
+			if (++b->n == LINE_BATCH)
+				line_batch_flush(c, b);
+			return (0);
+		}
+	}
+	line_batch_flush(c, b);
+	if (nl != NULL) {
+		*pp = nl + 1;
+		return (line_emit(c, st, p, nl - p, 0));
+	}
+	if (n == bound) {
+		*pp = p + max;
+		return (line_overlong(c, st, p));
+	}
+	/* Fewer than bound bytes are left, all of them this line's. */
+	line_keep(st, p, n);
+	*pp = end;
+	return (0);
+}
+
+/*
+ * The unfinished line goes on; it holds fewer than bound bytes.  Its LF
+ * ends it, or it is kept, up to bound bytes that then go through
+ * line_overlong().  Returns -1 if the connection must close.
+ */
+static int
+line_unfinished(struct conn *c, struct line_state *st, const u_char **pp,
+    const u_char *end)
+{
+	const u_char	*p = *pp, *nl;
+	size_t		 bound = c->conf->max_line + CONN_READ_MARGIN;
+	size_t		 max = c->conf->max_line, n;
+	int		 rc;
+
+	n = bound - st->len;
+	if ((size_t)(end - p) < n)
+		n = end - p;
+	if ((nl = memchr(p, '\n', n)) != NULL) {
+		line_keep(st, p, nl - p);
+		*pp = nl + 1;
+		n = st->len;
+		st->len = 0;
+		rc = line_emit(c, st, st->part, n, 0);
+		line_shrink(st);
+		return (rc);
+	}
+	line_keep(st, p, n);
+	*pp = p + n;
+	if (st->len < bound)
+		return (0);	/* and *pp is the end */
+	rc = line_overlong(c, st, st->part);
+	st->len -= max;
+	if (st->discarding) {
+		st->len = 0;
+		line_shrink(st);
+	} else
+		memmove(st->part, st->part + max, st->len);
+	return (rc);
+}
+
 /*
  * Take every complete line out of len bytes at p; keep the rest.  Lines
  * that need nothing but emitting (no overlong policy, not the end of a
@@ -189,12 +324,12 @@ line_data_received(struct conn *c, void *state, const u_char *p,
     size_t len)
 {
 	struct line_state	*st = state;
-	struct iovec		 batch[LINE_BATCH];
+	struct line_batch	 b;
 	const u_char		*end = p + len, *nl;
-	size_t			 bound = c->conf->max_line + CONN_READ_MARGIN;
-	size_t			 max = c->conf->max_line, n, nb = 0, run;
-	int			 rc = 0, plain = 1;
+	int			 rc;
 
+	b.n = 0;
+	b.plain = 1;
 	while (p < end) {
 		if (st->discarding) {
 			if ((nl = memchr(p, '\n', end - p)) == NULL)
@@ -203,95 +338,16 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 			st->discarding = 0;
 			continue;
 		}
-
-		if (st->len == 0) {
-			/* Lines wholly inside this read: no copy. */
-			if (!st->long_line) {
-				nb += format_split_lines(p, end - p, max,
-				    batch + nb, LINE_BATCH - nb, &n, &plain);
-				p += n;
-				if (nb == LINE_BATCH) {
-					conn_emit_lines(c, batch, nb, plain);
-					nb = 0;
-					plain = 1;
-					continue;
-				}
-				if (p == end)
-					break;
-			}
-			/* The line the fast path left, or a long one. */
-			n = (size_t)(end - p) < bound ? (size_t)(end - p) :
-			    bound;
-			nl = format_scan_line(p, n, &run);
-			if (nl != NULL && !st->long_line) {
-				n = nl - p;
-				if (n > 0 && p[n - 1] == '\r')
-					n--;
-				if (n <= max) {
-					batch[nb].iov_base = (void *)p;
-					batch[nb].iov_len = n;
-					plain &= run >= n;
-					p = nl + 1;
-					if (++nb == LINE_BATCH) {
-						conn_emit_lines(c, batch, nb,
-						    plain);
-						nb = 0;
-						plain = 1;
-					}
-					continue;
-				}
-			}
-			if (nb > 0) {
-				conn_emit_lines(c, batch, nb, plain);
-				nb = 0;
-				plain = 1;
-			}
-			if (nl != NULL) {
-				rc = line_emit(c, st, p, nl - p, 0);
-				p = nl + 1;
-			} else if (n == bound) {
-				rc = line_overlong(c, st, p);
-				p += max;
-			} else {
-				line_keep(st, p, n);
-				break;
-			}
-			if (rc == -1)
-				return (-1);
+		if (st->len > 0)
+			rc = line_unfinished(c, st, &p, end);
+		else if (st->long_line || line_fast(c, &b, &p, end))
+			rc = line_slow(c, st, &b, &p, end);
+		else
 			continue;
-		}
-
-		/* The unfinished line goes on: it holds fewer than bound. */
-		n = bound - st->len;
-		if ((size_t)(end - p) < n)
-			n = end - p;
-		if ((nl = memchr(p, '\n', n)) != NULL) {
-			line_keep(st, p, nl - p);
-			p = nl + 1;
-			n = st->len;
-			st->len = 0;
-			rc = line_emit(c, st, st->part, n, 0);
-			line_shrink(st);
-			if (rc == -1)
-				return (-1);
-			continue;
-		}
-		line_keep(st, p, n);
-		p += n;
-		if (st->len < bound)
-			break;
-		rc = line_overlong(c, st, st->part);
-		st->len -= max;
-		if (st->discarding) {
-			st->len = 0;
-			line_shrink(st);
-		} else
-			memmove(st->part, st->part + max, st->len);
 		if (rc == -1)
 			return (-1);
 	}
-	if (nb > 0)
-		conn_emit_lines(c, batch, nb, plain);
+	line_batch_flush(c, &b);
 	return (0);
 }
 

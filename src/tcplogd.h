@@ -233,9 +233,6 @@ extern int	 format_simd;
 #define FORMAT_TIME	0x1	/* format_line() flags */
 #define FORMAT_JSON_LINE 0x2
 
-const u_char	*format_scan_line(const u_char *, size_t, size_t *);
-size_t		 format_split_lines(const u_char *, size_t, size_t,
-		    struct iovec *, size_t, size_t *, int *);
 size_t		 format_escape(char *, const u_char *, size_t);
 size_t		 format_escape_max(size_t);
 void		 format_time(char *, const struct timeval *);
@@ -270,6 +267,11 @@ const char		*proto_name(size_t);
 
 /* proto_line.c */
 extern const struct proto_ops proto_line_ops;
+
+/* proto_line_scan.c */
+const u_char	*line_scan_find(const u_char *, size_t, size_t *);
+size_t		 line_scan_split(const u_char *, size_t, size_t,
+		    struct iovec *, size_t, size_t *, int *);
 
 /* proto_raw.c */
 extern const struct proto_ops proto_raw_ops;
