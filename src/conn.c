@@ -431,7 +431,8 @@ conn_set_transport(struct conn *c, const struct transport_ops *tops,
 static ssize_t
 conn_read(struct conn *c, size_t len, enum conn_reason *reason)
 {
-	ssize_t	n;
+	enum conn_reason	why;
+	ssize_t			n;
 
 	if (c->carry != NULL)
 		n = conn_take_carry(c, conn_buf, len);
@@ -440,8 +441,9 @@ conn_read(struct conn *c, size_t len, enum conn_reason *reason)
 	c->bytes += n;
 	c->l->stats.bytes += n;
 	conn_now(c);
-	if (c->ops->data_received(c, c->state, conn_buf, n) == -1) {
-		*reason = CONN_TOO_LONG;
+	if ((why = c->ops->data_received(c, c->state, conn_buf, n)) !=
+	    CONN_OK) {
+		*reason = why;
 		return (-1);
 	}
 	return (n);

@@ -54,8 +54,8 @@ struct line_state {
 };
 
 static void	*line_init(struct conn *);
-static int	 line_data_received(struct conn *, void *, const u_char *,
-		    size_t);
+static enum conn_reason line_data_received(struct conn *, void *,
+		    const u_char *, size_t);
 static void	 line_connection_lost(struct conn *, void *,
 		    enum conn_reason);
 static size_t	 line_pending(void *);
@@ -317,9 +317,10 @@ line_unfinished(struct conn *c, struct line_state *st, const u_char **pp,
  * that need nothing but emitting (no overlong policy, not the end of a
  * split line) go out in batches of up to LINE_BATCH, in order with the
  * rest: a batch is emitted before anything else is.  The scans that find
- * the LFs also tell whether text output must escape the lines.
+ * the LFs also tell whether text output must escape the lines.  Under
+ * overlong = close, a line too long ends the connection.
  */
-static int
+static enum conn_reason
 line_data_received(struct conn *c, void *state, const u_char *p,
     size_t len)
 {
@@ -345,10 +346,10 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 		else
 			continue;
 		if (rc == -1)
-			return (-1);
+			return (CONN_TOO_LONG);
 	}
 	line_batch_flush(c, &b);
-	return (0);
+	return (CONN_OK);
 }
 
 /* The connection ends: what is left is a partial last line. */

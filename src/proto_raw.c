@@ -22,8 +22,8 @@
 #include "tcplogd.h"
 
 static void	*raw_init(struct conn *);
-static int	 raw_data_received(struct conn *, void *, const u_char *,
-		    size_t);
+static enum conn_reason raw_data_received(struct conn *, void *,
+		    const u_char *, size_t);
 
 const struct proto_ops proto_raw_ops = {
 	.name = "raw",
@@ -38,7 +38,7 @@ raw_init(struct conn *c __unused)
 }
 
 /* Emit what one read brought in records of at most max_line bytes. */
-static int
+static enum conn_reason
 raw_data_received(struct conn *c, void *state __unused, const u_char *p,
     size_t len)
 {
@@ -48,5 +48,5 @@ raw_data_received(struct conn *c, void *state __unused, const u_char *p,
 		n = len > max ? max : len;
 		conn_emit(c, p, n, 0);
 	}
-	return (0);
+	return (CONN_OK);
 }

@@ -247,14 +247,15 @@ size_t		 format_line(char *, const struct record *, int);
  * proto.c: a protocol turns a connection's bytes into records.  It is
  * handed each read as it came (data_received takes all of it; bytes of
  * an unfinished record it keeps in its state, at most max_line + 2) and
- * says how many it keeps (pending).  A protocol without state passes
- * NULL from init.
+ * says how many it keeps (pending).  data_received returns CONN_OK, or
+ * why the connection must end (CONN_TOO_LONG: overlong = close).  A
+ * protocol without state passes NULL from init.
  */
 struct proto_ops {
 	const char	*name;
 	void		*(*init)(struct conn *);
 	void		 (*connection_made)(struct conn *, void *);
-	int		 (*data_received)(struct conn *, void *,
+	enum conn_reason (*data_received)(struct conn *, void *,
 			    const u_char *, size_t);
 	void		 (*connection_lost)(struct conn *, void *,
 			    enum conn_reason);

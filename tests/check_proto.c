@@ -534,6 +534,7 @@ START_TEST(test_overlong_one_read)
 
 	f = fake_new(MODE_LINE, SMALL, OVERLONG_CLOSE);
 	ck_assert_int_eq(fake_feed(f, in, sizeof in - 1), -1);
+	ck_assert_int_eq(f->reason, CONN_TOO_LONG);
 	out = fake_output(f);
 	ck_assert_str_eq(out, P " [truncated]: 01234567\n");
 	free(out);

@@ -212,7 +212,8 @@ fake_feed(struct fake *f, const void *data, size_t len)
 	c->bytes += len;
 	c->l->stats.bytes += len;
 	gettimeofday(&c->tv, NULL);
-	return (c->ops->data_received(c, c->state, data, len));
+	f->reason = c->ops->data_received(c, c->state, data, len);
+	return (f->reason == CONN_OK ? 0 : -1);
 }
 
 /* Bytes the protocol keeps back for an unfinished record. */

@@ -36,6 +36,7 @@ struct fake {
 	struct conn	*c;		/* owned */
 	struct sink	*sink;		/* owned */
 	int		 eof;		/* connection_lost was called */
+	enum conn_reason reason;	/* data_received's last */
 };
 
 /* common.c: the memory sink */

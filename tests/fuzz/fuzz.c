@@ -598,16 +598,22 @@ fuzz_conn_free(struct fuzz_conn *fc)
 	free(fc);
 }
 
-/* One read: count it as conn_read() does and hand it to the protocol. */
+/*
+ * One read: count it as conn_read() does and hand it to the protocol.
+ * Returns 0, or -1 if the protocol ends the connection (line too long).
+ */
 int
 fuzz_conn_feed(struct fuzz_conn *fc, const void *data, size_t len)
 {
-	struct conn	*c = fc->c;
+	struct conn		*c = fc->c;
+	enum conn_reason	 why;
 
 	FUZZ_ASSERT(!fc->lost);
 	c->bytes += len;
 	c->l->stats.bytes += len;
-	return (c->ops->data_received(c, c->state, data, len));
+	why = c->ops->data_received(c, c->state, data, len);
+	FUZZ_ASSERT(why == CONN_OK || why == CONN_TOO_LONG);
+	return (why == CONN_OK ? 0 : -1);
 }
 
 /* Bytes the protocol keeps back. */
