@@ -606,8 +606,8 @@ conn_drain(struct conn *c)
 	}
 	if (c->started && reason == CONN_SHUTDOWN &&
 	    (unread = c->tops->unread(c)) > 0) {
-		log_warnx("%s: %s: stopping, %d bytes left unread%s",
-		    c->conf->name, c->peer, unread,
+		listener_note(c->l, NOTE_UNREAD, c->peer,
+		    "stopping, %d bytes left unread%s", unread,
 		    full ? " (output full)" : "");
 	}
 	conn_close(c, reason);

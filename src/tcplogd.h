@@ -443,6 +443,7 @@ enum lnote {
 	NOTE_REFUSE_PEER,	/* max_per_peer */
 	NOTE_REFUSE_ACL,	/* allow / deny */
 	NOTE_OVERLONG,
+	NOTE_UNREAD,		/* stopping, out of time */
 	NOTE_COUNT
 };
 
