@@ -21,7 +21,9 @@
  * last stage is done, bytes read past a stage go on to the next and to
  * the protocol), a stage's timeout and write interest, a failing stage,
  * a transport that holds bytes already read, and what the listener is
- * told (the last connection gone).
+ * told (the last connection gone).  Last, the listener's notes: at most
+ * one line a second per kind, then the first peer held back and how
+ * many more.
  */
 
 #include <sys/types.h>
@@ -39,6 +41,7 @@
 #include <check.h>
 
 #include "common.h"
+#include "log.h"
 
 #define PEER		"main 192.0.2.7:5555"
 #define WAIT_MSEC	5000	/* any condition, even under valgrind */
@@ -581,6 +584,87 @@ START_TEST(test_transport_pending)
 }
 END_TEST
 
+/* Run fd 2 into a file while f runs; returns what was written. */
+static char *
+stderr_lines(struct cfix *f, int (*step)(struct cfix *, int), int n)
+{
+	FILE	*tmp;
+	char	*text;
+	long	 len;
+	int	 saved, i;
+
+	ck_assert_ptr_nonnull(tmp = tmpfile());
+	ck_assert_int_ne(saved = dup(STDERR_FILENO), -1);
+	ck_assert_int_ne(dup2(fileno(tmp), STDERR_FILENO), -1);
+	for (i = 0; i < n; i++) {
+		if (!step(f, i))
+			break;
+	}
+	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
+	close(saved);
+	len = ftell(tmp) > 0 ? ftell(tmp) : lseek(fileno(tmp), 0, SEEK_END);
+	text = xcalloc(1, len + 1);
+	ck_assert_int_eq(pread(fileno(tmp), text, len, 0), len);
+	fclose(tmp);
+	return (text);
+}
+
+/* A refusal from 10.0.0.N:1000 + N. */
+static int
+note_one(struct cfix *f, int i)
+{
+	char	peer[32];
+
+	(void)snprintf(peer, sizeof peer, "10.0.0.%d:%d", i % 250, 1000 + i);
+	listener_note(&f->l, NOTE_REFUSE_PEER, peer, "refused (test %d)", i);
+	return (1);
+}
+
+/* Run the loop until the note timer fired and found nothing more. */
+static int
+note_wait(struct cfix *f, int i __unused)
+{
+	event_base_loop(f->env.base, EVLOOP_ONCE);
+	return (evtimer_pending(f->l.ev_note, NULL));
+}
+
+START_TEST(test_notes)
+{
+	static const struct stage_ops *const none[] = { NULL };
+	struct cfix	*f;
+	struct conn	*c;
+	char		*text;
+
+	f = cfix_new(none, &c);
+	log_init(0, "tcplogd");
+	/* A flood: one line at once, the rest held back. */
+	text = stderr_lines(f, note_one, 100);
+	ck_assert_str_eq(text, "tcplogd: main: 10.0.0.0:1000: refused "
+	    "(test 0)\n");
+	free(text);
+	/* The second ends: the first held back, and 98 more. */
+	text = stderr_lines(f, note_wait, 10);
+	ck_assert_str_eq(text, "tcplogd: main: 10.0.0.1:1001: refused "
+	    "(test 1) (98 more)\n");
+	free(text);
+	ck_assert_int_eq(evtimer_pending(f->l.ev_note, NULL), 0);
+	/* A quiet second since: the next is said at once again. */
+	text = stderr_lines(f, note_one, 1);
+	ck_assert_str_eq(text, "tcplogd: main: 10.0.0.0:1000: refused "
+	    "(test 0)\n");
+	free(text);
+	/* Again held back within the second, said when it ends. */
+	text = stderr_lines(f, note_one, 3);
+	ck_assert_str_eq(text, "");
+	free(text);
+	text = stderr_lines(f, note_wait, 10);
+	ck_assert_str_eq(text, "tcplogd: main: 10.0.0.0:1000: refused "
+	    "(test 0) (2 more)\n");
+	free(text);
+	cfix_free(f);
+}
+END_TEST
+
 static Suite *
 conn_suite(void)
 {
@@ -600,6 +684,11 @@ conn_suite(void)
 	tc = tcase_create("transport");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_transport_pending);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("notes");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_notes);
 	suite_add_tcase(s, tc);
 	return (s);
 }
