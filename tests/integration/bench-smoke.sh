@@ -20,9 +20,12 @@ bench=$top_srcdir/bench
 [ -f "$bench/run" ] || hard_error "no $bench/run"
 command -v "${CC:-cc}" > /dev/null 2>&1 || skip "no C compiler (${CC:-cc})"
 
+# Everything the scripts make stays in $DIR (bench/compare's work
+# directory goes in TMPDIR).
 BENCH_BIN=$DIR/bin
 BENCH_TMPDIR=$DIR
-export BENCH_BIN BENCH_TMPDIR TCPLOGD
+TMPDIR=$DIR
+export BENCH_BIN BENCH_TMPDIR TMPDIR TCPLOGD
 
 num='[0-9]+'
 dec1='[0-9]+\.[0-9]'
