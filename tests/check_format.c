@@ -2195,8 +2195,6 @@ format_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json_max");
-	/* Seconds of work at -O0 with ASan: room for a busy machine. */
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_json_max_bound);
 	tcase_add_test(tc, test_json_max_worst);
 	suite_add_tcase(s, tc);
