@@ -9,6 +9,11 @@
 #                          once more under valgrind, the fuzz targets for
 #                          a fixed number of runs, and make distcheck;
 #                          ends with one line "N passed, N failed"
+#
+# The load tests run at full size on the plain build only, at a tenth
+# (TCPLOGD_LOAD_PERCENT=10) under ASan, valgrind and distcheck: see the
+# top of tests/integration/lib.sh.  The whole run must stay under 45
+# minutes on a fresh 2-core machine; each step says how long it took.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -57,6 +62,21 @@ passed=0
 failed=0
 skipped=0
 
+# show_log LOG: a failed test's log; of a long one (a Check program's
+# diagnostics run to thousands of lines) the lines that say what failed
+# and the end.
+show_log() {
+	if [ "$(wc -l < "$1")" -le 200 ]; then
+		cat "$1"
+		return
+	fi
+	echo "($(wc -l < "$1") lines; the failures and the last 50 lines:)"
+	grep -E '^[^ ]+:[0-9]+:[EF]:|^[0-9]+%: Checks|^(FAIL|ERROR)' "$1" |
+	    head -n 50
+	echo "..."
+	tail -n 50 "$1"
+}
+
 # Count the automake test results under a build dir; show failed logs.
 tally() {
 	for trs in $(find "$1" -name '*.trs' | sort); do
@@ -68,10 +88,15 @@ tally() {
 			failed=$((failed + 1))
 			log=${trs%.trs}.log
 			echo "==== FAIL: $2 ${log#"$top"/}"
-			cat "$log"
+			show_log "$log"
 			;;
 		esac
 	done
+}
+
+# since T0: seconds from T0 (date +%s) to now.
+since() {
+	echo $(($(date +%s) - $1))
 }
 
 # suite DIR RESULTS LABEL [MAKE ARGS]: make check in DIR, count the
@@ -83,6 +108,7 @@ suite() {
 	label=$3
 	shift 3
 	echo "setup: tests on the $label build"
+	t0=$(date +%s)
 	rc=0
 	make -C "$dir" -k -j2 check "$@" >"$dir/check.out" 2>&1 || rc=$?
 	before=$failed
@@ -92,6 +118,7 @@ suite() {
 		echo "==== FAIL: make check in $dir"
 		tail -n 50 "$dir/check.out"
 	fi
+	echo "setup: $label: $(since "$t0") s"
 }
 
 # step NAME COMMAND...: one pass/fail unit that is not an automake test.
@@ -99,6 +126,7 @@ step() {
 	name=$1
 	shift
 	echo "setup: $name"
+	t0=$(date +%s)
 	if "$@" >"$top/build/$name.log" 2>&1; then
 		passed=$((passed + 1))
 	else
@@ -106,6 +134,7 @@ step() {
 		echo "==== FAIL: $name"
 		tail -n 100 "$top/build/$name.log"
 	fi
+	echo "setup: $name: $(since "$t0") s"
 }
 
 case ${1:-} in
@@ -115,24 +144,31 @@ run)
 	exec "$top/build/src/tcplogd" -f "$top/etc/tcplogd.conf"
 	;;
 test)
+	start=$(date +%s)
 	install_packages
+	t0=$(date +%s)
 	build build --enable-werror
 	# The sanitizer build also covers notify without libsystemd.
 	build build-asan --enable-asan --enable-werror --enable-debug \
 	    --without-libsystemd
 	build build-fuzz --enable-fuzzing --enable-werror CC=clang
+	echo "setup: builds: $(since "$t0") s"
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export ASAN_OPTIONS=detect_leaks=1
 	suite build build/tests plain
-	suite build-asan build-asan/tests asan
+	suite build-asan build-asan/tests asan TCPLOGD_TIMEOUT_SCALE=3 \
+	    TCPLOGD_LOAD_PERCENT=10
 	# valgrind memcheck: no errors, no leaks; time bounds scaled up.
 	suite build/tests/integration build/tests/integration valgrind \
 	    TCPLOGD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
-	    --errors-for-leak-kinds=definite,indirect" TCPLOGD_TIMEOUT_SCALE=10
+	    --errors-for-leak-kinds=definite,indirect" TCPLOGD_TIMEOUT_SCALE=10 \
+	    TCPLOGD_LOAD_PERCENT=10
 	# libFuzzer targets, a fixed number of runs with a fixed seed.
 	suite build-fuzz/tests/fuzz build-fuzz/tests/fuzz fuzz
-	step distcheck make -C build distcheck
+	# What distcheck adds is the tarball; the load ran full size above.
+	step distcheck env TCPLOGD_LOAD_PERCENT=10 make -C build distcheck
 	echo "$skipped skipped"
+	echo "setup: $(since "$start") s in all"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 	;;

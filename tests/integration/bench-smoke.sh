@@ -9,7 +9,9 @@
 # must find exactly those.  Last, bench/compare runs the tiny workload
 # twice on the floor and tcplogd-stdout, the sinks in turn, and writes
 # its table and report.  No timing is asserted, and Twisted and rsyslog
-# are not needed.  Skips when there is no cc.
+# are not needed.  Skips when there is no cc, and under a wrapper: the
+# scripts start tcplogd themselves, not under it, so the run would be
+# the plain build's again.
 
 TEST_TIMEOUT=90
 # shellcheck source=lib.sh
@@ -19,10 +21,15 @@ TEST_TIMEOUT=90
 bench=$top_srcdir/bench
 [ -f "$bench/run" ] || hard_error "no $bench/run"
 command -v "${CC:-cc}" > /dev/null 2>&1 || skip "no C compiler (${CC:-cc})"
+[ -z "$TCPLOGD_WRAPPER" ] ||
+    skip "the benchmark scripts do not run tcplogd under TCPLOGD_WRAPPER"
 
+# Everything the scripts make stays in $DIR (bench/compare's work
+# directory goes in TMPDIR).
 BENCH_BIN=$DIR/bin
 BENCH_TMPDIR=$DIR
-export BENCH_BIN BENCH_TMPDIR TCPLOGD
+TMPDIR=$DIR
+export BENCH_BIN BENCH_TMPDIR TMPDIR TCPLOGD
 
 num='[0-9]+'
 dec1='[0-9]+\.[0-9]'

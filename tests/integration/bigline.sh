@@ -10,24 +10,18 @@
 # max_line bytes, whatever follows.  1 GiB over loopback takes about a
 # second here.
 #
+# The size is sized with load (about 100 MiB under ASan and valgrind).
 # The RSS bound is judged on the plain build only (TCPLOGD_RSS_LIMIT_MB
-# overrides it); under a sanitizer 256 MiB are sent and the RSS is only
-# logged, under a wrapper (valgrind) 64 MiB.
+# overrides it); under a sanitizer or a wrapper the RSS is only logged.
 
 TEST_TIMEOUT=120
 # shellcheck source=lib.sh
 . "${srcdir:-$(dirname "$0")}/lib.sh"
 
-big=1073741824
+big=$(load 1073741824)
 limit=${TCPLOGD_RSS_LIMIT_MB:-32}
 judge=yes
-if [ -n "$TCPLOGD_WRAPPER" ]; then
-	big=67108864
-	judge=
-elif instrumented; then
-	big=268435456
-	judge=
-fi
+instrumented && judge=
 [ -z "${TCPLOGD_RSS_LIMIT_MB:-}" ] || judge=yes
 max=16384
 

@@ -20,13 +20,46 @@
 # always kills the daemon and the helpers; $DIR is removed when the test
 # passes or skips and kept (its path printed) when it fails.
 #
+# Rules for every test, these and later ones.  The suite runs on busy
+# machines, under ASan and valgrind, and two clones may run it at once:
+#
+# - Isolation: nothing fixed outside $DIR.  Files, FIFOs and unix sockets
+#   go in $DIR; servers listen on 127.0.0.1 or [::1] with port 0 and a
+#   port file (a program that cannot take port 0 gets a random port
+#   outside the kernel's ephemeral range, retried when busy: socketact.sh);
+#   /dev/log, mounts and the like only in a private mount namespace
+#   (unshare -m, private_dev); real programs (rsyslog, HAProxy, systemd)
+#   get their work, pid and state files in $DIR.
+# - Time: every wait is bounded and multiplied by $scale
+#   (TCPLOGD_TIMEOUT_SCALE); no sleep stands in for an event that can be
+#   waited for (wait_until and the wait_* helpers); a bound is what a
+#   correct tcplogd never needs, not how long it usually takes.  Assert
+#   what tcplogd guarantees, never how fast another process (a client,
+#   tail, a syslog daemon) is scheduled: wait for that process to be
+#   where the test needs it (/proc/PID/fd, fdinfo, its output), or make it
+#   wait for the test (tcplogd-send runs until SIGUSR1 with a large -n).
+# - Load: every load loop is bounded in count and time.  A load test (many
+#   connections, lines or bytes; with real programs such as rsyslog or
+#   HAProxy too) runs at full size in the plain build and at
+#   TCPLOGD_LOAD_PERCENT of it elsewhere (default 10 under a wrapper or
+#   a sanitizer build, 100 otherwise): size it with "load N".  A size that
+#   is the point of the test (more than the kernel's buffers, past a
+#   4 MiB threshold) stays as it is.  The whole CI (.ci/setup.sh test)
+#   runs every integration test four times (plain, ASan, valgrind,
+#   distcheck at TCPLOGD_LOAD_PERCENT=10) and must stay under 45 minutes
+#   on a fresh 2-core machine; the end of every test's log says how long
+#   it took.
+#
 # Environment (set by tests/integration/Makefile.am, or by hand):
 #   TCPLOGD               the daemon (default: ../../src/tcplogd)
 #   TCPLOGD_SEND          the tcplogd-send helper (default: ./tcplogd-send)
 #   TCPLOGD_SYSLOG_RECV   the tcplogd-syslog-recv helper
 #   TCPLOGD_WRAPPER       command to run the daemon under, e.g.
 #                         "valgrind --error-exitcode=1 --leak-check=full"
-#   TCPLOGD_TIMEOUT_SCALE integer factor for every time bound (default 1)
+#   TCPLOGD_TIMEOUT_SCALE integer factor for every time bound (default 10
+#                         under a wrapper, 3 for a sanitizer build, else 1)
+#   TCPLOGD_LOAD_PERCENT  size of the load tests, 1 to 100 (default 10
+#                         under a wrapper or for a sanitizer build, else 100)
 #   TCPLOGD_KEEP          if set, keep $DIR even when the test passes
 #   TMPDIR                where $DIR is made (default /tmp)
 # A test may set TEST_TIMEOUT (seconds, default 60) before sourcing.
@@ -38,22 +71,66 @@ export LC_ALL
 unset JOURNAL_STREAM	# tcplogd must see a plain file, not the journal
 
 test_name=$(basename "$0" .sh)
-scale=${TCPLOGD_TIMEOUT_SCALE:-1}
+: "${TCPLOGD:=$(pwd)/../../src/tcplogd}"
+: "${TCPLOGD_SEND:=$(pwd)/tcplogd-send}"
+: "${TCPLOGD_SYSLOG_RECV:=$(pwd)/tcplogd-syslog-recv}"
+: "${TCPLOGD_WRAPPER:=}"
+
+# instrumented: the daemon runs under a wrapper (valgrind) or is a
+# sanitizer build, so it is several times slower and its RSS says little.
+instrumented()
+{
+	[ -n "$TCPLOGD_WRAPPER" ] ||
+	    grep -aq -e __asan_init -e __ubsan_handle "$TCPLOGD" 2>/dev/null
+}
+
+# The defaults of the two scales, worked out once (the timed re-run
+# below inherits them).  Measured here, ASan and UBSan at -O0 make the
+# daemon 1.5 (accepting connections) to 10 times (formatting) slower,
+# valgrind memcheck 10 to 30 times.
+if [ -z "${TCPLOGD_TIMEOUT_SCALE:-}" ]; then
+	if [ -n "$TCPLOGD_WRAPPER" ]; then
+		TCPLOGD_TIMEOUT_SCALE=10
+	elif instrumented; then
+		TCPLOGD_TIMEOUT_SCALE=3
+	else
+		TCPLOGD_TIMEOUT_SCALE=1
+	fi
+fi
+if [ -z "${TCPLOGD_LOAD_PERCENT:-}" ]; then
+	TCPLOGD_LOAD_PERCENT=100
+	instrumented && TCPLOGD_LOAD_PERCENT=10
+fi
+export TCPLOGD_TIMEOUT_SCALE TCPLOGD_LOAD_PERCENT
+scale=$TCPLOGD_TIMEOUT_SCALE
 case $scale in
 ''|*[!0-9]*|0)
 	echo "$test_name: TCPLOGD_TIMEOUT_SCALE must be a positive integer" >&2
 	exit 99
 	;;
 esac
+case $TCPLOGD_LOAD_PERCENT in
+[1-9]|[1-9][0-9]|100)
+	;;
+*)
+	echo "$test_name: TCPLOGD_LOAD_PERCENT must be 1 to 100" >&2
+	exit 99
+	;;
+esac
 
 # Run the whole test under timeout(1), once.  timeout(1) makes its own
 # process group and signals all of it, so nothing survives a hung test.
+# The log ends with the time the test took and the scales it ran at.
 if [ -z "${TCPLOGD_TEST_TIMED:-}" ]; then
 	TCPLOGD_TEST_TIMED=1
 	export TCPLOGD_TEST_TIMED
 	lib_limit=$((${TEST_TIMEOUT:-60} * scale))
+	lib_t0=$(date +%s)
 	timeout -k 10 "$lib_limit" /bin/sh "$0" "$@"
 	lib_rc=$?
+	echo "$test_name: exit $lib_rc after $(($(date +%s) - lib_t0)) s" \
+	    "(limit $lib_limit s; timeout scale $scale," \
+	    "load $TCPLOGD_LOAD_PERCENT%)"
 	if [ "$lib_rc" -eq 124 ] || [ "$lib_rc" -eq 137 ]; then
 		echo "FAIL: $test_name: timed out after $lib_limit seconds" >&2
 		exit 1
@@ -61,10 +138,14 @@ if [ -z "${TCPLOGD_TEST_TIMED:-}" ]; then
 	exit "$lib_rc"
 fi
 
-: "${TCPLOGD:=$(pwd)/../../src/tcplogd}"
-: "${TCPLOGD_SEND:=$(pwd)/tcplogd-send}"
-: "${TCPLOGD_SYSLOG_RECV:=$(pwd)/tcplogd-syslog-recv}"
-: "${TCPLOGD_WRAPPER:=}"
+# load N [MIN]: N scaled to TCPLOGD_LOAD_PERCENT, at least MIN (default
+# 1): the size of a load (connections, lines, bytes, rounds).
+load()
+{
+	ld_n=$(($1 * TCPLOGD_LOAD_PERCENT / 100))
+	[ "$ld_n" -ge "${2:-1}" ] || ld_n=${2:-1}
+	echo "$ld_n"
+}
 
 DIR=
 DPID=
@@ -429,20 +510,31 @@ check_rotated_whole()
 # (timestamps = no) has the records of NCONN connections of tcplogd-send
 # -v -n NLINE -s SIZE (whose output is SENDOUT): every line exactly once,
 # whole, in order, from the right peer, between connected and
-# disconnected (closed by peer) with the right counts.
+# disconnected (closed by peer) with the right counts.  NLINE "-": each
+# connection sent as many lines as its "sent N bytes" says (tcplogd-send
+# stopped by SIGUSR1).
 check_generated()
 {
-	awk -v name="$3" -v nconn="$4" -v nline="$5" -v size="$6" \
-	    -v bytes=$(($5 * ($6 + 1))) '
+	awk -v name="$3" -v nconn="$4" -v nline="$5" -v size="$6" '
 	function bad(msg) {
 		print FILENAME ":" FNR ": " msg ": " $0 > "/dev/stderr"
 		errors++
 		if (errors > 20)
 			exit 1
 	}
+	# The lines connection c sent.
+	function lines_of(c) {
+		if (nline != "-")
+			return nline
+		if (!(c in sent) || sent[c] % (size + 1) != 0)
+			return -1
+		return sent[c] / (size + 1)
+	}
 	FILENAME == ARGV[1] {		# tcplogd-send -v output
 		if ($2 == "connected")
 			conn_of[$3] = substr($1, 2)
+		if ($2 == "sent" && $4 == "bytes")
+			sent[substr($1, 2)] = $3
 		next
 	}
 	$1 != name {
@@ -459,10 +551,12 @@ check_generated()
 		if (!($2 in seen) || ($2 in closed))
 			bad("disconnected without connected, or twice")
 		closed[$2] = 1
-		want = "(closed by peer) " nline " records " bytes " bytes"
+		dn = lines_of(conn_of[$2])
+		want = "(closed by peer) " dn " records " \
+		    dn * (size + 1) " bytes"
 		rest = $0
 		sub(/^[^ ]+ [^ ]+ disconnected /, "", rest)
-		if (rest != want)
+		if (dn < 0 || rest != want)
 			bad("wrong disconnect record, want " want)
 		next
 	}
@@ -500,12 +594,15 @@ check_generated()
 				print "no disconnect for " p > "/dev/stderr"
 				exit 1
 			}
-			if (next_line[p] != nline) {
-				print p ": " next_line[p] " lines" > "/dev/stderr"
+			want = lines_of(conn_of[p])
+			if (want < 0 || next_line[p] != want) {
+				print p ": " next_line[p] " lines, want " want \
+				    > "/dev/stderr"
 				exit 1
 			}
+			all += want
 		}
-		if (n != nconn || total != nconn * nline) {
+		if (n != nconn || total != all) {
 			print n " connections, " total " lines" > "/dev/stderr"
 			exit 1
 		}
@@ -599,10 +696,19 @@ open_fds()
 	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
 }
 
-# instrumented: the daemon runs under a wrapper (valgrind) or is a
-# sanitizer build, so its RSS and speed say little.
-instrumented()
+# reader_has_read PID FILE BYTES: process PID (a reader such as tail -F)
+# has FILE (the file at that name now) open and has read at least BYTES
+# of it: its offset there (/proc/PID/fdinfo) is that far.  For
+# wait_until: a test waits for the reader instead of guessing its speed.
+reader_has_read()
 {
-	[ -n "$TCPLOGD_WRAPPER" ] ||
-	    grep -aq -e __asan_init -e __ubsan_handle "$TCPLOGD"
+	rr_ino=$(stat -c %d:%i "$2" 2>/dev/null) || return 1
+	for rr_fd in "/proc/$1/fd/"*; do
+		[ "$(stat -L -c %d:%i "$rr_fd" 2>/dev/null)" = "$rr_ino" ] ||
+		    continue
+		rr_pos=$(sed -n 's/^pos:[[:space:]]*//p' \
+		    "/proc/$1/fdinfo/${rr_fd##*/}" 2>/dev/null)
+		[ "${rr_pos:-0}" -ge "$3" ] && return 0
+	done
+	return 1
 }

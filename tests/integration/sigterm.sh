@@ -22,9 +22,10 @@ tsend_bg "$DIR/hold.out" "$DIR/hold.err" -v -c 3 -e hold -f "$DIR/in" \
 hold_pid=$BG_PID
 
 # 2. A client in the middle of a stream: 51-byte lines written 1000
-# bytes at a time, 10 ms apart, for much longer than the test waits.
-tsend_bg "$DIR/stream.out" "$DIR/stream.err" -v -b 7 -n 100000 -s 50 \
-    -k 1000 -d 10 127.0.0.1 "$port"
+# bytes at a time, 10 ms apart, for longer than the test may take.
+tsend_bg "$DIR/stream.out" "$DIR/stream.err" -t $((60 * scale)) -v -b 7 \
+    -n $((1000 * 100 / 51 * 60 * scale)) -s 50 -k 1000 -d 10 \
+    127.0.0.1 "$port"
 stream_pid=$BG_PID
 
 wait_count "$DIR/hold.out" '^c[0-9] sent 24 bytes$' 3

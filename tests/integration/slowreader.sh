@@ -10,6 +10,10 @@
 # 26 MiB); a tcplogd that buffered everything would need over 70 MiB.
 # Four times the bound while the output drains (ASan's quarantine grows
 # then).  TCPLOGD_RSS_LIMIT_MB overrides the bound.
+#
+# What each connection sends is the point (more than the kernel holds
+# for it); the number of connections is sized with load (one under ASan
+# and valgrind).
 
 TEST_TIMEOUT=300
 # shellcheck source=lib.sh
@@ -18,7 +22,7 @@ TEST_TIMEOUT=300
 # Enough that the kernel's socket buffers cannot take it all while the
 # reader is stopped: each connection sends its receive buffer's and its
 # send buffer's largest size (tcp_rmem, tcp_wmem) and 8 MB more.
-nconn=4
+nconn=$(load 4)
 size=99
 kbuf=$(( $(awk '{print $3}' /proc/sys/net/ipv4/tcp_rmem) +
     $(awk '{print $3}' /proc/sys/net/ipv4/tcp_wmem) ))
@@ -34,10 +38,7 @@ port=$(port_of main)
 limit=${TCPLOGD_RSS_LIMIT_MB:-}
 if [ -z "$limit" ]; then
 	limit=32
-	if [ -n "$TCPLOGD_WRAPPER" ] ||
-	    grep -aq -e __asan_init -e __ubsan_handle "$TCPLOGD"; then
-		limit=128
-	fi
+	instrumented && limit=128
 fi
 rss0=$(rss_kb "$DPID")
 log "RSS at start: $rss0 KiB; limit $limit MiB"

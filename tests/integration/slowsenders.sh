@@ -5,18 +5,15 @@
 # and while the slow lines trickle in, a client from another address
 # (127.0.0.2) is served promptly: its line is written within 2 seconds.
 #
-# Under a wrapper (valgrind) 200 connections and max_per_peer = 100.
+# Sized with load: 200 connections and max_per_peer = 100 under ASan and
+# valgrind.
 
 TEST_TIMEOUT=90
 # shellcheck source=lib.sh
 . "${srcdir:-$(dirname "$0")}/lib.sh"
 
-nslow=2000
-cap=1000
-if [ -n "$TCPLOGD_WRAPPER" ]; then
-	nslow=200
-	cap=100
-fi
+nslow=$(load 2000 2)
+cap=$((nslow / 2))
 
 # refused_total: the connections the diagnostics say were refused.
 refused_total()

@@ -1,28 +1,27 @@
 #!/bin/sh
 # stress.sh: 5000 connections open at once, sending lines; 10% of them
-# reset (RST) in the middle of a line.  The 4500 others send 40 lines
-# each, paced over about 4 s so that all are open together, and close;
-# the 500 resetting ones (from 127.0.0.2, so that their peers are told
-# apart) connect once the others are in, send 10 lines and the first
-# 17 bytes of an eleventh, and reset.  Every line is in the output
+# reset (RST) in the middle of a line.  The 4500 others send a line
+# every 100 ms until all are open together and counted and they have
+# sent 40 lines each on average (SIGUSR1), then close; the 500 resetting ones (from 127.0.0.2, so that their peers are
+# told apart) connect once the others are in, send 10 lines and the
+# first 17 bytes of an eleventh, and reset.  Every line is in the output
 # exactly once, whole, in the order of its connection; the data a
 # resetting client sent before its RST (all of it: loopback, a few
 # hundred bytes) is written, its last line flagged partial, and it ends
 # with "disconnected (reset)".
 #
-# Under a wrapper (valgrind) the counts are divided by 5.
+# The connection counts are sized with load (a tenth under ASan and
+# valgrind).
 
 TEST_TIMEOUT=120
 # shellcheck source=lib.sh
 . "${srcdir:-$(dirname "$0")}/lib.sh"
 
-nnorm=4500
-nreset=500
-if [ -n "$TCPLOGD_WRAPPER" ]; then
-	nnorm=900
-	nreset=100
-fi
-nline=40
+nnorm=$(load 4500)
+nreset=$(load 500)
+# A line every 100 ms; -n only bounds the lines, to what that pace gives
+# in the time limit.
+nmax=$((10 * TEST_TIMEOUT * scale))
 size=40
 rline=10
 plen=17
@@ -32,8 +31,8 @@ start_daemon
 port=$(port_of main)
 
 t0=$(date +%s)
-tsend_bg "$DIR/norm.out" "$DIR/norm.err" -t $((90 * scale)) -v \
-    -c "$nnorm" -n "$nline" -s "$size" -k $((size + 1)) -d 100 \
+tsend_bg "$DIR/norm.out" "$DIR/norm.err" -t $((TEST_TIMEOUT * scale)) -v \
+    -c "$nnorm" -n "$nmax" -s "$size" -k $((size + 1)) -d 100 \
     127.0.0.1 "$port"
 norm_pid=$BG_PID
 wait_count "$OUT" '^main 127\.0\.0\.1:[0-9]+ connected$' "$nnorm" 30
@@ -43,9 +42,10 @@ tsend_bg "$DIR/reset.out" "$DIR/reset.err" -t $((90 * scale)) -v \
     -p "$plen" -e reset -k $((size + 1)) -d 50 127.0.0.1 "$port"
 reset_pid=$BG_PID
 wait_count "$OUT" '^main 127\.0\.0\.2:[0-9]+ connected$' "$nreset" 30
-# All open at once: the first clients are still sending.
+# All open at once: the first clients send until told to stop.
 proc_alive "$norm_pid" ||
-    fail "the first clients were done before the last ones connected"
+    fail "the first clients stopped before the last ones connected:" \
+    "$(head -n 5 "$DIR/norm.err")"
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener main: accepted '
 active=$(sed -n 's/^tcplogd: listener main: accepted [0-9]* refused 0 active \([0-9]*\) .*/\1/p' "$ERR")
@@ -53,6 +53,9 @@ log "$active connections open at once"
 [ "${active:-0}" -ge "$nnorm" ] ||
     fail "not $nnorm connections open at once: $(grep 'listener main:' "$ERR")"
 
+# 40 lines a connection on average (about 4 s), then stop them.
+wait_count "$OUT" '^main 127\.0\.0\.1:[0-9]+: ' $((40 * nnorm)) 60
+kill -USR1 "$norm_pid"
 wait_pid "$reset_pid" 60 ||
     fail "the resetting clients failed: $(head -n 5 "$DIR/reset.err")"
 wait_pid "$norm_pid" 60 ||
@@ -69,8 +72,10 @@ grep '^main 127\.0\.0\.1:' "$OUT" > "$DIR/norm.records"
 grep '^main 127\.0\.0\.2:' "$OUT" > "$DIR/reset.records"
 [ $(($(wc -l < "$DIR/norm.records") + $(wc -l < "$DIR/reset.records"))) \
     -eq "$(wc -l < "$OUT")" ] || fail "records from an unknown peer"
-check_generated "$DIR/norm.out" "$DIR/norm.records" main "$nnorm" \
-    "$nline" "$size"
+check_generated "$DIR/norm.out" "$DIR/norm.records" main "$nnorm" - "$size"
+nbytes=$(awk '$2 == "sent" { n += $3 } END { print n + 0 }' "$DIR/norm.out")
+nlines=$((nbytes / (size + 1)))
+log "the $nnorm clients sent $nlines lines"
 
 # The resetting clients: connected, lines 0..rline-1, the first plen
 # bytes of line rline flagged partial, disconnected (reset) with counts.
@@ -145,6 +150,6 @@ END {
 	}
 }' "$DIR/reset.out" "$DIR/reset.records" ||
     fail "the resetting clients' records are wrong"
-grep -Eq "^tcplogd: listener main: accepted $((nnorm + nreset)) refused 0 active 0 records $((nnorm * nline + nreset * (rline + 1))) bytes $((nnorm * nline * (size + 1) + nreset * (rline * (size + 1) + plen))) overlong 0 partial $nreset " \
+grep -Eq "^tcplogd: listener main: accepted $((nnorm + nreset)) refused 0 active 0 records $((nlines + nreset * (rline + 1))) bytes $((nbytes + nreset * (rline * (size + 1) + plen))) overlong 0 partial $nreset " \
     "$ERR" || fail "wrong counters at shutdown: $(grep 'listener main:' "$ERR" | tail -n 1)"
 exit 0

@@ -28,6 +28,13 @@
  * partial one (the first bytes of the next line, no LF); -z sends that
  * many 'z' bytes, without LF, before the data (a huge line made on the
  * fly); -B binds the sockets to a local address (another peer address).
+ *
+ * SIGUSR1 ends the generated lines early: each connection finishes the
+ * line it is in (no -p partial line follows) and ends as -e says; -v
+ * reports the bytes each sent ("sent N bytes").  So a test can keep a
+ * load going for exactly as long as it needs one (-n is then a bound),
+ * instead of guessing how long the load must last, and still knows what
+ * each connection sent.
  */
 
 #include <sys/types.h>
@@ -119,6 +126,7 @@ static void		 conn_sent_all(struct conn *);
 static void		 conn_read(struct conn *);
 static void		 conn_finish(struct conn *);
 static void		 conn_fail(struct conn *);
+static void		 stop_cb(int);
 
 static const char	*host;
 static const char	*port;
@@ -141,6 +149,7 @@ static enum end_mode	 mode = END_CLOSE;
 static unsigned long	 timeout = 60;
 static int		 wait_close;
 static int		 verbose;
+static volatile sig_atomic_t stopping;	/* SIGUSR1: no new lines */
 static struct conn	*conns;
 
 static void
@@ -345,6 +354,8 @@ conn_more(struct conn *c)
 		return (1);
 	if (file != NULL)
 		return (c->foff < fsize);
+	if (stopping)
+		return (c->loff < c->llen);
 	return (c->loff < c->llen || c->line < nlines ||
 	    (plen > 0 && !c->pdone));
 }
@@ -372,6 +383,8 @@ conn_fill(struct conn *c, char *buf, size_t len)
 	}
 	while (done < len) {
 		if (c->loff == c->llen) {
+			if (stopping)
+				break;
 			if (c->line < nlines)
 				conn_gen_line(c);
 			else if (plen > 0 && !c->pdone) {
@@ -498,6 +511,13 @@ conn_finish(struct conn *c)
 	say(c, "done");
 }
 
+/* SIGUSR1: generate no new line (conn_more, conn_fill). */
+static void
+stop_cb(int sig __attribute__((unused)))
+{
+	stopping = 1;
+}
+
 /* End the connection after an error. */
 static void
 conn_fail(struct conn *c)
@@ -519,6 +539,7 @@ main(int argc, char **argv)
 	int64_t		 deadline, now, wait;
 	int		 ch, error, failed, n, np, k;
 	socklen_t	 len;
+	struct sigaction	 sa;
 
 	while ((ch = getopt(argc, argv, "B:b:Cc:d:e:f:k:n:p:s:t:vwz:")) !=
 	    -1) {
@@ -594,6 +615,11 @@ main(int argc, char **argv)
 		errx_(1, "-p needs generated lines of at least -p bytes");
 
 	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stop_cb;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) == -1)
+		errx_(1, "sigaction: %s", strerror(errno));
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
