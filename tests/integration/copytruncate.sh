@@ -19,7 +19,7 @@ ntrunc=3
 # Each connection sends a chunk every 10 ms: 4 KiB at full size; -n only
 # bounds the lines, to what that pace gives in the time limit.
 chunk=$(load 4096 $((size + 1)))
-nmax=$((chunk * 100 / (size + 1) * TEST_TIMEOUT * scale))
+nmax=$((chunk * 100 * TEST_TIMEOUT * scale / (size + 1)))
 
 config_global timestamps=no
 config_listener main output=file "file=$DIR/out.log"
@@ -36,7 +36,8 @@ while [ "$i" -le "$ntrunc" ]; do
 	cp "$DIR/out.log" "$DIR/copy.$i" || hard_error "cp failed"
 	truncate -s 0 "$DIR/out.log" || hard_error "truncate failed"
 	proc_alive "$send_pid" ||
-	    fail "the clients stopped before truncation $i: $(cat "$DIR/send.err")"
+	    fail "the clients stopped before truncation $i:" \
+	    "$(cat "$DIR/send.err")"
 	i=$((i + 1))
 done
 kill -USR1 "$send_pid"
@@ -128,8 +129,8 @@ END {
 
 # The end of every connection, after the truncations, is in out.log: its
 # last line (from the bytes it sent) and its disconnect record.
-[ "$(grep -c ' disconnected (closed by peer) ' "$DIR/out.log")" -eq "$nconn" ] ||
-    fail "out.log: not $nconn disconnect records"
+ndisc=$(grep -c ' disconnected (closed by peer) ' "$DIR/out.log")
+[ "$ndisc" -eq "$nconn" ] || fail "out.log: not $nconn disconnect records"
 c=0
 while [ "$c" -lt "$nconn" ]; do
 	sent=$(sed -n "s/^c$c sent \\([0-9]*\\) bytes\$/\\1/p" "$DIR/send.out")
@@ -137,8 +138,10 @@ while [ "$c" -lt "$nconn" ]; do
 	grep -q ": c$c-l$((sent / (size + 1) - 1)) " "$DIR/out.log" ||
 	    fail "out.log: no last line of c$c"
 	p=$(peer_of "$DIR/send.out" "c$c")
-	grep -qx "main $p disconnected (closed by peer) $((sent / (size + 1))) records $sent bytes" \
-	    "$DIR/out.log" || fail "out.log: wrong or no disconnect record of c$c"
+	want="main $p disconnected (closed by peer)"
+	want="$want $((sent / (size + 1))) records $sent bytes"
+	grep -qxF "$want" "$DIR/out.log" ||
+	    fail "out.log: no \"$want\""
 	c=$((c + 1))
 done
 

@@ -18,7 +18,7 @@ nrot=5
 # Each connection sends a chunk every 10 ms: 4 KiB at full size; -n only
 # bounds the lines, to what that pace gives in the time limit.
 chunk=$(load 4096 $((size + 1)))
-nmax=$((chunk * 100 / (size + 1) * TEST_TIMEOUT * scale))
+nmax=$((chunk * 100 * TEST_TIMEOUT * scale / (size + 1)))
 msg='^tcplogd: SIGHUP received: reopened 1 output file( \(config reload comes in a later version\)$|, )'
 
 config_global timestamps=no
@@ -40,7 +40,8 @@ while [ "$i" -le "$nrot" ]; do
 	[ "$(stat -c %a "$DIR/out.log")" = 644 ] ||
 	    fail "reopened file: mode $(stat -c %a "$DIR/out.log"), not 644"
 	proc_alive "$send_pid" ||
-	    fail "the clients stopped before rotation $i: $(cat "$DIR/send.err")"
+	    fail "the clients stopped before rotation $i:" \
+	    "$(cat "$DIR/send.err")"
 	i=$((i + 1))
 done
 kill -USR1 "$send_pid"

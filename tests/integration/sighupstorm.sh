@@ -21,7 +21,7 @@ TEST_TIMEOUT=120
 nconn=4
 size=50
 chunk=$(load 4096 $((size + 1)))
-nmax=$((chunk * 100 / (size + 1) * TEST_TIMEOUT * scale))
+nmax=$((chunk * 100 * TEST_TIMEOUT * scale / (size + 1)))
 nstorm=50
 nrot=10
 hup='^tcplogd: SIGHUP received: reopened 1 output file'
@@ -46,7 +46,7 @@ tsend_bg "$DIR/a.out" "$DIR/a.err" -t $((TEST_TIMEOUT * scale)) -v \
     -c "$nconn" -n "$nmax" -s "$size" -k "$chunk" -d 10 127.0.0.1 "$port"
 a_pid=$BG_PID
 tsend_bg "$DIR/b.out" "$DIR/b.err" -t $((TEST_TIMEOUT * scale)) -v -b 100 \
-    -c 2 -n $((1000 * 100 / (size + 1) * TEST_TIMEOUT * scale)) \
+    -c 2 -n $((1000 * 100 * TEST_TIMEOUT * scale / (size + 1))) \
     -s "$size" -k 1000 -d 10 127.0.0.1 "$port"
 b_pid=$BG_PID
 wait_lines "$DIR/out.log" 1000

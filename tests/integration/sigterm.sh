@@ -24,7 +24,7 @@ hold_pid=$BG_PID
 # 2. A client in the middle of a stream: 51-byte lines written 1000
 # bytes at a time, 10 ms apart, for longer than the test may take.
 tsend_bg "$DIR/stream.out" "$DIR/stream.err" -t $((60 * scale)) -v -b 7 \
-    -n $((1000 * 100 / 51 * 60 * scale)) -s 50 -k 1000 -d 10 \
+    -n $((1000 * 100 * 60 * scale / 51)) -s 50 -k 1000 -d 10 \
     127.0.0.1 "$port"
 stream_pid=$BG_PID
 

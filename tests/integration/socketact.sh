@@ -35,7 +35,8 @@ eph=$(cat /proc/sys/net/ipv4/ip_local_port_range) ||
 try=0
 while :; do
 	try=$((try + 1))
-	[ "$try" -le 20 ] || hard_error "no free port for systemd-socket-activate"
+	[ "$try" -le 20 ] ||
+	    hard_error "no free port for systemd-socket-activate"
 	port=$(echo "$eph" | awk -v s="$$$try" '{
 		lo = $1
 		hi = $2

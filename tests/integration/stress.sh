@@ -2,9 +2,10 @@
 # stress.sh: 5000 connections open at once, sending lines; 10% of them
 # reset (RST) in the middle of a line.  The 4500 others send a line
 # every 100 ms until all are open together and counted and they have
-# sent 40 lines each on average (SIGUSR1), then close; the 500 resetting ones (from 127.0.0.2, so that their peers are
-# told apart) connect once the others are in, send 10 lines and the
-# first 17 bytes of an eleventh, and reset.  Every line is in the output
+# sent 40 lines each on average (SIGUSR1), then close; the 500
+# resetting ones (from 127.0.0.2, so that their peers are told apart)
+# connect once the others are in, send 10 lines and the first 17 bytes
+# of an eleventh, and reset.  Every line is in the output
 # exactly once, whole, in the order of its connection; the data a
 # resetting client sent before its RST (all of it: loopback, a few
 # hundred bytes) is written, its last line flagged partial, and it ends

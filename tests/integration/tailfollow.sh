@@ -40,7 +40,7 @@ nrot=4
 # in all).  -n only bounds the lines: as many as that pace gives in the
 # time limit.
 chunk=$(load 4096 $((size + 1)))
-nmax=$((chunk * 100 / (size + 1) * TEST_TIMEOUT * scale))
+nmax=$((chunk * 100 * TEST_TIMEOUT * scale / (size + 1)))
 msg='^tcplogd: SIGHUP received: reopened 1 output file'
 
 config_global timestamps=no
@@ -83,7 +83,8 @@ for gap in 0 0.05 0.2 create; do
 	wait_count "$ERR" "$msg" "$i"
 	[ -f "$DIR/out.log" ] || fail "no out.log after SIGHUP $i"
 	proc_alive "$send_pid" ||
-	    fail "the clients stopped before rotation $i: $(cat "$DIR/send.err")"
+	    fail "the clients stopped before rotation $i:" \
+	    "$(cat "$DIR/send.err")"
 	i=$((i + 1))
 done
 kill -USR1 "$send_pid"
