@@ -741,7 +741,7 @@ daemon_run(const struct daemon_opts *opts)
 	daemon_raise_nofile();
 #ifdef M_TRIM_THRESHOLD
 	/*
-	 * Output chains (FORMAT_CHAIN bytes, 128 KiB with libevent's
+	 * Output chains (SINK_CHAIN bytes, 128 KiB with libevent's
 	 * rounding) are freed as they are written and allocated again for
 	 * the next records: by default glibc maps and unmaps each one, or
 	 * gives the top of the heap back and takes it again, system calls

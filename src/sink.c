@@ -39,6 +39,7 @@
 #define SINK_PRIORITY_IDLE 2	/* flushes wait for the loop to go idle */
 #define SINK_RETRY_SEC	1			/* after a write error */
 #define SINK_HEAD_COPY	64	/* a batch's text head is copied whole */
+#define SINK_CHAIN	(64 * 1024) /* output buffer chain size */
 
 static void	sink_flush_cb(evutil_socket_t, short, void *);
 static void	sink_check_water(struct sink *);
@@ -251,7 +252,7 @@ sink_commit(struct sink *s)
 
 /*
  * Room for need more bytes, contiguous: records are formatted straight
- * into space reserved in the buffer, FORMAT_CHAIN bytes at a time (or
+ * into space reserved in the buffer, SINK_CHAIN bytes at a time (or
  * more for a record that needs it), and committed when it is full or
  * before a write.  So a record costs no buffer call of its own.
  */
@@ -262,7 +263,7 @@ sink_room(struct sink *s, size_t need)
 
 	if (s->cur.iov_base != NULL && s->cur.iov_len - s->fill >= need)
 		return ((char *)s->cur.iov_base + s->fill);
-	size = need > FORMAT_CHAIN ? need : FORMAT_CHAIN;
+	size = need > SINK_CHAIN ? need : SINK_CHAIN;
 	sink_commit(s);
 	if (evbuffer_expand(s->buf, size) != 0 ||
 	    evbuffer_reserve_space(s->buf, size, &s->cur, 1) != 1)

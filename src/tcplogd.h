@@ -222,7 +222,6 @@ int		 cidr_match(const struct cidr *, const struct sockaddr *);
 
 /* format.c */
 #define FORMAT_TIME_LEN		27	/* 2026-11-28T08:22:55.123456Z */
-#define FORMAT_CHAIN		(64 * 1024) /* output buffer chain size */
 
 #define FORMAT_SIMD_BEST 0	/* format_simd */
 #define FORMAT_SIMD_SSE2 1
