@@ -67,6 +67,7 @@ static size_t	conn_pending(struct conn *);
 static void	conn_want(struct conn *, short);
 static void	conn_arm(struct conn *);
 static void	conn_kick(struct conn *);
+static void	conn_wait_input(struct conn *);
 static void	conn_stage_begin(struct conn *);
 static void	conn_stage_step(struct conn *);
 static void	conn_stage_end(struct conn *);
@@ -224,6 +225,15 @@ conn_kick(struct conn *c)
 		event_active(c->ev, EV_READ, 0);
 }
 
+/* Wait for input, and read at once what is already here. */
+static void
+conn_wait_input(struct conn *c)
+{
+	conn_want(c, EV_READ);
+	conn_arm(c);
+	conn_kick(c);
+}
+
 /* A new connection on listener l; takes over fd. */
 struct conn *
 conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
@@ -246,15 +256,11 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
 		conn_keepalive(c, fd);
 
 	c->ev = event_new(env->base, fd, EV_READ | EV_PERSIST, conn_io_cb, c);
-	c->ev_stage = evtimer_new(env->base, conn_stage_cb, c);
-	if (c->ev == NULL || c->ev_stage == NULL ||
-	    evutil_make_socket_nonblocking(fd) == -1) {
+	if (c->ev == NULL || evutil_make_socket_nonblocking(fd) == -1) {
 		log_warnx("%s: %s: cannot set up connection", c->conf->name,
 		    c->peer);
 		if (c->ev != NULL)
 			event_free(c->ev);
-		if (c->ev_stage != NULL)
-			event_free(c->ev_stage);
 		c->tops->close(c);
 		lconf_unref(c->conf);
 		free(c);
@@ -290,11 +296,13 @@ conn_stage_begin(struct conn *c)
 		return;
 	}
 	c->sstate = so->init != NULL ? so->init(c) : NULL;
-	if (so->timeout != NULL && (tv.tv_sec = so->timeout(c->conf)) > 0)
+	if (so->timeout != NULL && (tv.tv_sec = so->timeout(c->conf)) > 0) {
+		if (c->ev_stage == NULL && (c->ev_stage = evtimer_new(
+		    c->l->env->base, conn_stage_cb, c)) == NULL)
+			fatalx("%s: cannot create a timer", c->conf->name);
 		evtimer_add(c->ev_stage, &tv);
-	conn_want(c, EV_READ);
-	conn_arm(c);
-	conn_kick(c);
+	}
+	conn_wait_input(c);
 }
 
 /* Free the running stage's state and stop its timer. */
@@ -303,7 +311,8 @@ conn_stage_end(struct conn *c)
 {
 	const struct stage_ops	*so = *c->stage;
 
-	evtimer_del(c->ev_stage);
+	if (c->ev_stage != NULL)
+		evtimer_del(c->ev_stage);
 	if (so->free != NULL)
 		so->free(c->sstate);
 	c->sstate = NULL;
@@ -349,6 +358,10 @@ conn_start(struct conn *c)
 {
 	struct listener	*l = c->l;
 
+	if (c->ev_stage != NULL) {
+		event_free(c->ev_stage);
+		c->ev_stage = NULL;
+	}
 	c->label_len = xasprintf(&c->label, "%s %s", c->conf->name, c->peer);
 	log_debug("%s: %s: connected", c->conf->name, c->peer);
 	c->state = c->ops->init(c);
@@ -358,9 +371,7 @@ conn_start(struct conn *c)
 	if (c->ops->connection_made != NULL)
 		c->ops->connection_made(c, c->state);
 	c->paused = l->paused;
-	conn_want(c, EV_READ);
-	conn_arm(c);
-	conn_kick(c);
+	conn_wait_input(c);
 }
 
 /* Give a stage's reader the bytes carried over first. */
@@ -382,8 +393,9 @@ conn_take_carry(struct conn *c, void *buf, size_t len)
 }
 
 /*
- * A stage reads: the bytes an earlier stage left first, then from the
- * transport.  As the transport's read.
+ * A stage reads (and so does conn_read() after the stages): the bytes
+ * an earlier stage left first, then from the transport.  As the
+ * transport's read.
  */
 ssize_t
 conn_stage_read(struct conn *c, void *buf, size_t len,
@@ -434,9 +446,7 @@ conn_read(struct conn *c, size_t len, enum conn_reason *reason)
 	enum conn_reason	why;
 	ssize_t			n;
 
-	if (c->carry != NULL)
-		n = conn_take_carry(c, conn_buf, len);
-	else if ((n = c->tops->read(c, conn_buf, len, reason)) <= 0)
+	if ((n = conn_stage_read(c, conn_buf, len, reason)) <= 0)
 		return (n);
 	c->bytes += n;
 	c->l->stats.bytes += n;
@@ -645,7 +655,8 @@ conn_close(struct conn *c, enum conn_reason reason)
 	l->stats.active--;
 	env->active--;
 	event_free(c->ev);
-	event_free(c->ev_stage);
+	if (c->ev_stage != NULL)
+		event_free(c->ev_stage);
 	c->tops->close(c);
 	free(c->carry);
 	lconf_unref(c->conf);

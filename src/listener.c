@@ -64,7 +64,7 @@ static int	listener_same_addr(const struct sockaddr_storage *,
 		    const struct laddr *);
 static int	listener_refusal(struct listener *, const struct sockaddr *);
 static void	listener_note_cb(evutil_socket_t, short, void *);
-static void	listener_notes_flush(struct listener *);
+static int	listener_notes_say(struct listener *);
 static int	listener_note_say(struct listener *, struct listener_note *);
 static int	listener_same_host(const struct sockaddr_storage *,
 		    const struct sockaddr *);
@@ -547,7 +547,7 @@ listener_free(struct listener *l, enum conn_reason reason)
 		else
 			conn_close(c, reason);
 	}
-	listener_notes_flush(l);
+	(void)listener_notes_say(l);
 	event_free(l->ev_note);
 	lconf_unref(l->conf);
 	free(l);
@@ -776,22 +776,20 @@ listener_note_cb(evutil_socket_t fd __unused, short what __unused,
 {
 	struct listener	*l = arg;
 	struct timeval	 tv = { 1, 0 };
-	int		 i, again = 0;
 
-	for (i = 0; i < NOTE_COUNT; i++)
-		again |= listener_note_say(l, &l->notes[i]);
-	if (again)
+	if (listener_notes_say(l))
 		evtimer_add(l->ev_note, &tv);
 }
 
-/* Say everything held back now (the listener goes away). */
-static void
-listener_notes_flush(struct listener *l)
+/* Say everything held back now; 1 if something was. */
+static int
+listener_notes_say(struct listener *l)
 {
-	int	i;
+	int	i, said = 0;
 
 	for (i = 0; i < NOTE_COUNT; i++)
-		(void)listener_note_say(l, &l->notes[i]);
+		said |= listener_note_say(l, &l->notes[i]);
+	return (said);
 }
 
 /* One line of counters. */

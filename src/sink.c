@@ -22,8 +22,8 @@
  * left to read (SINK_FLUSH_MSEC at the latest).  Over SINK_HIGH_WATER
  * unwritten bytes the sink tells its owner (the daemon), which stops
  * reading from the clients of the listeners writing to it; below
- * SINK_LOW_WATER they read again.  So a stalled
- * reader loses nothing and memory stays bounded.
+ * SINK_LOW_WATER they read again.  So a stalled reader loses nothing and
+ * memory stays bounded.
  */
 
 #include <errno.h>

@@ -47,7 +47,6 @@
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 #endif
 
-
 struct conn;
 struct listener;
 struct sink;
@@ -334,7 +333,7 @@ struct conn {
 	const struct stage_ops	*const *stage;	/* running one, NULL: data */
 	void			*sstate;	/* owned by *stage */
 	struct event		*ev;		/* owned, I/O and idle timeout */
-	struct event		*ev_stage;	/* owned, stage timeout */
+	struct event		*ev_stage;	/* owned, stage timeout, if any */
 	short			 want;		/* ev waits for EV_READ/WRITE */
 	int			 fd;		/* owned through tops */
 	u_char			*carry;		/* owned, read past a stage */
