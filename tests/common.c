@@ -297,6 +297,20 @@ unescape(u_char *dst, const char *src, size_t len)
 	return (o - dst);
 }
 
+/* Run the suite; returns the failed tests. */
+int
+run_suite(Suite *(*suite)(void))
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed);
+}
+
 /*
  * Run the suite once in each SIMD mode of format.c: the portable code,
  * the x86-64 baseline and the CPU's best.  Returns the failed tests.
@@ -306,16 +320,12 @@ run_simd_modes(Suite *(*suite)(void))
 {
 	static const int modes[] = { FORMAT_SIMD_NONE, FORMAT_SIMD_SSE2,
 			    FORMAT_SIMD_BEST };
-	SRunner		*sr;
 	size_t		 i;
 	int		 failed = 0;
 
 	for (i = 0; i < nitems(modes); i++) {
 		format_simd = modes[i];
-		sr = srunner_create(suite());
-		srunner_run_all(sr, CK_ENV);
-		failed += srunner_ntests_failed(sr);
-		srunner_free(sr);
+		failed += run_suite(suite);
 	}
 	format_simd = FORMAT_SIMD_BEST;
 	return (failed);

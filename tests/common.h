@@ -55,7 +55,8 @@ char		*fake_output(struct fake *);
 /* common.c: format_escape() undone */
 size_t		 unescape(u_char *, const char *, size_t);
 
-/* common.c: a suite run in each SIMD mode of format.c */
+/* common.c: a suite run once, or in each SIMD mode of format.c */
+int		 run_suite(Suite *(*)(void));
 int		 run_simd_modes(Suite *(*)(void));
 
 #endif /* TESTS_COMMON_H */
