@@ -114,6 +114,13 @@ static const struct config_word config_bools[] = {
 	{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
 	{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 }
 };
+static const struct config_word config_delimiters[] = {
+	{ "lf", DELIM_LF }, { "nul", DELIM_NUL },
+	{ "lf-or-nul", DELIM_LF_OR_NUL }, { NULL, 0 }
+};
+static const struct config_word config_parses[] = {
+	{ "none", PARSE_NONE }, { "syslog", PARSE_SYSLOG }, { NULL, 0 }
+};
 static const struct config_word config_formats[] = {
 	{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON }, { NULL, 0 }
 };
@@ -147,6 +154,10 @@ static const struct config_key config_keys[] = {
 	  .item = config_laddr, .item_size = sizeof (struct laddr) },
 	{ .name = "mode", .where = ANYWHERE, .type = CONFIG_CHOICE,
 	  LCONF(mode), .names = proto_name, .def = "line" },
+	{ .name = "delimiter", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(delimiter), .words = config_delimiters, .def = "lf" },
+	{ .name = "parse", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(parse), .words = config_parses, .def = "none" },
 	{ .name = "max_line", .where = ANYWHERE, .type = CONFIG_UINT,
 	  LCONF(max_line), .min = 1, .max = CONF_MAX_LINE_LIMIT,
 	  .def = CONFIG_STR(CONF_MAX_LINE_DEFAULT) },
@@ -248,6 +259,8 @@ static int	config_list(struct config_parse *, const struct config_key *,
 		    const char *, void *, size_t *);
 static void	config_inherit(struct config_parse *, struct config_section *);
 static void	config_validate(struct config_parse *);
+static void	config_delimiter_error(struct config_parse *, int,
+		    enum lconf_mode);
 static int	config_name_ok(const char *);
 static char	*config_trim(char *);
 static int	config_has_error(struct config_parse *, int);
@@ -997,16 +1010,31 @@ config_inherit(struct config_parse *cp, struct config_section *cs)
 	}
 }
 
+/* delimiter = in a section whose mode is not line. */
+static void
+config_delimiter_error(struct config_parse *cp, int line,
+    enum lconf_mode mode)
+{
+	if (config_has_error(cp, line))
+		return;
+	config_error(cp, line, "delimiter: applies to mode = line only, "
+	    "not to mode = %s", lconf_mode_string(mode));
+}
+
 /* Checks that need the whole file. */
 static void
 config_validate(struct config_parse *cp)
 {
 	struct config_section	*a, *b;
 	size_t			 i, j, x, y, start;
-	int			 listen, file;
+	int			 listen, file, delim;
 
 	listen = config_key_find("listen");
 	file = config_key_find("file");
+	delim = config_key_find("delimiter");
+	if (cp->global.set[delim] && cp->defaults.mode != MODE_LINE)
+		config_delimiter_error(cp, cp->global.set[delim],
+		    cp->defaults.mode);
 	if (cp->nsects == 0) {
 		config_error(cp, 0, "no [listener] section");
 		return;
@@ -1014,6 +1042,11 @@ config_validate(struct config_parse *cp)
 	for (i = 0; i < cp->nsects; i++) {
 		a = cp->sects[i];
 		config_inherit(cp, a);
+		/* A default delimiter applies to the line listeners only. */
+		if (a->set[delim] && a->lc->mode != MODE_LINE)
+			config_delimiter_error(cp, a->set[delim], a->lc->mode);
+		if (a->lc->mode != MODE_LINE)
+			a->lc->delimiter = DELIM_LF;
 		if (!a->set[listen]) {
 			config_error(cp, a->lc->line,
 			    "listener %s: no listen address", a->lc->name);

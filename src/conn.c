@@ -135,12 +135,19 @@ conn_keepalive(struct conn *c, evutil_socket_t fd)
 		    strerror(errno));
 }
 
-/* The time of this batch of records: the loop's cached clock. */
+/*
+ * The time of this batch of records: the wall clock read after the read
+ * that completed them returned, never the loop's cached clock, which is
+ * older than the bytes it would stamp.
+ */
 static void
 conn_now(struct conn *c)
 {
-	if (event_base_gettimeofday_cached(c->l->env->base, &c->tv) != 0)
-		gettimeofday(&c->tv, NULL);
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->tv.tv_sec = ts.tv_sec;
+	c->tv.tv_usec = ts.tv_nsec / 1000;
 }
 
 /* A record of c of this type, the rest of it zero. */

@@ -41,6 +41,8 @@ const struct counter listener_counters[] = {
 	{ "partial", offsetof(struct listener_stats, partial) },
 	{ "output_bytes", offsetof(struct listener_stats, output_bytes) },
 	{ "pauses", offsetof(struct listener_stats, pauses) },
+	{ "framing_errors", offsetof(struct listener_stats, framing_errors) },
+	{ "parse_errors", offsetof(struct listener_stats, parse_errors) },
 	{ NULL, 0 }
 };
 

@@ -407,8 +407,13 @@ format_text(char *dst, const struct record *rec, int ts)
 				    ",truncated");
 				first = 0;
 			}
-			if (flags & REC_SPLIT)
+			if (flags & REC_SPLIT) {
 				o = format_str(o, first ? "split" : ",split");
+				first = 0;
+			}
+			if (flags & REC_FRAMING)
+				o = format_str(o, first ? "framing-error" :
+				    ",framing-error");
 			*o++ = ']';
 		}
 		*o++ = ':';
@@ -601,6 +606,8 @@ format_json(char *dst, const struct record *rec, int ts)
 			o = format_str(o, ",\"truncated\":true");
 		if (rec->flags & REC_SPLIT)
 			o = format_str(o, ",\"split\":true");
+		if (rec->flags & REC_FRAMING)
+			o = format_str(o, ",\"framing_error\":true");
 		break;
 	case REC_CONNECTED:
 		break;

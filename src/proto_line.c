@@ -46,6 +46,7 @@ struct line_batch {
 
 /* Per-connection state. */
 struct line_state {
+	enum lconf_delimiter delim;
 	int	 discarding;	/* dropping the rest of a truncated line */
 	int	 long_line;	/* split pieces of this line were emitted */
 	u_char	*part;		/* the unfinished line, no LF in it */
@@ -84,9 +85,20 @@ const struct proto_ops proto_line_ops = {
 };
 
 static void *
-line_init(struct conn *c __unused)
+line_init(struct conn *c)
 {
-	return (xcalloc(1, sizeof (struct line_state)));
+	struct line_state	*st;
+
+	st = xcalloc(1, sizeof *st);
+	st->delim = c->conf->delimiter;
+	return (st);
+}
+
+/* What ends the records of this connection, if not its listener's. */
+void
+line_set_delimiter(void *state, enum lconf_delimiter delim)
+{
+	((struct line_state *)state)->delim = delim;
 }
 
 static void

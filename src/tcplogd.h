@@ -48,6 +48,7 @@
 #endif
 
 struct conn;
+struct syslog_msg;
 struct listener;
 struct sink;
 struct daemon;
@@ -63,6 +64,7 @@ enum conn_reason {
 	CONN_TIMEOUT,		/* idle_timeout */
 	CONN_RELOAD,
 	CONN_TIMEDOUT,		/* keepalive found the peer gone */
+	CONN_FRAMING,		/* octet counting lost its way */
 	CONN_REASON_COUNT
 };
 
@@ -80,6 +82,7 @@ conn_reason_string(enum conn_reason reason)
 		[CONN_TIMEOUT] = "idle timeout",
 		[CONN_RELOAD] = "reload",
 		[CONN_TIMEDOUT] = "timeout",
+		[CONN_FRAMING] = "framing error",
 	};
 
 	return ((u_int)reason < CONN_REASON_COUNT ? text[reason] : "?");
@@ -89,6 +92,7 @@ conn_reason_string(enum conn_reason reason)
 #define REC_PARTIAL	0x1
 #define REC_TRUNCATED	0x2
 #define REC_SPLIT	0x4
+#define REC_FRAMING	0x8	/* what was left when framing failed */
 
 enum rec_type {
 	REC_DATA,
@@ -113,12 +117,30 @@ struct record {
 	enum conn_reason	 reason;	/* REC_DISCONNECTED only */
 	uint64_t		 records;	/* REC_DISCONNECTED only */
 	uint64_t		 bytes;		/* REC_DISCONNECTED only */
+	const struct syslog_msg	*syslog;	/* borrowed: parse = syslog and
+						   the data parsed, or NULL */
 };
 
 /* config.c */
+/* The index of the mode's protocol in protos[] (proto.c). */
 enum lconf_mode {
 	MODE_LINE,
-	MODE_RAW
+	MODE_RAW,
+	MODE_OCTET,		/* octet-counted, RFC 6587 3.4.1 */
+	MODE_SYSLOG		/* octet-counted or lf-or-nul, per connection */
+};
+
+/* What ends a record in mode = line. */
+enum lconf_delimiter {
+	DELIM_LF,
+	DELIM_NUL,
+	DELIM_LF_OR_NUL
+};
+
+/* What a record's data is parsed as. */
+enum lconf_parse {
+	PARSE_NONE,
+	PARSE_SYSLOG
 };
 
 enum lconf_overlong {
@@ -174,6 +196,8 @@ struct lconf {
 	struct laddr		*addrs;		/* owned */
 	size_t			 naddrs;
 	enum lconf_mode		 mode;
+	enum lconf_delimiter	 delimiter;	/* mode = line */
+	enum lconf_parse	 parse;
 	int			 outputs;	/* OUTPUT_* */
 	char			*file;		/* owned, OUTPUT_FILE path */
 	mode_t			 file_mode;	/* when creating it */
@@ -266,6 +290,8 @@ const char		*proto_name(size_t);
 
 /* proto_line.c */
 extern const struct proto_ops proto_line_ops;
+
+void		 line_set_delimiter(void *, enum lconf_delimiter);
 
 /* proto_line_scan.c */
 const u_char	*line_scan_find(const u_char *, size_t, size_t *);
@@ -397,6 +423,8 @@ struct listener_stats {
 	uint64_t		 partial;
 	uint64_t		 output_bytes;	/* formatted, all outputs */
 	uint64_t		 pauses;	/* backpressure */
+	uint64_t		 framing_errors; /* connections closed so */
+	uint64_t		 parse_errors;	/* records parse = could not */
 };
 
 #define LISTENER_MAX_SINKS	4
@@ -442,6 +470,7 @@ enum lnote {
 	NOTE_REFUSE_ACL,	/* allow / deny */
 	NOTE_OVERLONG,
 	NOTE_UNREAD,		/* stopping, out of time */
+	NOTE_FRAMING,		/* octet counting lost its way */
 	NOTE_COUNT
 };
 

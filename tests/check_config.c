@@ -274,6 +274,39 @@ START_TEST(test_builtin_defaults)
 	ck_assert_uint_eq(lc->file_mode, CONF_FILE_MODE_DEFAULT);
 	ck_assert_uint_eq(lc->file_mode, 0640);
 	ck_assert_int_eq(lc->format, FORMAT_TEXT);
+	ck_assert_int_eq(lc->delimiter, DELIM_LF);
+	ck_assert_int_eq(lc->parse, PARSE_NONE);
+	config_free(conf);
+}
+END_TEST
+
+/*
+ * delimiter belongs to mode = line: given with another mode it is an
+ * error, in a listener or in [tcplogd]; a default one leaves listeners
+ * of other modes alone.
+ */
+START_TEST(test_delimiter_mode)
+{
+	static const char *const want[] = {
+		":3: delimiter: invalid value 'cr' (expected lf, nul or "
+		    "lf-or-nul)",
+		":10: delimiter: applies to mode = line only, not to "
+		    "mode = raw",
+		":7: delimiter: applies to mode = line only, not to mode = raw",
+		NULL
+	};
+	struct config	*conf;
+	struct lconf	*lc;
+
+	check_errors(DATA("err-delimiter.conf"), want);
+	conf = load_text("[tcplogd]\ndelimiter = nul\n[listener a]\n"
+	    "listen = 127.0.0.1:1\n[listener b]\nlisten = 127.0.0.1:2\n"
+	    "mode = raw\n");
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(find(conf, "a")->delimiter, DELIM_NUL);
+	lc = find(conf, "b");
+	ck_assert_int_eq(lc->mode, MODE_RAW);
+	ck_assert_int_eq(lc->delimiter, DELIM_LF);
 	config_free(conf);
 }
 END_TEST
@@ -402,6 +435,11 @@ START_TEST(test_words)
 		W("output", "syslog", outputs, OUTPUT_SYSLOG),
 		W("output", "syslog,stdout", outputs, 3),
 		W("output", "stdout ,  syslog", outputs, 3),
+		W("delimiter", "lf", delimiter, DELIM_LF),
+		W("delimiter", "nul", delimiter, DELIM_NUL),
+		W("delimiter", "lf-or-nul", delimiter, DELIM_LF_OR_NUL),
+		W("parse", "none", parse, PARSE_NONE),
+		W("parse", "syslog", parse, PARSE_SYSLOG),
 		W("format", "text", format, FORMAT_TEXT),
 		W("format", "json", format, FORMAT_JSON),
 		W("timestamps", "auto", timestamps, TS_AUTO),
@@ -1503,6 +1541,7 @@ config_suite(void)
 	tc = tcase_create("values");
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_builtin_defaults);
+	tcase_add_test(tc, test_delimiter_mode);
 	tcase_add_test(tc, test_global_defaults);
 	tcase_add_test(tc, test_listener_overrides);
 	tcase_add_test(tc, test_max_connections);
