@@ -712,3 +712,25 @@ reader_has_read()
 	done
 	return 1
 }
+
+# need_cmd COMMAND: skip the test when COMMAND is missing (the set-up
+# installs what the tests run).
+need_cmd()
+{
+	command -v "$1" > /dev/null 2>&1 || skip "$1 is not installed"
+}
+
+# need_python: skip the test when python3 ($PYTHON) is missing.
+: "${PYTHON:=python3}"
+need_python()
+{
+	need_cmd "$PYTHON"
+}
+
+# pyclient ARGS...: tcplogd-client.py (stamped lines, Python's
+# SysLogHandler, streams cut into reads) with a time bound.
+pyclient()
+{
+	TCPLOGD_CLIENT_TIMEOUT=$((30 * scale)) "$PYTHON" \
+	    "${srcdir:-$(dirname "$0")}/tcplogd-client.py" "$@"
+}
