@@ -19,9 +19,15 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
+# The integration tests also run real senders: util-linux logger (in
+# bsdutils, which is essential), python3's SysLogHandler and rsyslog as a
+# private forwarder.  Debian 12's rsyslog starts its own service only
+# where systemd is PID 1 (its postinst runs deb-systemd-invoke under
+# /run/systemd/system; there is no init script any more), and even then
+# the tests that read syslog use a private /dev/log (syslog.sh).
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
-libevent-dev libinih-dev libsystemd-dev check mandoc util-linux procps jq
-systemd valgrind clang libclang-rt-14-dev"
+libevent-dev libinih-dev libsystemd-dev check mandoc util-linux bsdutils
+procps jq systemd valgrind clang libclang-rt-14-dev python3 rsyslog"
 
 install_packages() {
 	missing=
