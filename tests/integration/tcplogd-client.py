@@ -22,17 +22,22 @@ pieces, each sent only after tcplogd has read everything before it.
       N lines "SEND_USEC stamp I", each stamped with CLOCK_REALTIME (in
       microseconds) just before it is written, GAP_MS apart.
   tcplogd-client.py syslog PORT
-      the messages of syslog_messages() through
-      logging.handlers.SysLogHandler over TCP; prints each as JSON.
-  tcplogd-client.py cut PORT HEXSTREAM CUT[,CUT...]|bytes
-      one connection that sends the bytes of HEXSTREAM in the pieces the
-      cut offsets make (or one byte at a time), waiting before each piece
-      until tcplogd has read all that was sent, so that each piece is
-      one read of its own; at the end it waits for tcplogd to have read
-      everything, then closes.
+      the messages of SYSLOG_MESSAGES through two connections of
+      logging.handlers.SysLogHandler; prints each as JSON.
+  tcplogd-client.py cut PORT HEXSTREAM SPEC...
+      for each SPEC one connection that sends the bytes of HEXSTREAM in
+      the pieces the SPEC cuts them into, waiting before each piece until
+      tcplogd has read all that was sent, so that each piece is one read
+      of its own; at the end it waits for tcplogd to have read everything
+      too, then closes; with "/eof" after SPEC it shuts down its writing
+      side instead and reads until tcplogd closes, with "/hold" it only
+      reads until then.  SPEC is "whole" (one piece), "bytes" (one byte
+      a piece), or the offsets "K1,K2,..." where pieces start.
 
-Each prints "peer ADDR:PORT" (tcplogd's name for it) first.  Everything is
-bounded by TCPLOGD_CLIENT_TIMEOUT seconds (default 30).
+stamp and cut print "peer ADDR:PORT" (tcplogd's name for it) first, cut
+"closed by server" when tcplogd closed the connection before it was
+done.  Everything is bounded by TCPLOGD_CLIENT_TIMEOUT seconds (default
+30).
 """
 
 import json
@@ -85,8 +90,9 @@ def wait_read(s):
     while True:
         mine = tcp_queues(me, peer)
         theirs = tcp_queues(peer, me)
-        if mine is not None and theirs is not None and \
-                mine[0] == 0 and theirs[1] == 0:
+        if theirs is None:  # tcplogd closed it
+            return
+        if mine is not None and mine[0] == 0 and theirs[1] == 0:
             return
         if time.monotonic() > DEADLINE:
             die("tcplogd did not read what was sent: ours %r, its %r" %
@@ -108,60 +114,84 @@ def stamp(port, n, gap_ms):
 
 
 # What the syslog test sends: (level, message).  One message has a LF in
-# it, one is not ASCII.
+# it, one is not ASCII, one is longer than a socket read of some senders.
 SYSLOG_MESSAGES = [
     (logging.INFO, "one"),
     (logging.WARNING, "two words"),
-    (logging.ERROR, "caf\u00e9 \u2603"),
+    (logging.ERROR, "caf\u00e9 \u2603 \"q\" [x] \\ end"),
     (logging.DEBUG, "first line\nsecond line"),
-    (logging.CRITICAL, "x" * 1000),
+    (logging.CRITICAL, "x" * 3000),
 ]
 
 
 def pysyslog(port):
-    handler = logging.handlers.SysLogHandler(
-        address=("127.0.0.1", port), socktype=socket.SOCK_STREAM,
-        facility=logging.handlers.SysLogHandler.LOG_LOCAL3)
-    handler.ident = "pyapp: "
-    print("peer %s:%d" % handler.socket.getsockname(), flush=True)
-    log = logging.getLogger("tcplogd-test")
-    log.propagate = False
-    log.setLevel(logging.DEBUG)
-    log.addHandler(handler)
-    for level, msg in SYSLOG_MESSAGES:
-        log.log(level, msg)
-        print(json.dumps({"level": logging.getLevelName(level),
-                          "msg": msg}), flush=True)
-    handler.close()
+    """SYSLOG_MESSAGES through two SysLogHandlers (two connections): one
+    as most programs set it up (no ident, facility user), one with an
+    ident "pyapp: " and facility local3.  Prints, for each message, what
+    it sent as JSON: peer, PRI, ident, msg, data (without the NUL)."""
+    sh = logging.handlers.SysLogHandler
+    for n, (ident, facility) in enumerate([("", sh.LOG_USER),
+                                           ("pyapp: ", sh.LOG_LOCAL3)]):
+        handler = sh(address=("127.0.0.1", port),
+                     socktype=socket.SOCK_STREAM, facility=facility)
+        handler.ident = ident
+        peer = "%s:%d" % handler.socket.getsockname()
+        log = logging.getLogger("tcplogd-test-%d" % n)
+        log.propagate = False
+        log.setLevel(logging.DEBUG)
+        log.addHandler(handler)
+        for level, msg in SYSLOG_MESSAGES:
+            log.log(level, msg)
+            pri = handler.encodePriority(
+                facility, handler.mapPriority(logging.getLevelName(level)))
+            print(json.dumps({"peer": peer, "pri": pri, "ident": ident,
+                              "msg": msg,
+                              "data": "<%d>%s%s" % (pri, ident, msg)}),
+                  flush=True)
+        handler.close()
 
 
-def cut(port, stream, cuts):
-    if cuts == "bytes":
+def cut(port, stream, spec):
+    spec, _, end = spec.partition("/")
+    if spec == "bytes":
         offs = list(range(1, len(stream)))
+    elif spec == "whole":
+        offs = []
     else:
-        offs = sorted(int(c) for c in cuts.split(",") if c)
+        offs = sorted(int(c) for c in spec.split(","))
     s = connect(port)
     prev = 0
-    for off in offs + [len(stream)]:
-        if off <= prev:
-            continue
-        s.sendall(stream[prev:off])
-        wait_read(s)
-        prev = off
+    try:
+        for off in offs + [len(stream)]:
+            if off <= prev:
+                continue
+            s.sendall(stream[prev:off])
+            wait_read(s)
+            prev = off
+        if end == "eof":
+            s.shutdown(socket.SHUT_WR)
+        if end in ("eof", "hold"):
+            s.settimeout(max(DEADLINE - time.monotonic(), 0.1))
+            while s.recv(4096):
+                pass
+            print("closed by server", flush=True)
+    except (BrokenPipeError, ConnectionResetError):
+        print("closed by server", flush=True)
     s.close()
 
 
 def main():
     if len(sys.argv) < 3:
         die("usage: stamp PORT N GAP_MS | syslog PORT | "
-            "cut PORT HEX CUTS|bytes")
+            "cut PORT HEX SPEC...")
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "stamp" and len(sys.argv) == 5:
         stamp(port, int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "syslog" and len(sys.argv) == 3:
         pysyslog(port)
-    elif cmd == "cut" and len(sys.argv) == 5:
-        cut(port, bytes.fromhex(sys.argv[3]), sys.argv[4])
+    elif cmd == "cut" and len(sys.argv) >= 5:
+        for spec in sys.argv[4:]:
+            cut(port, bytes.fromhex(sys.argv[3]), spec)
     else:
         die("bad arguments: %r" % sys.argv[1:])
 
