@@ -720,8 +720,13 @@ need_cmd()
 	command -v "$1" > /dev/null 2>&1 || skip "$1 is not installed"
 }
 
-# need_python: skip the test when python3 ($PYTHON) is missing.
-: "${PYTHON:=python3}"
+# need_python: skip the test when python3 ($PYTHON) is missing.  The
+# system's own python3 comes first: it is what the tests mean (Debian's
+# SysLogHandler), and a shim in PATH (pyenv) may take a second to start.
+if [ -z "${PYTHON:-}" ]; then
+	PYTHON=python3
+	[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+fi
 need_python()
 {
 	need_cmd "$PYTHON"
