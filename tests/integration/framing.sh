@@ -16,10 +16,16 @@
 #    frame skipped), split (max_line pieces) and close.
 # 3. A connection that ends inside a frame, at every position: what came
 #    of MSG (or of MSG-LEN), flagged partial.
-# 4. Hostile MSG-LENs, each on a listener of its own: 0, 000012, ten
-#    digits, "12a" (also with its digits in an earlier read), no SP,
-#    999999999: the records (framing-error, truncated when cut at
-#    max_line), the diagnostic, the disconnect reason and the counters.
+# 4. Hostile MSG-LENs after a good frame, each on a listener of its own:
+#    0, 000012, ten digits, "12a", no SP, in mode = octet-counted and
+#    mode = syslog, cut at every position: the good frame's record, then
+#    MSG-LEN from its start (digits of earlier reads too) to the end of
+#    the read with the bad byte, at most max_line bytes (truncated when
+#    cut), flagged framing-error; nothing of a later read; the reason
+#    "framing error", a diagnostic and framing_errors for every one.
+#    999999999 with more than max_line bytes after it, cut everywhere:
+#    truncate skips up to the end, split emits pieces and a partial one.
+#    (octet.sh has each hostile value in one read.)
 
 TEST_TIMEOUT=120
 # shellcheck source=lib.sh
@@ -35,11 +41,12 @@ config_listener ot mode=octet-counted overlong=truncate
 config_listener os mode=octet-counted overlong=split
 config_listener oq mode=octet-counted overlong=close
 config_listener eof mode=octet-counted
-for l in zero lead0 ten nan nan2 nosp big bigeof; do
+for l in hz hl ht hn hp; do
 	config_listener "$l" mode=octet-counted
 done
-config_listener szero mode=syslog
-config_listener snan mode=syslog
+config_listener sn mode=syslog
+config_listener big mode=octet-counted overlong=truncate
+config_listener bigs mode=octet-counted overlong=split
 start_daemon
 
 # hexof PRINTF-FORMAT: the bytes, in hex.
@@ -181,49 +188,59 @@ jq -n -c -S --arg s "$s4" '[range(1; ($s | length) + 1) | . as $k |
 conns eof > "$DIR/eof.got" || fail "jq failed"
 expect_file "$DIR/eof.want" "$DIR/eof.got"
 
-# 4. Hostile MSG-LENs.  hostile LISTENER PRINTF-FORMAT SPEC RECORDS
-# REASON DIAGNOSTIC: one connection; its records, disconnect reason and
-# the one diagnostic naming LISTENER and the peer.
+# 4. Hostile MSG-LENs.  hostile LISTENER STREAM BAD: STREAM (printable
+# ASCII) is "3 abc" and a bad MSG-LEN whose bad byte is at offset BAD;
+# one connection for it whole and one for each cut, each then waiting
+# for tcplogd to close it.
 hostile()
 {
-	send "$1" "$2" "$3"
+	ho_len=$(lenof "$2")
+	# shellcheck disable=SC2046 # one argument per cut
+	send "$1" "$2" whole/hold $(seq 1 $((ho_len - 1)) | sed 's|$|/hold|')
 	wait_done "$1"
-	expect_conns "$1" 1 "$4" "$5" "$(lenof "$2")"
-	ho_diag="tcplogd: $1: $(cat "$DIR/$1.peers"): $6"
-	grep -Fqx "$ho_diag" "$ERR" || fail "$1: no diagnostic \"$ho_diag\""
-	[ "$(grep -c "^tcplogd: $1: " "$ERR")" -eq 1 ] ||
-	    fail "$1: not one diagnostic: $(grep "^tcplogd: $1: " "$ERR")"
+	# Connection i (0: whole, else cut at i) read the stream up to end:
+	# all of it when the bad byte came in its last read, else up to the
+	# cut; the framing-error record is MSG-LEN (at 5) to there.
+	jq -n -c -S --arg s "$2" --argjson bad "$3" --rawfile peers \
+	    "$DIR/$1.peers" '($peers | split("\n") | map(select(. != ""))) |
+	    to_entries | map(.key as $i | (if $i == 0 then ($s | length)
+	    else $i end) as $k | (if $k <= $bad then ($s | length)
+	    else $k end) as $upto | $s[5:$upto] as $rec |
+	    [.value, {recs: [{data: "abc"}, {data: $rec[0:16],
+	    framing_error: true} + if ($rec | length) > 16 then
+	    {truncated: true} else {} end], first: "connected",
+	    last: ["disconnected", "framing error", 2, $upto]}]) | sort' \
+	    > "$DIR/$1.want" || hard_error "jq failed"
+	jq -s -c -S --arg l "$1" 'map(select(.listener == $l)) |
+	    group_by(.peer) | map([.[0].peer, {recs: map(select(.event ==
+	    "data") | del(.listener, .peer, .event)), first: .[0].event,
+	    last: (.[-1] | [.event, .reason, .records, .bytes])}]) | sort' \
+	    < "$OUT" > "$DIR/$1.got" || fail "jq failed"
+	expect_file "$DIR/$1.want" "$DIR/$1.got"
+	grep -c '^closed by server' "$DIR/$1.client" > "$DIR/$1.closed"
+	[ "$(cat "$DIR/$1.closed")" -eq "$ho_len" ] ||
+	    fail "$1: tcplogd closed $(cat "$DIR/$1.closed") of $ho_len"
 }
-hostile zero '5 hello0 x' whole/hold \
-    '[{"data":"hello"},{"data":"0 x","framing_error":true}]' \
-    "framing error" "framing error: MSG-LEN starts with '0', closing"
-hostile lead0 '000012 <13>abcd' whole/hold \
-    '[{"data":"000012 <13>abcd","framing_error":true}]' \
-    "framing error" "framing error: MSG-LEN starts with '0', closing"
-hostile ten '1234567890 abc' whole/hold \
-    '[{"data":"1234567890 abc","framing_error":true}]' "framing error" \
-    "framing error: MSG-LEN '1234567890' has more than 9 digits, closing"
-hostile nan '12a <13>abcdefghijkl' whole/hold \
-    '[{"data":"12a <13>abcdefgh","framing_error":true,"truncated":true}]' \
-    "framing error" "framing error: MSG-LEN '12a' is not a number, closing"
-hostile nan2 '12345x7 abc' 4/hold \
-    '[{"data":"12345x7 abc","framing_error":true}]' "framing error" \
-    "framing error: MSG-LEN '12345x' is not a number, closing"
-hostile nosp '12<13>abcdefghi' whole/hold \
-    '[{"data":"12<13>abcdefghi","framing_error":true}]' "framing error" \
-    "framing error: MSG-LEN '12' is followed by '<', not SP, closing"
-hostile big "999999999 $(printf '%040d' 0)" whole/eof \
-    '[{"data":"0000000000000000","truncated":true}]' "closed by peer" \
-    "line longer than 16 bytes, truncated"
-hostile bigeof '999999999 <13>abc' whole/eof \
-    '[{"data":"<13>abc","partial":true}]' "closed by peer" \
-    "line longer than 16 bytes, truncated"
-# mode = syslog: a digit first, so octet counting and its errors.
-hostile szero '0 x' whole/hold '[{"data":"0 x","framing_error":true}]' \
-    "framing error" "framing error: MSG-LEN starts with '0', closing"
-hostile snan '5 hello12a' whole/hold \
-    '[{"data":"hello"},{"data":"12a","framing_error":true}]' \
-    "framing error" "framing error: MSG-LEN '12a' is not a number, closing"
+hostile hz '3 abc0 x' 5
+hostile hl '3 abc000012 <13>abcd' 5
+hostile ht '3 abc1234567890 x' 14
+hostile hn '3 abc12a <13>abcdefghijkl' 7
+hostile hp '3 abc12<13>no space' 7
+hostile sn '3 abc12a bcd' 7
+s5="999999999 $(printf '%040d' 0)"
+# shellcheck disable=SC2046
+send big "$s5" whole/eof $(cuts "$s5" | sed 's|$|/eof|')
+# shellcheck disable=SC2046
+send bigs "$s5" whole/eof $(cuts "$s5" | sed 's|$|/eof|')
+wait_done big
+wait_done bigs
+n5=$(($(lenof "$s5") + 1))
+z=0000000000000000
+expect_conns big "$n5" '[{"data":"'$z'","truncated":true}]' \
+    "closed by peer" "$(lenof "$s5")"
+expect_conns bigs "$n5" '[{"data":"'$z'","split":true},
+    {"data":"'$z'","split":true},{"data":"00000000","partial":true}]' \
+    "closed by peer" "$(lenof "$s5")"
 
 stop_daemon
 check_json "$OUT"
@@ -241,9 +258,25 @@ counters ot "$n3" 0 0
 counters os "$n3" 0 0
 counters oq 1 0 0
 counters eof 0 "$(($(lenof "$s4") - 1))" 0
-for l in zero lead0 ten nan nan2 nosp szero snan; do
-	counters "$l" 0 0 1
+# said LISTENER TEXT: the diagnostics TEXT about LISTENER, held back
+# ones too, are one for each of its connections.
+said()
+{
+	[ "$(notes_said "$1" "$2")" -eq "$(wc -l < "$DIR/$1.peers")" ] ||
+	    fail "$1: $(notes_said "$1" "$2") diagnostics \"$2\" for" \
+	    "$(wc -l < "$DIR/$1.peers") connections"
+}
+for l in hz hl ht hn hp sn; do
+	counters "$l" 0 0 "$(wc -l < "$DIR/$l.peers")"
 done
-counters big 1 0 0
-counters bigeof 1 1 0
+said hz "framing error: MSG-LEN starts with '0', closing"
+said hl "framing error: MSG-LEN starts with '0', closing"
+said ht "framing error: MSG-LEN '1234567890' has more than 9 digits, closing"
+said hn "framing error: MSG-LEN '12a' is not a number, closing"
+said hp "framing error: MSG-LEN '12' is followed by '<', not SP, closing"
+said sn "framing error: MSG-LEN '12a' is not a number, closing"
+counters big "$n5" 0 0
+counters bigs "$n5" "$n5" 0
+said big "line longer than 16 bytes, truncated"
+said bigs "line longer than 16 bytes, split"
 exit 0

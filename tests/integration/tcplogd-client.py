@@ -81,12 +81,11 @@ def tcp_queues(local, remote):
     return None
 
 
-def wait_read(s):
-    """Wait until every byte written on s has reached tcplogd's socket
-    (nothing unacknowledged on ours) and tcplogd has read it (nothing
-    queued on its side): a later write is then a read of its own."""
-    me = s.getsockname()
-    peer = s.getpeername()
+def wait_read(me, peer):
+    """Wait until every byte written on the connection ME -> PEER has
+    reached tcplogd's socket (nothing unacknowledged on ours) and tcplogd
+    has read it (nothing queued on its side): a later write is then a
+    read of its own."""
     while True:
         mine = tcp_queues(me, peer)
         theirs = tcp_queues(peer, me)
@@ -160,13 +159,14 @@ def cut(port, stream, spec):
     else:
         offs = sorted(int(c) for c in spec.split(","))
     s = connect(port)
+    me, peer = s.getsockname(), s.getpeername()
     prev = 0
     try:
         for off in offs + [len(stream)]:
             if off <= prev:
                 continue
             s.sendall(stream[prev:off])
-            wait_read(s)
+            wait_read(me, peer)
             prev = off
         if end == "eof":
             s.shutdown(socket.SHUT_WR)
