@@ -33,8 +33,8 @@ send()
 		for (i = 0; i < m; i++)
 			printf "%s %d caf\303\251 \"q\" [x] \\ end\n", v, i
 	}' > "$DIR/in.$sd_v"
-	logger --tcp -n 127.0.0.1 -P "$port" -t "$sd_v" "$@" \
-	    < "$DIR/in.$sd_v" || fail "logger $* failed"
+	timeout $((30 * scale)) logger --tcp -n 127.0.0.1 -P "$port" \
+	    -t "$sd_v" "$@" < "$DIR/in.$sd_v" || fail "logger $* failed"
 }
 
 send l5o --octet-count
