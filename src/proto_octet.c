@@ -92,6 +92,8 @@ static size_t	 octet_pending(void *);
 static void	 octet_free(void *);
 static enum octet_len_rc octet_len_read(size_t *, u_int *, const u_char **,
 		    const u_char *);
+static const u_char *octet_len_fast(const u_char *, const u_char *,
+		    size_t *);
 static void	 octet_keep(struct octet_state *, const u_char *, size_t);
 static void	 octet_shrink(struct octet_state *);
 static void	 octet_batch_flush(struct conn *, struct octet_batch *);
@@ -184,12 +186,37 @@ octet_len_read(size_t *value, u_int *digits, const u_char **pp,
 	return (rc);
 }
 
+/*
+ * octet_len_read() for the fast path: a whole, good MSG-LEN and its SP at
+ * p, before end.  Returns what follows the SP, with the length in *value,
+ * or NULL for anything else (octet_len_read() then says what).
+ */
+static inline const u_char *
+octet_len_fast(const u_char *p, const u_char *end, size_t *value)
+{
+	const u_char	*lim;
+	size_t		 v;
+
+	if (p == end || (u_int)(*p - '1') > 8)
+		return (NULL);
+	v = *p++ - '0';
+	lim = end - p < OCTET_DIGITS - 1 ? end : p + OCTET_DIGITS - 1;
+	while (p < lim && (u_int)(*p - '0') <= 9)
+		v = v * 10 + (*p++ - '0');
+	if (p == end || *p != ' ')
+		return (NULL);
+	*value = v;
+	return (p + 1);
+}
+
 /* Append len bytes to the kept start of a record. */
 static void
 octet_keep(struct octet_state *st, const u_char *p, size_t len)
 {
 	size_t	size = st->size;
 
+	if (len == 0)
+		return;
 	if (st->len + len > size) {
 		if (size < OCTET_KEEP_MIN)
 			size = OCTET_KEEP_MIN;
@@ -248,15 +275,10 @@ octet_fast(struct conn *c, struct octet_batch *b, const u_char **pp,
 {
 	const u_char	*p = *pp, *msg;
 	size_t		 max = c->conf->max_line, value;
-	u_int		 digits;
 
 	while (p < end) {
-		msg = p;
-		value = 0;
-		digits = 0;
-		if (octet_len_read(&value, &digits, &msg, end) !=
-		    OCTET_LEN_DONE || value > max ||
-		    (size_t)(end - msg) < value)
+		if ((msg = octet_len_fast(p, end, &value)) == NULL ||
+		    value > max || (size_t)(end - msg) < value)
 			break;
 		if (b->n == 0)
 			b->start = p;
