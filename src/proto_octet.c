@@ -374,7 +374,9 @@ octet_framing(struct conn *c, struct octet_state *st, enum octet_len_rc rc,
 	size_t	max = c->conf->max_line, n;
 	int	flags = REC_FRAMING;
 
-	(void)snprintf(text, sizeof text, "%.0zu", st->value);
+	text[0] = '\0';
+	if (st->digits > 0)
+		(void)snprintf(text, sizeof text, "%zu", st->value);
 	if (*p > ' ' && *p < 0x7f && *p != '\'' && *p != '\\')
 		(void)snprintf(bad, sizeof bad, "%c", *p);
 	else
