@@ -305,6 +305,12 @@ size_t		 line_scan_split(const u_char *, size_t, size_t,
 /* proto_raw.c */
 extern const struct proto_ops proto_raw_ops;
 
+/* proto_octet.c */
+extern const struct proto_ops proto_octet_ops;
+
+/* proto_syslog.c */
+extern const struct proto_ops proto_syslog_ops;
+
 /* conn.c */
 #define CONN_PEER_LEN	(INET6_ADDRSTRLEN + 9)	/* "[addr]:port" */
 #define CONN_READ_MARGIN 2	/* input bound is max_line + CR + LF */
