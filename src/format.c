@@ -667,7 +667,8 @@ format_json_sd(char *o, const struct syslog_msg *m)
 					continue;
 				if (j > k)
 					*o++ = ',';
-				o = format_json_sd_value(o, &m->params[j].value);
+				o = format_json_sd_value(o,
+				    &m->params[j].value);
 			}
 			*o++ = ']';
 		}

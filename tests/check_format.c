@@ -2058,7 +2058,8 @@ START_TEST(test_json_syslog_senders)
 		  "\"msgid\":\"ID47\",\"msg\":\"'su root' failed\"}}\n" },
 		/* Two elements, no MSG; all NILVALUE. */
 		{ "<165>1 - - - - - [a@1 x=\"3\"][b@1 class=\"high\"]",
-		  JS("<165>1 - - - - - [a@1 x=\\\"3\\\"][b@1 class=\\\"high\\\"]")
+		  JS("<165>1 - - - - - [a@1 x=\\\"3\\\"][b@1 "
+		  "class=\\\"high\\\"]")
 		  "\"facility\":\"local4\",\"severity\":\"notice\","
 		  "\"structured_data\":{\"a@1\":{\"x\":\"3\"},\"b@1\":"
 		  "{\"class\":\"high\"}}}}\n" },

@@ -901,7 +901,8 @@ START_TEST(test_syslog_priority)
 		int		 pri;
 	} t[] = {
 		{ "<134>1 - - - - - - local0.info", LOG_LOCAL0 | LOG_INFO },
-		{ "<13>Dec  4 19:05:33 vm a: user.notice", LOG_USER | LOG_NOTICE },
+		{ "<13>Dec  4 19:05:33 vm a: user.notice",
+		  LOG_USER | LOG_NOTICE },
 		{ "<191>local7.debug", LOG_LOCAL7 | LOG_DEBUG },
 		{ "<10>user.crit", LOG_USER | LOG_CRIT },
 		{ "<83>authpriv.err", LOG_AUTHPRIV | LOG_ERR },

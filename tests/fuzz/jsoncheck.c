@@ -189,7 +189,7 @@ jc_string(struct jc *j, u_char *out, size_t *outlen)
 				if (jc_hex4(j, &lo) == -1)
 					return (-1);
 				if (lo < 0xdc00 || lo > 0xdfff)
-					return (jc_fail(j, "bad surrogate pair"));
+					return (jc_fail(j, "bad pair"));
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				    (lo - 0xdc00);
 			}

@@ -30,52 +30,67 @@ config_listener p parse=syslog format=json output=file \
 config_listener t parse=syslog output=file "file=$DIR/t.log" events=no
 start_daemon
 
+# line PART...: the parts as one line.
+line()
+{
+	printf '%s' "$@"
+	echo
+}
+
 # The messages, one a line.  What each must parse to is in expected, in
 # the same order: "-" for a record that does not parse, else
 # facility|severity|timestamp|hostname|app_name|procid|msgid|SD|msg with
 # absent fields empty and SD as compact JSON.
+T1=2026-12-04T19:05:33.714507+00:00
+T2=2026-12-04T19:05:33.753394+00:00
+T3=2026-12-04T19:05:33.714507+01:00
 {
-	printf '%s\n' '<134>1 2026-12-04T19:05:33.714507+00:00 vm myapp - - [timeQuality tzKnown="1" isSynced="0"] hello default'
-	printf '%s\n' '<13>1 2026-12-04T19:05:33.753394+00:00 vm myapp 29566 ID47 [zoo@123 tiger="hungry" zebra="str\"ipes"] hello sd'
-	printf '%s\n' '<13>Dec  4 19:05:33 vm myapp: hello 3164'
-	printf '%s\n' '<38>2026-12-04T19:05:33.714507+01:00 vm sshd[812]: Accepted'
-	printf '%s\n' '<38>1 2026-12-04T19:05:33.714507+01:00 vm sshd 812 - -  Accepted'
-	printf '%s\n' '<30>Dec  4 19:05:33 systemd[1]: Started foo.'
-	printf '%s\n' '<11>myapp: py ident'
-	printf '%s\n' '<12>py hello'
-	printf '%s\n' '<13>Dec  4 19:05:33 vm myscript hello world'
-	printf '%s\n' '<189>52: *Mar  1 00:00:33.123: %SYS-5-CONFIG_I: Configured'
-	printf '<34>1 2003-10-11T22:14:15.003Z host su - ID47 - \357\273\277bom\n'
-	printf '%s\n' '<14>1 - - - - - [a@1 q="\"" b="\\" r="\]" o="\x"][b x="1"][a@1 q="2"] m'
-	printf '%s\n' '<191>1 - - - - - -'
+	line "<134>1 $T1 vm myapp - - " \
+	    '[timeQuality tzKnown="1" isSynced="0"] hello default'
+	line "<13>1 $T2 vm myapp 29566 ID47 " \
+	    '[zoo@123 tiger="hungry" zebra="str\"ipes"] hello sd'
+	line '<13>Dec  4 19:05:33 vm myapp: hello 3164'
+	line "<38>$T3 vm sshd[812]: Accepted"
+	line "<38>1 $T3 vm sshd 812 - -  Accepted"
+	line '<30>Dec  4 19:05:33 systemd[1]: Started foo.'
+	line '<11>myapp: py ident'
+	line '<12>py hello'
+	line '<13>Dec  4 19:05:33 vm myscript hello world'
+	line '<189>52: *Mar  1 00:00:33.123: %SYS-5-CONFIG_I: Configured'
+	printf '<34>1 2003-10-11T22:14:15.003Z host su - ID47 - '
+	printf '\357\273\277bom\n'
+	line '<14>1 - - - - - [a@1 q="\"" b="\\" r="\]" o="\x"]' \
+	    '[b x="1"][a@1 q="2"] m'
+	line '<191>1 - - - - - -'
 	printf '<14>app: caf\303\251 \377\n'
-	printf '%s\n' 'not syslog'
-	printf '%s\n' '<192>bad pri'
-	printf '%s\n' '<013>leading zero'
-	printf '%s\n' '<13>1 2026-13-04T19:05:33Z h a - - - bad month'
-	printf '%s\n' '<13>1 - - - - [unterminated'
+	line 'not syslog'
+	line '<192>bad pri'
+	line '<013>leading zero'
+	line '<13>1 2026-13-04T19:05:33Z h a - - - bad month'
+	line '<13>1 - - - - [unterminated'
 } > "$DIR/in"
-cat > "$DIR/expected" <<'EOF'
-local0|info|2026-12-04T19:05:33.714507+00:00|vm|myapp|||{"timeQuality":{"tzKnown":"1","isSynced":"0"}}|hello default
-user|notice|2026-12-04T19:05:33.753394+00:00|vm|myapp|29566|ID47|{"zoo@123":{"tiger":"hungry","zebra":"str\"ipes"}}|hello sd
-user|notice|Dec  4 19:05:33|vm|myapp||||hello 3164
-auth|info|2026-12-04T19:05:33.714507+01:00|vm|sshd|812|||Accepted
-auth|info|2026-12-04T19:05:33.714507+01:00|vm|sshd|812||| Accepted
-daemon|info|Dec  4 19:05:33||systemd|1|||Started foo.
-user|err|||myapp||||py ident
-user|warning|||||||py hello
-user|notice|Dec  4 19:05:33|vm|||||myscript hello world
-local7|notice|||||||52: *Mar  1 00:00:33.123: %SYS-5-CONFIG_I: Configured
-auth|crit|2003-10-11T22:14:15.003Z|host|su||ID47||bom
-user|info||||||{"a@1":{"q":["\"","2"],"b":"\\","r":"]","o":"\\x"},"b":{"x":"1"}}|m
-local7|debug|||||||
-user|info|||app||||café �
--
--
--
--
--
-EOF
+{
+	line "local0|info|$T1|vm|myapp|||" \
+	    '{"timeQuality":{"tzKnown":"1","isSynced":"0"}}|hello default'
+	line "user|notice|$T2|vm|myapp|29566|ID47|" \
+	    '{"zoo@123":{"tiger":"hungry","zebra":"str\"ipes"}}|hello sd'
+	line 'user|notice|Dec  4 19:05:33|vm|myapp||||hello 3164'
+	line "auth|info|$T3|vm|sshd|812|||Accepted"
+	line "auth|info|$T3|vm|sshd|812||| Accepted"
+	line 'daemon|info|Dec  4 19:05:33||systemd|1|||Started foo.'
+	line 'user|err|||myapp||||py ident'
+	line 'user|warning|||||||py hello'
+	line 'user|notice|Dec  4 19:05:33|vm|||||myscript hello world'
+	line 'local7|notice|||||||' \
+	    '52: *Mar  1 00:00:33.123: %SYS-5-CONFIG_I: Configured'
+	line 'auth|crit|2003-10-11T22:14:15.003Z|host|su||ID47||bom'
+	line 'user|info||||||{"a@1":{"q":["\"","2"],"b":"\\","r":"]",' \
+	    '"o":"\\x"},"b":{"x":"1"}}|m'
+	line 'local7|debug|||||||'
+	# U+FFFD for the byte 0xff.
+	printf 'user|info|||app||||caf\303\251 \357\277\275\n'
+	printf '%s\n' - - - - -
+} > "$DIR/expected"
 nbad=5
 
 tsend -v -e half -f "$DIR/in" 127.0.0.1 "$(port_of p)" > "$DIR/p.out" ||
