@@ -40,7 +40,8 @@ awk -v n="$n" '
 		bad++
 	}
 	if (NR > 1 && $1 < last) {
-		print "line " NR ": earlier than the line before" > "/dev/stderr"
+		print "line " NR ": earlier than the line before" \
+		    > "/dev/stderr"
 		bad++
 	}
 	last = $1

@@ -136,7 +136,8 @@ send oc "$s1" whole $(cat "$DIR/cuts1")
 # shellcheck disable=SC2046
 send sy "$s1" whole $(cat "$DIR/cuts1")
 s2='<13>abc\n\000<13>def\000\n<13>ghi\n12 not a len\n\000'
-r2='[{"data":"<13>abc"},{"data":"<13>def"},{"data":"<13>ghi"},{"data":"12 not a len"}]'
+r2='[{"data":"<13>abc"},{"data":"<13>def"},{"data":"<13>ghi"},
+    {"data":"12 not a len"}]'
 # shellcheck disable=SC2046
 send sy "$s2" whole $(cuts "$s2")
 wait_done oc
@@ -176,8 +177,9 @@ grep -q '^closed by server' "$DIR/oq.client" ||
     fail "oq: tcplogd did not close the connection"
 expect_conns oq 1 '[{"data":"<13>abcdefghijkl","truncated":true}]' \
     "line too long" "$(lenof "$s3")"
-grep -Fqx "tcplogd: oq: $(cat "$DIR/oq.peers"): line longer than 16 bytes, closing" \
-    "$ERR" || fail "oq: no diagnostic"
+oq_diag="line longer than 16 bytes, closing"
+grep -Fqx "tcplogd: oq: $(cat "$DIR/oq.peers"): $oq_diag" "$ERR" ||
+    fail "oq: no diagnostic"
 
 # 3. The end inside a frame: each prefix of a frame, on its own
 # connection, then EOF.
@@ -259,8 +261,9 @@ check_json "$OUT"
 # shutdown.
 counters()
 {
-	grep -Eq "^tcplogd: listener $1: .* overlong $2 partial $3 .* framing_errors $4 parse_errors 0\$" \
-	    "$ERR" || fail "counters of $1: $(grep "listener $1:" "$ERR")," \
+	co_re="overlong $2 partial $3 .* framing_errors $4 parse_errors 0"
+	grep -Eq "^tcplogd: listener $1: .* $co_re\$" "$ERR" ||
+	    fail "counters of $1: $(grep "listener $1:" "$ERR")," \
 	    "want overlong $2 partial $3 framing_errors $4"
 }
 counters oc 0 0 0

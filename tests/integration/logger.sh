@@ -58,12 +58,13 @@ grep -Eq '^tcplogd: listener sy: .* framing_errors 0 parse_errors 0$' \
 # isSynced depends on the clock), timeQuality's tzKnown, whether data
 # is the whole message, the keys of the syslog object.
 host=$(uname -n)
-jq -c --arg host "$host" --arg short "${host%%.*}" '
+d2='[0-9]{2}'
+rfc3339="^$d2$d2-$d2-${d2}T$d2:$d2:$d2\\.[0-9]{6}[+-]$d2:$d2\$"
+jq -c --arg host "$host" --arg short "${host%%.*}" --arg rfc3339 "$rfc3339" '
 select(.event == "data") | .syslog as $s | [$s.app_name, $s.msg,
     $s.facility, $s.severity,
     ($s.timestamp | if . == null then null
-	elif test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}[+-][0-9]{2}:[0-9]{2}$")
-	then "rfc3339"
+	elif test($rfc3339) then "rfc3339"
 	elif test("^[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}$")
 	then "rfc3164"
 	else . end),
@@ -87,19 +88,25 @@ expect()
 	range(0; $m) | [$v, "\($v) \(.) caf\u00e9 \"q\" [x] \\ end", $fac,
 	    $sev, $ts, $host, $procid, $msgid, $sd, $tq, true, $keys]'
 }
-k5='["app_name","facility","hostname","msg","severity","structured_data","timestamp"]'
-k3='["app_name","facility","hostname","msg","severity","timestamp"]'
+# keys KEY...: the sorted keys as a JSON array.
+keys()
+{
+	printf '%s\n' "$@" | jq -R . | jq -s -c sort
+}
+k3=$(keys app_name facility hostname msg severity timestamp)
+k5=$(keys app_name facility hostname msg severity timestamp structured_data)
 {
 	expect l5o user notice '"rfc3339"' '"HOST"' null null '{}' '"1"' "$k5"
 	expect l5l user notice '"rfc3339"' '"HOST"' null null '{}' '"1"' "$k5"
 	expect l5n user notice null null null null null null \
-	    '["app_name","facility","msg","severity"]'
+	    "$(keys app_name facility msg severity)"
 	expect l5x local3 warning '"rfc3339"' '"HOST"' '"4242"' '"MID"' \
 	    '{"ex@32473":{"k":"v\"q","b":"a]b\\c"},"two@1":{"x":"1"}}' null \
-	    '["app_name","facility","hostname","msg","msgid","procid","severity","structured_data","timestamp"]'
+	    "$(keys app_name facility hostname msg msgid procid severity \
+	    structured_data timestamp)"
 	expect l3o user notice '"rfc3164"' '"HOST"' null null null null "$k3"
 	expect l3l daemon err '"rfc3164"' '"HOST"' '"77"' null null null \
-	    '["app_name","facility","hostname","msg","procid","severity","timestamp"]'
+	    "$(keys app_name facility hostname msg procid severity timestamp)"
 } > "$DIR/expected"
 expect_file "$DIR/expected" "$DIR/got"
 

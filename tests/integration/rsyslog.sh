@@ -34,8 +34,8 @@ mkdir "$DIR/rs" || hard_error "mkdir failed"
 # omfwd ACTION PORT FRAMING [TEMPLATE]
 omfwd()
 {
-	printf '\taction(type="omfwd" name="%s" target="127.0.0.1" port="%s"\n' \
-	    "$1" "$2"
+	printf '\taction(type="omfwd" name="%s" target="127.0.0.1"' "$1"
+	printf ' port="%s"\n' "$2"
 	printf '\t    protocol="tcp" TCP_Framing="%s"%s)\n' "$3" \
 	    "${4:+ template=\"$4\"}"
 }
@@ -80,12 +80,13 @@ fi
 # check LISTENER TIMESTAMP-FORM [END]: the records of LISTENER are the N
 # lines in order, once each, whole in data, with the fields parsed; each
 # msg ends with END.
+d2='[0-9]{2}'
 check()
 {
 	check_json "$DIR/$1.json"
 	case $2 in
 	rfc3339)
-		ts_re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2}$'
+		ts_re="^$d2$d2-$d2-${d2}T$d2:$d2:$d2\\.[0-9]{6}[+-]$d2:$d2\$"
 		;;
 	rfc3164)
 		ts_re='^[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}$'
