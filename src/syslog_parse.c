@@ -462,8 +462,9 @@ syslog_3164(struct syslog_msg *m, const u_char *p, const u_char *end)
 }
 
 /*
- * Parse len bytes at data into *m.  Returns 0, or -1 if they are no
- * syslog message: no <PRI>, a bad one, or a broken RFC 5424 header.
+ * Parse len bytes at data into *m, but for one LF at the end.  Returns
+ * 0, or -1 if they are no syslog message: no <PRI>, a bad one, or a
+ * broken RFC 5424 header.
  */
 int
 syslog_parse(struct syslog_msg *m, const u_char *data, size_t len)
@@ -479,6 +480,13 @@ syslog_parse(struct syslog_msg *m, const u_char *data, size_t len)
 	if (len < 3)
 		return (-1);
 	end = data + len;
+	/*
+	 * One LF at the end belongs to the transport, not the message (an
+	 * octet-counted frame from rsyslog's RFC 5424 template has one):
+	 * rsyslog and syslog-ng drop it on receipt too.  data keeps it.
+	 */
+	if (end[-1] == '\n')
+		end--;
 	if ((p = syslog_pri(m, data, end)) == NULL)
 		return (-1);
 	if (end - p >= 2 && p[0] == '1' && p[1] == ' ')

@@ -242,7 +242,12 @@ static const struct want good[] = {
 	  "pppppppppppppppppppppppppppppppp=v;", NULL },
 	{ "RFC 5424, MSG with invalid UTF-8 and controls",
 	  IN("<14>1 - - - - - - \xff\x01\n"),
-	  14, NULL, NULL, NULL, NULL, NULL, NULL, "\xff\x01\n" },
+	  14, NULL, NULL, NULL, NULL, NULL, NULL, "\xff\x01" },
+	{ "rsyslog's RFC 5424 template, octet-counted: one LF dropped",
+	  IN("<157>1 2026-12-04T19:00:22.380743+00:00 fwdhost seqapp - - - "
+	  "seq 1\n\n"),
+	  157, "2026-12-04T19:00:22.380743+00:00", "fwdhost", "seqapp",
+	  NULL, NULL, NULL, "seq 1\n" },
 };
 
 /* Inputs that are no syslog message. */

@@ -101,11 +101,10 @@ check()
 	    ["local3", "notice", "fwdhost", "seqapp"] or
 	    ($s.timestamp | test($ts) | not)
 	then "wrong fields: \(tojson)"
-	elif (.data | startswith("<157>") and endswith(" " + $s.msg) | not)
+	elif (.data | startswith("<157>") and
+	    endswith(" " + $s.msg + $tail) | not)
 	then "data is not the message: \(tojson)"
-	elif ($s.msg | endswith($tail) | not)
-	then "msg does not end as it should: \(tojson)"
-	else $s.msg | .[0:length - ($tail | length)] end' \
+	else $s.msg end' \
 	    < "$DIR/$1.json" > "$DIR/$1.msgs" || fail "$1: jq failed"
 	if ! cmp -s "$DIR/in.txt" "$DIR/$1.msgs"; then
 		diff "$DIR/in.txt" "$DIR/$1.msgs" | head -n 20 >&2
@@ -120,7 +119,8 @@ check()
 	    "$ERR" || fail "$1: errors counted: $(grep "listener $1:" "$ERR")"
 }
 # rsyslog's RFC 5424 template ends with a LF, which octet counting keeps
-# in the frame: data and msg end with it.  In LF framing it ends the
+# in the frame: data ends with it, msg does not (the parser drops one LF
+# at the end, as rsyslog does on receipt).  In LF framing it ends the
 # record.
 lf=$(printf '\nx')
 check oc5 rfc3339 "${lf%x}"
