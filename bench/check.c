@@ -178,6 +178,7 @@ static int	json_value(const char **, const char *, char *, size_t, int);
 static int	json_string(const char **, const char *, const char **,
 		    size_t *);
 static const struct jleaf *json_get(const char *);
+static int	json_u64(const char *, uint64_t *);
 
 static uint64_t	 nconns, nlines, size, frame_bytes;
 static int	 crlf, octet, syslog5424, events, tcplogd;
@@ -705,6 +706,21 @@ json_get(const char *path)
 	return (NULL);
 }
 
+/* The number at path, a whole leaf, into *v. */
+static int
+json_u64(const char *path, uint64_t *v)
+{
+	const struct jleaf	*jl = json_get(path);
+	const char		*s;
+
+	if (jl == NULL || jl->string)
+		return (-1);
+	s = jl->value;
+	if (parse_u64(&s, jl->value + jl->len, v) == -1 || *s != '\0')
+		return (-1);
+	return (0);
+}
+
 /*
  * Every field in want has its value (a string); with prefix, the leaves
  * under it are those and the path also, nothing else.
@@ -749,9 +765,7 @@ check_tcplogd_json(const char *p, size_t len, size_t lineno)
 	static const char	*flags[] = {
 		"partial", "truncated", "split", "framing_error", NULL
 	};
-	const struct jleaf	*ev, *peer, *data, *msg, *reason, *recs;
-	const struct jleaf	*bytes;
-	const char		*s;
+	const struct jleaf	*ev, *peer, *data, *msg, *reason;
 	uint64_t		 nrecs, nbytes;
 	size_t			 i;
 
@@ -771,13 +785,8 @@ check_tcplogd_json(const char *p, size_t len, size_t lineno)
 	}
 	if (strcmp(ev->value, "disconnected") == 0) {
 		reason = json_get("reason");
-		recs = json_get("records");
-		bytes = json_get("bytes");
-		s = recs != NULL ? recs->value : "";
-		if (reason == NULL || recs == NULL || bytes == NULL ||
-		    parse_u64(&s, recs->value + recs->len, &nrecs) == -1 ||
-		    *s != '\0' || (s = bytes->value, parse_u64(&s,
-		    bytes->value + bytes->len, &nbytes) == -1) || *s != '\0') {
+		if (reason == NULL || json_u64("records", &nrecs) == -1 ||
+		    json_u64("bytes", &nbytes) == -1) {
 			problem(E_EVENTS, p, lineno, "bad disconnected record");
 			return;
 		}
