@@ -27,6 +27,8 @@
 static const struct proto_ops *const protos[] = {
 	[MODE_LINE] = &proto_line_ops,
 	[MODE_RAW] = &proto_raw_ops,
+	[MODE_OCTET] = &proto_octet_ops,
+	[MODE_SYSLOG] = &proto_syslog_ops,
 	NULL
 };
 

@@ -15,17 +15,29 @@
  */
 
 /*
- * The line protocol: records end at LF, and one CR before the LF is
- * dropped, so LF and CRLF senders both work.  Empty lines are records.
+ * The line protocol: records end at the listener's delimiter.
+ *
+ *	lf		LF, and one CR before the LF is dropped, so LF and
+ *			CRLF senders both work
+ *	nul		NUL; CR and LF are data
+ *	lf-or-nul	either, the CR dropped before LF only; a delimiter
+ *			right after one of the other kind ends no record,
+ *			so "a\0\n", "a\n\0" and "a\n\0\n" are one record
+ *			each, and senders that end their messages with
+ *			both make no empty records
+ *
+ * Empty lines are records ("\n\n" and "\0\0" are two each).
  *
  * Lines that arrive whole in one read are emitted straight from the read
  * buffer, in batches; proto_line_scan.c finds them.  The start of an
  * unfinished line is kept in a buffer of the connection's own until its
- * LF comes.  However the line was cut into reads, the listener's overlong
- * policy acts on its first max_line bytes as soon as max_line + 2 bytes
- * (CR and LF) of it have come without an LF, and no more than that is
- * ever kept.  Whatever is left when the connection ends is emitted
- * flagged partial.
+ * delimiter comes.  However the line was cut into reads, the listener's
+ * overlong policy acts on its first max_line bytes as soon as max_line +
+ * CONN_READ_MARGIN bytes of it have come without a delimiter, and no more
+ * than that is ever kept.  The margin is CR and LF; NUL would need only
+ * one byte, but one bound for every delimiter changes only when the
+ * policy acts on a line that is too long anyway, never what it emits.
+ * Whatever is left when the connection ends is emitted flagged partial.
  */
 
 #include <stdlib.h>
@@ -47,9 +59,12 @@ struct line_batch {
 /* Per-connection state. */
 struct line_state {
 	enum lconf_delimiter delim;
+	int	 pair;		/* lf-or-nul: the byte that, next, ends no
+				   line (the last read ended in a delimiter
+				   of the other kind), or -1 */
 	int	 discarding;	/* dropping the rest of a truncated line */
 	int	 long_line;	/* split pieces of this line were emitted */
-	u_char	*part;		/* the unfinished line, no LF in it */
+	u_char	*part;		/* the unfinished line, no delimiter in it */
 	size_t	 len;
 	size_t	 size;
 };
@@ -61,13 +76,15 @@ static void	 line_connection_lost(struct conn *, void *,
 		    enum conn_reason);
 static size_t	 line_pending(void *);
 static void	 line_free(void *);
+static size_t	 line_cut(const u_char *, size_t, const u_char *);
+static int	 line_pair(const u_char *);
 static int	 line_emit(struct conn *, struct line_state *, const u_char *,
 		    size_t, int);
 static int	 line_overlong(struct conn *, struct line_state *,
 		    const u_char *);
 static void	 line_batch_flush(struct conn *, struct line_batch *);
-static int	 line_fast(struct conn *, struct line_batch *,
-		    const u_char **, const u_char *);
+static int	 line_fast(struct conn *, struct line_state *,
+		    struct line_batch *, const u_char **, const u_char *);
 static int	 line_slow(struct conn *, struct line_state *,
 		    struct line_batch *, const u_char **, const u_char *);
 static int	 line_unfinished(struct conn *, struct line_state *,
@@ -91,6 +108,7 @@ line_init(struct conn *c)
 
 	st = xcalloc(1, sizeof *st);
 	st->delim = c->conf->delimiter;
+	st->pair = -1;
 	return (st);
 }
 
@@ -134,6 +152,32 @@ line_keep(struct line_state *st, const u_char *p, size_t len)
 	st->len += len;
 }
 
+/*
+ * The length of the line of len bytes at p that the delimiter at d ends:
+ * without a CR right before an LF.
+ */
+static size_t
+line_cut(const u_char *p, size_t len, const u_char *d)
+{
+	if (len > 0 && p[len - 1] == '\r' && *d == '\n')
+		len--;
+	return (len);
+}
+
+/*
+ * With lf-or-nul, the delimiter that ends no line right after the byte
+ * at p (NUL after LF, LF after NUL), or -1.
+ */
+static int
+line_pair(const u_char *p)
+{
+	if (*p == '\n')
+		return ('\0');
+	if (*p == '\0')
+		return ('\n');
+	return (-1);
+}
+
 /* The unfinished line was emitted: give back a buffer grown large. */
 static void
 line_shrink(struct line_state *st)
@@ -146,8 +190,9 @@ line_shrink(struct line_state *st)
 }
 
 /*
- * Emit one line of len bytes (its LF already removed) under the overlong
- * policy.  Returns -1 if the connection must close.
+ * Emit one line of len bytes (its delimiter, and a CR before an LF,
+ * already removed) under the overlong policy.  Returns -1 if the
+ * connection must close.
  */
 static int
 line_emit(struct conn *c, struct line_state *st, const u_char *p,
@@ -155,8 +200,6 @@ line_emit(struct conn *c, struct line_state *st, const u_char *p,
 {
 	size_t	max = c->conf->max_line;
 
-	if (len > 0 && p[len - 1] == '\r' && (flags & REC_PARTIAL) == 0)
-		len--;
 	if (len <= max) {
 		conn_emit(c, p, len, flags);
 		st->long_line = 0;
@@ -183,9 +226,10 @@ line_emit(struct conn *c, struct line_state *st, const u_char *p,
 }
 
 /*
- * max_line + 2 bytes at p and no LF among them: emit the first max_line
- * as the policy says.  Under split the rest is still the same line;
- * otherwise the line is dropped up to its LF.  Returns -1 to close.
+ * max_line + CONN_READ_MARGIN bytes at p and no delimiter among them:
+ * emit the first max_line as the policy says.  Under split the rest is
+ * still the same line; otherwise the line is dropped up to its
+ * delimiter.  Returns -1 to close.
  */
 static int
 line_overlong(struct conn *c, struct line_state *st, const u_char *p)
@@ -222,13 +266,13 @@ line_batch_flush(struct conn *c, struct line_batch *b)
  * ran out.
  */
 static int
-line_fast(struct conn *c, struct line_batch *b, const u_char **pp,
-    const u_char *end)
+line_fast(struct conn *c, struct line_state *st, struct line_batch *b,
+    const u_char **pp, const u_char *end)
 {
 	size_t	used;
 
 	b->n += line_scan_split(*pp, end - *pp, c->conf->max_line,
-	    b->v + b->n, LINE_BATCH - b->n, &used, &b->plain);
+	    b->v + b->n, LINE_BATCH - b->n, &used, &b->plain, st->delim);
 	*pp += used;
 	if (b->n == LINE_BATCH) {
 		line_batch_flush(c, b);
@@ -241,9 +285,9 @@ line_fast(struct conn *c, struct line_batch *b, const u_char **pp,
  * The slow path, for the line the fast path left or a long one.  A
  * complete line of at most max_line bytes joins the batch, unless it ends
  * a split line.  Otherwise the batch goes out first, then the complete
- * line through line_emit(), or max_line + 2 bytes without an LF through
- * line_overlong(); fewer are the start of an unfinished line, kept.
- * Returns -1 if the connection must close.
+ * line through line_emit(), or max_line + CONN_READ_MARGIN bytes without
+ * a delimiter through line_overlong(); fewer are the start of an
+ * unfinished line, kept.  Returns -1 if the connection must close.
  */
 static int
 line_slow(struct conn *c, struct line_state *st, struct line_batch *b,
@@ -254,11 +298,9 @@ line_slow(struct conn *c, struct line_state *st, struct line_batch *b,
 	size_t		 max = c->conf->max_line, n, run;
 
 	n = (size_t)(end - p) < bound ? (size_t)(end - p) : bound;
-	nl = line_scan_find(p, n, &run);
+	nl = line_scan_find(p, n, &run, st->delim);
 	if (nl != NULL && !st->long_line) {
-		n = nl - p;
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
+		n = line_cut(p, nl - p, nl);
 		if (n <= max) {
 			b->v[b->n].iov_base = (void *)p;
 			b->v[b->n].iov_len = n;
@@ -272,7 +314,7 @@ line_slow(struct conn *c, struct line_state *st, struct line_batch *b,
 	line_batch_flush(c, b);
 	if (nl != NULL) {
 		*pp = nl + 1;
-		return (line_emit(c, st, p, nl - p, 0));
+		return (line_emit(c, st, p, line_cut(p, nl - p, nl), 0));
 	}
 	if (n == bound) {
 		*pp = p + max;
@@ -285,9 +327,9 @@ line_slow(struct conn *c, struct line_state *st, struct line_batch *b,
 }
 
 /*
- * The unfinished line goes on; it holds fewer than bound bytes.  Its LF
- * ends it, or it is kept, up to bound bytes that then go through
- * line_overlong().  Returns -1 if the connection must close.
+ * The unfinished line goes on; it holds fewer than bound bytes.  Its
+ * delimiter ends it, or it is kept, up to bound bytes that then go
+ * through line_overlong().  Returns -1 if the connection must close.
  */
 static int
 line_unfinished(struct conn *c, struct line_state *st, const u_char **pp,
@@ -301,10 +343,10 @@ line_unfinished(struct conn *c, struct line_state *st, const u_char **pp,
 	n = bound - st->len;
 	if ((size_t)(end - p) < n)
 		n = end - p;
-	if ((nl = memchr(p, '\n', n)) != NULL) {
+	if ((nl = line_scan_delim(p, n, st->delim)) != NULL) {
 		line_keep(st, p, nl - p);
 		*pp = nl + 1;
-		n = st->len;
+		n = line_cut(st->part, st->len, nl);
 		st->len = 0;
 		rc = line_emit(c, st, st->part, n, 0);
 		line_shrink(st);
@@ -329,8 +371,13 @@ line_unfinished(struct conn *c, struct line_state *st, const u_char **pp,
  * that need nothing but emitting (no overlong policy, not the end of a
  * split line) go out in batches of up to LINE_BATCH, in order with the
  * rest: a batch is emitted before anything else is.  The scans that find
- * the LFs also tell whether text output must escape the lines.  Under
- * overlong = close, a line too long ends the connection.
+ * the delimiters also tell whether text output must escape the lines.
+ * Under overlong = close, a line too long ends the connection.
+ *
+ * With lf-or-nul every LF and NUL is a delimiter, so whether one ends no
+ * line depends on the byte before it alone: here, at the start of each
+ * step (the scanner does the same inside its blocks), and across reads
+ * through st->pair.
  */
 static enum conn_reason
 line_data_received(struct conn *c, void *state, const u_char *p,
@@ -338,14 +385,20 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 {
 	struct line_state	*st = state;
 	struct line_batch	 b;
-	const u_char		*end = p + len, *nl;
+	const u_char		*start = p, *end = p + len, *nl;
 	int			 rc;
 
 	b.n = 0;
 	b.plain = 1;
 	while (p < end) {
+		if (st->delim == DELIM_LF_OR_NUL && *p == (p == start ?
+		    st->pair : line_pair(p - 1))) {
+			p++;
+			continue;
+		}
 		if (st->discarding) {
-			if ((nl = memchr(p, '\n', end - p)) == NULL)
+			if ((nl = line_scan_delim(p, end - p, st->delim)) ==
+			    NULL)
 				break;
 			p = nl + 1;
 			st->discarding = 0;
@@ -353,7 +406,7 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 		}
 		if (st->len > 0)
 			rc = line_unfinished(c, st, &p, end);
-		else if (st->long_line || line_fast(c, &b, &p, end))
+		else if (st->long_line || line_fast(c, st, &b, &p, end))
 			rc = line_slow(c, st, &b, &p, end);
 		else
 			continue;
@@ -361,6 +414,8 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 			return (CONN_TOO_LONG);
 	}
 	line_batch_flush(c, &b);
+	if (st->delim == DELIM_LF_OR_NUL && len > 0)
+		st->pair = line_pair(end - 1);
 	return (CONN_OK);
 }
 

@@ -294,12 +294,22 @@ extern const struct proto_ops proto_line_ops;
 void		 line_set_delimiter(void *, enum lconf_delimiter);
 
 /* proto_line_scan.c */
-const u_char	*line_scan_find(const u_char *, size_t, size_t *);
+const u_char	*line_scan_find(const u_char *, size_t, size_t *,
+		    enum lconf_delimiter);
+const u_char	*line_scan_delim(const u_char *, size_t,
+		    enum lconf_delimiter);
 size_t		 line_scan_split(const u_char *, size_t, size_t,
-		    struct iovec *, size_t, size_t *, int *);
+		    struct iovec *, size_t, size_t *, int *,
+		    enum lconf_delimiter);
 
 /* proto_raw.c */
 extern const struct proto_ops proto_raw_ops;
+
+/* proto_octet.c */
+extern const struct proto_ops proto_octet_ops;
+
+/* proto_syslog.c */
+extern const struct proto_ops proto_syslog_ops;
 
 /* conn.c */
 #define CONN_PEER_LEN	(INET6_ADDRSTRLEN + 9)	/* "[addr]:port" */

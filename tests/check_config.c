@@ -689,7 +689,8 @@ END_TEST
 START_TEST(test_err_mode)
 {
 	static const char *const want[] = {
-		":3: mode: invalid value 'udp' (expected line or raw)", NULL
+		":3: mode: invalid value 'udp' (expected line, raw, "
+		    "octet-counted or syslog)", NULL
 	};
 
 	check_errors(DATA("err-mode.conf"), want);
@@ -700,7 +701,8 @@ END_TEST
 START_TEST(test_err_mode_hash)
 {
 	static const char *const want[] = {
-		":3: mode: invalid value 'raw # x' (expected line or raw)", NULL
+		":3: mode: invalid value 'raw # x' (expected line, raw, "
+		    "octet-counted or syslog)", NULL
 	};
 
 	check_errors(DATA("err-mode-hash.conf"), want);
@@ -1085,7 +1087,8 @@ END_TEST
 START_TEST(test_err_several)
 {
 	static const char *const want[] = {
-		":2: mode: invalid value 'udp' (expected line or raw)",
+		":2: mode: invalid value 'udp' (expected line, raw, "
+		    "octet-counted or syslog)",
 		":5: colour: unknown key",
 		":6: unknown section [bogus]",
 		":9: overlong: invalid value 'drop' (expected truncate, split "

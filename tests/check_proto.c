@@ -18,8 +18,10 @@
  * Unit tests of the protocols, driven without sockets: each read goes to
  * data_received, which takes the records out of it, and a memory sink
  * shows what would have been written.  The line protocol must give the same
- * records however the input is cut into reads; each overlong policy is
- * checked with a small max_line, and so are the listener's counters.
+ * records however the input is cut into reads, with each delimiter (lf,
+ * nul, lf-or-nul: pairs of LF and NUL cut apart too); each overlong
+ * policy is checked with a small max_line, and so are the listener's
+ * counters.
  * The raw protocol must cut reads into records of at most max_line bytes
  * that add up to the input.
  */
@@ -46,8 +48,16 @@ static int	 drive(struct fake *, const char *, size_t,
 static char	*run(enum lconf_mode, size_t, enum lconf_overlong,
 		    const char *, size_t, const struct cuts *,
 		    struct listener_stats *, int *);
+static char	*run_delim(enum lconf_mode, enum lconf_delimiter, size_t,
+		    enum lconf_overlong, const char *, size_t,
+		    const struct cuts *, struct listener_stats *, int *);
 static void	 check_cuts(enum lconf_overlong, size_t, const char *,
 		    size_t, const char *);
+static void	 check_cuts_delim(enum lconf_delimiter, enum lconf_overlong,
+		    size_t, const char *, size_t, const char *);
+static void	 check_cuts_repeated(enum lconf_delimiter,
+		    enum lconf_overlong, size_t, const char *, size_t,
+		    const char *, int);
 static void	 check_run(enum lconf_overlong, const char *, size_t,
 		    const struct cuts *, const char *, int);
 
@@ -116,6 +126,99 @@ static const char long_close[] =
     P " [truncated]: 01234567\n";
 
 /*
+ * delimiter = nul: NUL ends lines; a CR before it is data, and so are
+ * LF, CRLF and ESC.
+ */
+static const char nul_input[] =
+    "one\0"
+    "two\r\0"
+    "\0"
+    "lf\nin\r\n\0"
+    "\r\0"
+    "\033[31mesc\ttab \xc3\xa9\0"
+    "tail\r";
+static const char nul_output[] =
+    P ": one\n"
+    P ": two\\x0d\n"
+    P ": \n"
+    P ": lf\\x0ain\\x0d\\x0a\n"
+    P ": \\x0d\n"
+    P ": \\x1b[31mesc\\ttab \xc3\xa9\n"
+    P " [partial]: tail\\x0d\n";
+
+/*
+ * delimiter = lf-or-nul: either ends lines, the CR dropped before LF only;
+ * a delimiter right after one of the other kind ends no line.
+ */
+static const char lfnul_input[] =
+    "a\0\n"
+    "b\n\0"
+    "c\n\0\n"
+    "d\0\0"
+    "e\n\n"
+    "f\r\n"
+    "g\r\0"
+    "h\0\r\n"
+    "i\n\0\0"
+    "j\r\n\0"
+    "k\0\n\0\n\0"
+    "tail\r";
+static const char lfnul_output[] =
+    P ": a\n"
+    P ": b\n"
+    P ": c\n"
+    P ": d\n"
+    P ": \n"
+    P ": e\n"
+    P ": \n"
+    P ": f\n"
+    P ": g\\x0d\n"
+    P ": h\n"
+    P ": \n"
+    P ": i\n"
+    P ": \n"
+    P ": j\n"
+    P ": k\n"
+    P " [partial]: tail\\x0d\n";
+
+/* long_input with NUL for LF: a CR before NUL counts. */
+static const char nul_long_input[] =
+    "short\0"
+    "0123456789abcdefXYZ\r\0"
+    "01234567\0"
+    "01234567\r\0"
+    "012345678\0"
+    "\0"
+    "0123456789abcdef\0"
+    "0123456\r\0"
+    "tail\r";
+static const char nul_long_truncate[] =
+    P ": short\n"
+    P " [truncated]: 01234567\n"
+    P ": 01234567\n"
+    P " [truncated]: 01234567\n"
+    P " [truncated]: 01234567\n"
+    P ": \n"
+    P " [truncated]: 01234567\n"
+    P ": 0123456\\x0d\n"
+    P " [partial]: tail\\x0d\n";
+static const char nul_long_split[] =
+    P ": short\n"
+    P " [split]: 01234567\n"
+    P " [split]: 89abcdef\n"
+    P ": XYZ\\x0d\n"
+    P ": 01234567\n"
+    P " [split]: 01234567\n"
+    P ": \\x0d\n"
+    P " [split]: 01234567\n"
+    P ": 8\n"
+    P ": \n"
+    P " [split]: 01234567\n"
+    P ": 89abcdef\n"
+    P ": 0123456\\x0d\n"
+    P " [partial]: tail\\x0d\n";
+
+/*
  * Feed the input as cut says, stopping when the protocol asks to close,
  * then end the connection as conn.c would.  Returns the first -1 or 0.
  */
@@ -143,11 +246,23 @@ run(enum lconf_mode mode, size_t max, enum lconf_overlong overlong,
     const char *in, size_t len, const struct cuts *cut,
     struct listener_stats *stats, int *rc)
 {
+	return (run_delim(mode, DELIM_LF, max, overlong, in, len, cut, stats,
+	    rc));
+}
+
+/* run(), with lines ending at delim in line mode. */
+static char *
+run_delim(enum lconf_mode mode, enum lconf_delimiter delim, size_t max,
+    enum lconf_overlong overlong, const char *in, size_t len,
+    const struct cuts *cut, struct listener_stats *stats, int *rc)
+{
 	struct fake	*f;
 	char		*out;
 	int		 r;
 
 	f = fake_new(mode, max, overlong);
+	if (mode == MODE_LINE)
+		line_set_delimiter(f->c->state, delim);
 	r = drive(f, in, len, cut);
 	if (rc != NULL)
 		*rc = r;
@@ -172,27 +287,37 @@ check_run(enum lconf_overlong overlong, const char *in, size_t len,
 	free(out);
 }
 
+/* check_cuts_delim() for LF. */
+static void
+check_cuts(enum lconf_overlong overlong, size_t max, const char *in,
+    size_t len, const char *want)
+{
+	check_cuts_delim(DELIM_LF, overlong, max, in, len, want);
+}
+
 /*
  * The line protocol gives want for in whole, cut in two at every point,
  * byte by byte and in random reads, with the same counters each time.
  */
 static void
-check_cuts(enum lconf_overlong overlong, size_t max, const char *in,
-    size_t len, const char *want)
+check_cuts_delim(enum lconf_delimiter delim, enum lconf_overlong overlong,
+    size_t max, const char *in, size_t len, const char *want)
 {
 	struct listener_stats	 ref, st;
 	struct cuts		 cut;
 	char			*out;
 	int			 ref_rc, rc, round;
 
-	out = run(MODE_LINE, max, overlong, in, len, &whole, &ref, &ref_rc);
+	out = run_delim(MODE_LINE, delim, max, overlong, in, len, &whole,
+	    &ref, &ref_rc);
 	ck_assert_str_eq(out, want);
 	free(out);
 
 	memset(&cut, 0, sizeof cut);
 	for (cut.first = 0; cut.first <= len; cut.first++) {
 		cut.step = 0;
-		out = run(MODE_LINE, max, overlong, in, len, &cut, &st, &rc);
+		out = run_delim(MODE_LINE, delim, max, overlong, in, len, &cut,
+		    &st, &rc);
 		ck_assert_msg(strcmp(out, want) == 0,
 		    "cut at %zu:\n%s\nwanted:\n%s", cut.first, out, want);
 		ck_assert_int_eq(rc, ref_rc);
@@ -205,7 +330,8 @@ check_cuts(enum lconf_overlong overlong, size_t max, const char *in,
 	}
 	cut.first = 0;
 	cut.step = 1;
-	out = run(MODE_LINE, max, overlong, in, len, &cut, &st, &rc);
+	out = run_delim(MODE_LINE, delim, max, overlong, in, len, &cut, &st,
+	    &rc);
 	ck_assert_msg(strcmp(out, want) == 0,
 	    "byte by byte:\n%s\nwanted:\n%s", out, want);
 	ck_assert_int_eq(rc, ref_rc);
@@ -218,7 +344,8 @@ check_cuts(enum lconf_overlong overlong, size_t max, const char *in,
 	for (round = 0; round < 200; round++) {
 		cut.first = random() % (len + 1);
 		cut.step = 1 + random() % 7;
-		out = run(MODE_LINE, max, overlong, in, len, &cut, &st, &rc);
+		out = run_delim(MODE_LINE, delim, max, overlong, in, len, &cut,
+		    &st, &rc);
 		ck_assert_msg(strcmp(out, want) == 0,
 		    "first %zu step %zu:\n%s\nwanted:\n%s", cut.first,
 		    cut.step, out, want);
@@ -235,8 +362,8 @@ check_cuts(enum lconf_overlong overlong, size_t max, const char *in,
  * hand-overs to the slow one at every cut.
  */
 static void
-check_cuts_repeated(enum lconf_overlong overlong, size_t max,
-    const char *in, size_t len, const char *want, int times)
+check_cuts_repeated(enum lconf_delimiter delim, enum lconf_overlong overlong,
+    size_t max, const char *in, size_t len, const char *want, int times)
 {
 	static const char	 tail[] = "tail\r";
 	const char		*last;
@@ -257,7 +384,8 @@ check_cuts_repeated(enum lconf_overlong overlong, size_t max,
 	}
 	memcpy(rin + body * times, tail, sizeof tail - 1);
 	memcpy(rwant + wbody * times, last, strlen(last) + 1);
-	check_cuts(overlong, max, rin, body * times + sizeof tail - 1, rwant);
+	check_cuts_delim(delim, overlong, max, rin, body * times +
+	    sizeof tail - 1, rwant);
 	free(rin);
 	free(rwant);
 }
@@ -309,7 +437,7 @@ END_TEST
 
 START_TEST(test_line_cuts_blocks)
 {
-	check_cuts_repeated(OVERLONG_TRUNCATE, 64, line_input,
+	check_cuts_repeated(DELIM_LF, OVERLONG_TRUNCATE, 64, line_input,
 	    sizeof line_input - 1, line_output, 5);
 }
 END_TEST
@@ -462,9 +590,9 @@ END_TEST
 
 START_TEST(test_overlong_cuts_blocks)
 {
-	check_cuts_repeated(OVERLONG_TRUNCATE, SMALL, long_input,
+	check_cuts_repeated(DELIM_LF, OVERLONG_TRUNCATE, SMALL, long_input,
 	    sizeof long_input - 1, long_truncate, 4);
-	check_cuts_repeated(OVERLONG_SPLIT, SMALL, long_input,
+	check_cuts_repeated(DELIM_LF, OVERLONG_SPLIT, SMALL, long_input,
 	    sizeof long_input - 1, long_split, 4);
 }
 END_TEST
@@ -770,6 +898,229 @@ START_TEST(test_overlong_count_per_line)
 }
 END_TEST
 
+/* The rules of nul, whole and cut at every point. */
+START_TEST(test_delim_nul_cuts)
+{
+	check_cuts_delim(DELIM_NUL, OVERLONG_TRUNCATE, 64, nul_input,
+	    sizeof nul_input - 1, nul_output);
+	/* LF lines, to a listener that waits for NUL: one partial record. */
+	check_cuts_delim(DELIM_NUL, OVERLONG_TRUNCATE, 64, "a\nb\r\n", 5,
+	    P " [partial]: a\\x0ab\\x0d\\x0a\n");
+	/* NUL is data with lf. */
+	check_cuts_delim(DELIM_LF, OVERLONG_TRUNCATE, 64, "a\0b\n", 4,
+	    P ": a\\x00b\n");
+}
+END_TEST
+
+/* The rules of lf-or-nul, the pairs cut apart at every point. */
+START_TEST(test_delim_lfnul_cuts)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+	} t[] = {
+#define T(in, out)	{ in, sizeof in - 1, out }
+		T("a\0\n", P ": a\n"),
+		T("a\n\0", P ": a\n"),
+		T("a\n\0\n", P ": a\n"),
+		T("\0\0", P ": \n" P ": \n"),
+		T("\n\n", P ": \n" P ": \n"),
+		T("\n\0", P ": \n"),
+		T("\0\n", P ": \n"),
+		T("\0\n\0\n", P ": \n"),
+		T("a\r\n\0b\0\r\n", P ": a\n" P ": b\n" P ": \n"),
+		T("a\r\0", P ": a\\x0d\n"),
+		T("a\0\r", P ": a\n" P " [partial]: \\x0d\n"),
+		T("a\n\0\0\nb", P ": a\n" P ": \n" P " [partial]: b\n"),
+#undef T
+	};
+	size_t	i;
+
+	for (i = 0; i < nitems(t); i++)
+		check_cuts_delim(DELIM_LF_OR_NUL, OVERLONG_TRUNCATE, 64,
+		    t[i].in, t[i].len, t[i].out);
+	check_cuts_delim(DELIM_LF_OR_NUL, OVERLONG_TRUNCATE, 64, lfnul_input,
+	    sizeof lfnul_input - 1, lfnul_output);
+}
+END_TEST
+
+/* Several 64-byte blocks: the fast path, and its hand-overs. */
+START_TEST(test_delim_cuts_blocks)
+{
+	check_cuts_repeated(DELIM_NUL, OVERLONG_TRUNCATE, 64, nul_input,
+	    sizeof nul_input - 1, nul_output, 5);
+	check_cuts_repeated(DELIM_LF_OR_NUL, OVERLONG_TRUNCATE, 64,
+	    lfnul_input, sizeof lfnul_input - 1, lfnul_output, 4);
+}
+END_TEST
+
+/*
+ * A pair whose second half comes in the next read, or reads later after
+ * empty ones: still no line.  The pair is remembered by the byte alone,
+ * whatever came before it.
+ */
+START_TEST(test_delim_pair_reads)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+	} reads[] = {
+		{ "a\n", 2, P ": a\n" }, { "", 0, "" }, { "\0", 1, "" },
+		{ "b\0", 2, P ": b\n" }, { "\n", 1, "" }, { "\n", 1, P ": \n" },
+		{ "x", 1, "" }, { "\0", 1, P ": x\n" }
+	};
+	struct fake	*f;
+	char		*out;
+	size_t		 i;
+
+	f = fake_new(MODE_LINE, 64, OVERLONG_TRUNCATE);
+	line_set_delimiter(f->c->state, DELIM_LF_OR_NUL);
+	for (i = 0; i < nitems(reads); i++) {
+		ck_assert_int_eq(fake_feed(f, reads[i].in, reads[i].len), 0);
+		out = fake_output(f);
+		ck_assert_msg(strcmp(out, reads[i].out) == 0, "read %zu: '%s'",
+		    i, out);
+		free(out);
+	}
+	fake_eof(f, CONN_EOF);
+	out = fake_output(f);
+	ck_assert_str_eq(out, "");
+	free(out);
+	ck_assert_uint_eq(f->l.stats.partial, 0);
+	ck_assert_uint_eq(f->l.stats.records, 4);
+	fake_free(f);
+}
+END_TEST
+
+/* Each overlong policy with nul; the CR before NUL counts. */
+START_TEST(test_delim_nul_overlong)
+{
+	check_cuts_delim(DELIM_NUL, OVERLONG_TRUNCATE, SMALL, nul_long_input,
+	    sizeof nul_long_input - 1, nul_long_truncate);
+	check_cuts_delim(DELIM_NUL, OVERLONG_SPLIT, SMALL, nul_long_input,
+	    sizeof nul_long_input - 1, nul_long_split);
+	check_cuts_delim(DELIM_NUL, OVERLONG_CLOSE, SMALL, nul_long_input,
+	    sizeof nul_long_input - 1, long_close);
+	check_cuts_repeated(DELIM_NUL, OVERLONG_TRUNCATE, SMALL,
+	    nul_long_input, sizeof nul_long_input - 1, nul_long_truncate, 4);
+	check_cuts_repeated(DELIM_NUL, OVERLONG_SPLIT, SMALL,
+	    nul_long_input, sizeof nul_long_input - 1, nul_long_split, 4);
+	/* max_line bytes and NUL fit; so would a CR, with LF. */
+	check_cuts_delim(DELIM_NUL, OVERLONG_CLOSE, SMALL, "01234567\0", 9,
+	    P ": 01234567\n");
+	check_cuts_delim(DELIM_NUL, OVERLONG_CLOSE, SMALL, "01234567\r\0", 10,
+	    P " [truncated]: 01234567\n");
+}
+END_TEST
+
+/*
+ * lf-or-nul and a line too long: the line ends at either delimiter, and
+ * the other one right after makes no line, whether the rest of the line
+ * was dropped (truncate) or emitted (split).
+ */
+START_TEST(test_delim_lfnul_overlong)
+{
+	static const char	in[] =
+	    "0123456789abcdef\n\0ok\0\n"
+	    "0123456789abcdef\r\n\0ok\n"
+	    "0123456789\0\n\0"
+	    "01234567\r\n\0"
+	    "01234567\r\0\n";
+	static const char	truncate[] =
+	    P " [truncated]: 01234567\n" P ": ok\n"
+	    P " [truncated]: 01234567\n" P ": ok\n"
+	    P " [truncated]: 01234567\n"
+	    P ": 01234567\n"
+	    P " [truncated]: 01234567\n";
+	static const char	split[] =
+	    P " [split]: 01234567\n" P ": 89abcdef\n" P ": ok\n"
+	    P " [split]: 01234567\n" P ": 89abcdef\n" P ": ok\n"
+	    P " [split]: 01234567\n" P ": 89\n"
+	    P ": 01234567\n"
+	    P " [split]: 01234567\n" P ": \\x0d\n";
+
+	check_cuts_delim(DELIM_LF_OR_NUL, OVERLONG_TRUNCATE, SMALL, in,
+	    sizeof in - 1, truncate);
+	check_cuts_delim(DELIM_LF_OR_NUL, OVERLONG_SPLIT, SMALL, in,
+	    sizeof in - 1, split);
+	check_cuts_delim(DELIM_LF_OR_NUL, OVERLONG_CLOSE, SMALL, in,
+	    sizeof in - 1, P " [truncated]: 01234567\n");
+}
+END_TEST
+
+/*
+ * Without a delimiter, max_line + 2 bytes of a line make the policy act,
+ * with any delimiter; fewer are kept, and at the end are partial.
+ */
+START_TEST(test_delim_bound_partial)
+{
+	static const enum lconf_delimiter delims[] = {
+		DELIM_LF, DELIM_NUL, DELIM_LF_OR_NUL
+	};
+	struct fake	*f;
+	char		*out;
+	size_t		 d;
+	int		 i;
+
+	for (d = 0; d < nitems(delims); d++) {
+		f = fake_new(MODE_LINE, SMALL, OVERLONG_TRUNCATE);
+		line_set_delimiter(f->c->state, delims[d]);
+		for (i = 0; i < SMALL + 1; i++)
+			ck_assert_int_eq(fake_feed(f, "\r", 1), 0);
+		ck_assert_uint_eq(fake_pending(f), SMALL + 1);
+		ck_assert_int_eq(fake_feed(f, "y", 1), 0);
+		out = fake_output(f);
+		ck_assert_str_eq(out, P " [truncated]: \\x0d\\x0d\\x0d\\x0d"
+		    "\\x0d\\x0d\\x0d\\x0d\n");
+		free(out);
+		ck_assert_uint_eq(fake_pending(f), 0);
+		ck_assert_int_eq(fake_feed(f, "\0\nz\r", 4), 0);
+		fake_eof(f, CONN_EOF);
+		out = fake_output(f);
+		switch (delims[d]) {
+		case DELIM_LF:
+			ck_assert_str_eq(out, P " [partial]: z\\x0d\n");
+			break;
+		case DELIM_NUL:
+			ck_assert_str_eq(out, P " [partial]: \\x0az\\x0d\n");
+			break;
+		default:
+			ck_assert_str_eq(out, P " [partial]: z\\x0d\n");
+			break;
+		}
+		free(out);
+		ck_assert_uint_eq(f->l.stats.partial, 1);
+		fake_free(f);
+	}
+}
+END_TEST
+
+/* The listener's delimiter is the connection's; JSON escapes LF. */
+START_TEST(test_delim_conf_json)
+{
+	struct fake	*f;
+	char		*out;
+
+	f = fake_new(MODE_LINE, 64, OVERLONG_TRUNCATE);
+	f->c->ops->free(f->c->state);
+	f->lc->delimiter = DELIM_NUL;
+	f->lc->format = FORMAT_JSON;
+	f->c->state = f->c->ops->init(f->c);
+	ck_assert_int_eq(fake_feed(f, "a\nb\r\0c", 6), 0);
+	fake_eof(f, CONN_EOF);
+	out = fake_output(f);
+	ck_assert_str_eq(out,
+	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"event\":\"data\",\"data\":\"a\\nb\\r\"}\n"
+	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"event\":\"data\",\"data\":\"c\",\"partial\":true}\n");
+	free(out);
+	fake_free(f);
+}
+END_TEST
+
 START_TEST(test_raw_chunks)
 {
 	struct fake	*f;
@@ -921,6 +1272,17 @@ proto_suite(void)
 	tcase_add_test(tc, test_overlong_truncate_eof);
 	tcase_add_test(tc, test_overlong_partial_eof);
 	tcase_add_test(tc, test_overlong_count_per_line);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("delimiter");
+	tcase_add_test(tc, test_delim_nul_cuts);
+	tcase_add_test(tc, test_delim_lfnul_cuts);
+	tcase_add_test(tc, test_delim_cuts_blocks);
+	tcase_add_test(tc, test_delim_pair_reads);
+	tcase_add_test(tc, test_delim_nul_overlong);
+	tcase_add_test(tc, test_delim_lfnul_overlong);
+	tcase_add_test(tc, test_delim_bound_partial);
+	tcase_add_test(tc, test_delim_conf_json);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("raw");

@@ -234,6 +234,7 @@ fuzz_text_data(const char *line, size_t len, const struct record *rec,
 		{ "partial", REC_PARTIAL },
 		{ "truncated", REC_TRUNCATED },
 		{ "split", REC_SPLIT },
+		{ "framing-error", REC_FRAMING },
 	};
 	const char	*p = line, *end = line + len - 1, *w;
 	size_t		 i, n;
@@ -365,7 +366,7 @@ fuzz_json_string(const char *p, const char *end, u_char *out, size_t *outlen)
  * Read a JSON data record back:
  *	{["time":"TIME",]"listener":"L","peer":"P","event":"data",
  *	 "data":"STRING" or "data_base64":"BASE64"[,"partial":true]
- *	 [,"truncated":true][,"split":true]}
+ *	 [,"truncated":true][,"split":true][,"framing_error":true]}
  * Checks everything against rec but the data, which it decodes into out
  * (room for len bytes); returns its length, with the flags in *flags.
  * Data that is valid UTF-8 must be a string, any other base64.
@@ -432,6 +433,10 @@ fuzz_json_data(const char *line, size_t len, const struct record *rec,
 	if (end - p >= 13 && memcmp(p, ",\"split\":true", 13) == 0) {
 		*flags |= REC_SPLIT;
 		p += 13;
+	}
+	if (end - p >= 21 && memcmp(p, ",\"framing_error\":true", 21) == 0) {
+		*flags |= REC_FRAMING;
+		p += 21;
 	}
 	p = fuzz_expect(p, end, "}");
 	if (p != end)
@@ -574,8 +579,13 @@ fuzz_conn_new(enum lconf_mode mode, size_t max_line,
 	/* A fixed time: runs must not depend on the clock. */
 	c->tv.tv_sec = 1795854175;
 	c->tv.tv_usec = 123456;
-	/* Overlong lines are counted, not logged 100000 times. */
+	/*
+	 * Overlong lines and framing errors are counted, not logged 100000
+	 * times (and a note would need the event base it does not have).
+	 */
 	c->overlong_noted = 1;
+	fc->l.notes[NOTE_FRAMING].open = 1;
+	fc->l.notes[NOTE_FRAMING].more = 1;
 	c->state = c->ops->init(c);
 	return (fc);
 }
@@ -600,7 +610,8 @@ fuzz_conn_free(struct fuzz_conn *fc)
 
 /*
  * One read: count it as conn_read() does and hand it to the protocol.
- * Returns 0, or -1 if the protocol ends the connection (line too long).
+ * Returns 0, or -1 if the protocol ends the connection (line too long,
+ * framing error).
  */
 int
 fuzz_conn_feed(struct fuzz_conn *fc, const void *data, size_t len)
@@ -612,7 +623,8 @@ fuzz_conn_feed(struct fuzz_conn *fc, const void *data, size_t len)
 	c->bytes += len;
 	c->l->stats.bytes += len;
 	why = c->ops->data_received(c, c->state, data, len);
-	FUZZ_ASSERT(why == CONN_OK || why == CONN_TOO_LONG);
+	FUZZ_ASSERT(why == CONN_OK || why == CONN_TOO_LONG ||
+	    why == CONN_FRAMING);
 	return (why == CONN_OK ? 0 : -1);
 }
 

@@ -19,11 +19,14 @@
  * bytes, cut into reads, go through data_received and connection_lost of
  * a fake connection whose sink formats every record, checks the line and
  * reads it back (fuzz.c).  The records read back must then be exactly
- * what the input makes under the listener's settings:
+ * what the input makes under the listener's settings, as a byte by byte
+ * reference finds the lines: they end at the delimiter (LF, NUL, or
+ * either, where one right after a delimiter of the other kind ends no
+ * line), one CR before an LF dropped, and then
  *
- *	line, split	every line (one CR before its LF dropped) in pieces
- *			of max_line, all but the last flagged split; the
- *			last line without LF flagged partial
+ *	line, split	every line in pieces of max_line, all but the last
+ *			flagged split; the last line without its delimiter
+ *			flagged partial
  *	line, truncate	every line cut to max_line, flagged truncated if
  *			it was longer
  *	line, close	the same, up to and including the first long line
@@ -32,14 +35,15 @@
  * The protocol takes every read whole and may keep back only an
  * unfinished line, less than max_line + 2 bytes (nothing in raw mode).
  *
- * The input: 4 header bytes, then the bytes the client sends.
- *	[0]	max_line - 1 (modulo 64)
- *	[1]	bits 0-1: overlong (truncate, split, close, split);
+ * The input: 5 header bytes, then the bytes the client sends.
+ *	[0]	bits 0-1: the delimiter (lf, nul, lf-or-nul, lf-or-nul)
+ *	[1]	max_line - 1 (modulo 64)
+ *	[2]	bits 0-1: overlong (truncate, split, close, split);
  *		bit 2: raw mode; bit 3: JSON; bit 4: timestamps; bit 5:
  *		unused; bit 6: reads are not bounded by max_line + 2 less
  *		what is kept (else they are, to try every boundary)
- *	[2]	bits 6-7: read sizes up to 2, 8, max_line + 3 or 1024
- *	[2..3]	seed of the read sizes
+ *	[3]	bits 6-7: read sizes up to 2, 8, max_line + 3 or 1024
+ *	[3..4]	seed of the read sizes
  */
 
 #include <stdlib.h>
@@ -47,7 +51,7 @@
 
 #include "fuzz.h"
 
-#define FUZZ_HDR	4
+#define FUZZ_HDR	5
 
 enum partial_rule {
 	PARTIAL_NO,
@@ -55,12 +59,35 @@ enum partial_rule {
 	PARTIAL_MAY
 };
 
+static int	fuzz_line_delim(const u_char *, size_t, enum lconf_delimiter);
 static size_t	fuzz_line_expect(struct fuzz_conn *, size_t,
 		    const u_char *, size_t, int, enum partial_rule);
 static void	fuzz_line_check(struct fuzz_conn *, const u_char *, size_t,
-		    size_t, enum lconf_overlong);
+		    size_t, enum lconf_overlong, enum lconf_delimiter);
 static void	fuzz_raw_check(struct fuzz_conn *, const u_char *, size_t,
 		    size_t);
+
+/*
+ * Whether in[i] ends a line: 1, or 0 for a byte of a line, or -1 for a
+ * delimiter that ends no line (lf-or-nul: right after the other kind).
+ */
+static int
+fuzz_line_delim(const u_char *in, size_t i, enum lconf_delimiter delim)
+{
+	switch (delim) {
+	case DELIM_LF:
+		return (in[i] == '\n');
+	case DELIM_NUL:
+		return (in[i] == '\0');
+	default:
+		if (in[i] != '\n' && in[i] != '\0')
+			return (0);
+		if (i > 0 && (in[i - 1] == '\n' || in[i - 1] == '\0') &&
+		    in[i - 1] != in[i])
+			return (-1);
+		return (1);
+	}
+}
 
 /* Record i must be len bytes at p, with flags (partial as rule says). */
 static size_t
@@ -92,18 +119,23 @@ fuzz_line_expect(struct fuzz_conn *fc, size_t i, const u_char *p,
 /* Line mode: the records are the input's lines under the policy. */
 static void
 fuzz_line_check(struct fuzz_conn *fc, const u_char *in, size_t n,
-    size_t max, enum lconf_overlong overlong)
+    size_t max, enum lconf_overlong overlong, enum lconf_delimiter delim)
 {
-	const u_char	*nl;
 	size_t		 s, e, len, piece, i = 0;
 	int		 complete, more, stop = 0;
 
 	for (s = 0; s < n && !stop; s = complete ? e + 1 : n) {
-		nl = memchr(in + s, '\n', n - s);
-		complete = nl != NULL;
-		e = complete ? (size_t)(nl - in) : n;
+		if (fuzz_line_delim(in, s, delim) == -1) {
+			complete = 1;
+			e = s;
+			continue;
+		}
+		for (e = s; e < n && fuzz_line_delim(in, e, delim) != 1; e++)
+			;
+		complete = e < n;
 		len = e - s;
-		if (complete && len > 0 && in[e - 1] == '\r')
+		if (complete && len > 0 && in[e - 1] == '\r' &&
+		    in[e] == '\n')
 			len--;
 		if (overlong == OVERLONG_SPLIT) {
 			/* Pieces of max; a complete empty line is one. */
@@ -155,11 +187,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		OVERLONG_TRUNCATE, OVERLONG_SPLIT, OVERLONG_CLOSE,
 		OVERLONG_SPLIT
 	};
+	static const enum lconf_delimiter delims[] = {
+		DELIM_LF, DELIM_NUL, DELIM_LF_OR_NUL, DELIM_LF_OR_NUL
+	};
 	struct fuzz_conn	*fc;
 	u_char			 hdr[FUZZ_HDR] = { 0 };
 	const u_char		*in;
 	size_t			 n, max, ahead, cap, off, len, have, i;
 	enum lconf_overlong	 overlong;
+	enum lconf_delimiter	 delim;
 	enum lconf_mode		 mode;
 	uint32_t		 rnd;
 	int			 bounded, rc = 0, cut = 0, partial = 0;
@@ -169,11 +205,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in = data + n;
 	n = size - n;
 
-	max = 1 + hdr[0] % 64;
-	overlong = overlongs[hdr[1] & 3];
-	mode = (hdr[1] & 0x04) ? MODE_RAW : MODE_LINE;
-	bounded = (hdr[1] & 0x40) == 0;
-	switch (hdr[2] >> 6) {
+	delim = delims[hdr[0] & 3];
+	max = 1 + hdr[1] % 64;
+	overlong = overlongs[hdr[2] & 3];
+	mode = (hdr[2] & 0x04) ? MODE_RAW : MODE_LINE;
+	bounded = (hdr[2] & 0x40) == 0;
+	switch (hdr[3] >> 6) {
 	case 0:
 		cap = 2;
 		break;
@@ -187,11 +224,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cap = 1024;
 		break;
 	}
-	rnd = (uint32_t)hdr[2] << 8 | hdr[3];
+	rnd = (uint32_t)hdr[3] << 8 | hdr[4];
 	ahead = mode == MODE_LINE ? max + CONN_READ_MARGIN : max;
 
-	fc = fuzz_conn_new(mode, max, overlong, (hdr[1] & 0x08) != 0,
-	    (hdr[1] & 0x10) != 0);
+	fc = fuzz_conn_new(mode, max, overlong, (hdr[2] & 0x08) != 0,
+	    (hdr[2] & 0x10) != 0);
+	if (mode == MODE_LINE)
+		line_set_delimiter(fc->c->state, delim);
 	for (off = 0; off < n && rc == 0; off += len) {
 		rnd = rnd * 1103515245 + 12345;
 		len = 1 + (rnd >> 16) % cap;
@@ -213,7 +252,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode == MODE_RAW)
 		fuzz_raw_check(fc, in, n, max);
 	else
-		fuzz_line_check(fc, in, n, max, overlong);
+		fuzz_line_check(fc, in, n, max, overlong, delim);
 
 	/* The counters agree with what was read and written. */
 	for (i = 0; i < fc->nrecs; i++) {

@@ -52,6 +52,7 @@ corpora=${corpora:-$src/corpus}
 # two targets at once).
 case $name in
 fuzz_line)	runs=100000; max_len=2048; dict= ;;
+fuzz_octet)	runs=100000; max_len=2048; dict=$src/fuzz_octet.dict ;;
 fuzz_format)	runs=100000; max_len=2048; dict= ;;
 fuzz_config)	runs=80000; max_len=4096; dict=$src/fuzz_config.dict ;;
 *)
