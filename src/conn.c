@@ -75,6 +75,8 @@ static void	conn_start(struct conn *);
 static void	conn_record(struct conn *, struct record *, enum rec_type);
 static void	conn_event(struct conn *, enum rec_type, enum conn_reason);
 static void	conn_now(struct conn *);
+static void	conn_parse(struct conn *, struct record *,
+		    struct syslog_msg *);
 static void	conn_keepalive(struct conn *, evutil_socket_t);
 static int	conn_drain_wait(struct conn *);
 
@@ -490,11 +492,33 @@ conn_io_cb(evutil_socket_t fd __unused, short what, void *arg)
 	conn_kick(c);
 }
 
+/*
+ * parse = syslog: the syslog fields of rec's data into *m, and rec
+ * points to them; a record that does not parse is counted, and written
+ * as it is.  The pieces of a split record after the first continue its
+ * message: they are not parsed, nor counted.
+ */
+static void
+conn_parse(struct conn *c, struct record *rec, struct syslog_msg *m)
+{
+	int	more = c->split_more;
+
+	c->split_more = (rec->flags & REC_SPLIT) != 0;
+	rec->syslog = NULL;
+	if (more)
+		return;
+	if (syslog_parse(m, rec->data, rec->len) == 0)
+		rec->syslog = m;
+	else
+		c->l->stats.parse_errors++;
+}
+
 /* A protocol emits one data record. */
 void
 conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 {
-	struct record	rec;
+	struct record		rec;
+	struct syslog_msg	m;
 
 	conn_record(c, &rec, REC_DATA);
 	rec.data = data;
@@ -502,23 +526,37 @@ conn_emit(struct conn *c, const u_char *data, size_t len, int flags)
 	rec.flags = flags;
 	c->records++;
 	c->l->stats.records++;
+	if (c->conf->parse == PARSE_SYSLOG)
+		conn_parse(c, &rec, &m);
 	listener_write(c->l, c->conf, &rec);
 }
 
 /*
  * A protocol emits data records, complete lines without flags; plain if
- * text passes every byte of them unchanged (line_scan_split()).
+ * text passes every byte of them unchanged (line_scan_split()).  Parsed,
+ * each goes out alone with its own fields.
  */
 void
 conn_emit_lines(struct conn *c, const struct iovec *v, size_t n, int plain)
 {
-	struct record	rec;
+	struct record		rec;
+	struct syslog_msg	m;
+	size_t			i;
 
 	conn_record(c, &rec, REC_DATA);
 	rec.plain = plain;
 	c->records += n;
 	c->l->stats.records += n;
-	listener_write_lines(c->l, c->conf, &rec, v, n);
+	if (c->conf->parse != PARSE_SYSLOG) {
+		listener_write_lines(c->l, c->conf, &rec, v, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		rec.data = v[i].iov_base;
+		rec.len = v[i].iov_len;
+		conn_parse(c, &rec, &m);
+		listener_write(c->l, c->conf, &rec);
+	}
 }
 
 /* A line longer than max_line: count it, note it once per connection. */

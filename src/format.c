@@ -29,7 +29,10 @@
  *
  * JSON lines carry the same fields as one object per line; data that is
  * valid UTF-8 is a JSON string, anything else goes base64-encoded in
- * data_base64, so the received bytes can always be recovered.
+ * data_base64, so the received bytes can always be recovered.  A record
+ * parsed as syslog (syslog_parse.c) adds a "syslog" object of its
+ * fields; in those, a byte that is not part of valid UTF-8 becomes
+ * U+FFFD (data or data_base64 has the bytes as they came).
  */
 
 #include <netinet/in.h>
@@ -47,8 +50,30 @@ static char	*format_str(char *, const char *);
 static int	format_utf8_valid(const u_char *, size_t);
 static size_t	format_json_escape(char *, const u_char *, size_t);
 static char	*format_json_str(char *, const char *, const char *);
+static char	*format_json_field(char *, const char *,
+		    const struct syslog_str *);
+static char	*format_json_sd_value(char *, const struct syslog_str *);
+static char	*format_json_sd(char *, const struct syslog_msg *);
+static char	*format_json_syslog(char *, const struct syslog_msg *);
+
+/*
+ * The syslog object but its fields' values: keys, names, punctuation
+ * (the longest facility and severity names, every field present).
+ */
+#define FORMAT_SYSLOG_MAX	256
 
 static const char format_hexdigits[] = "0123456789abcdef";
+
+/* Facility and severity names of the syslog object, by code. */
+static const char *const format_facilities[24] = {
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+	"uucp", "cron", "authpriv", "ftp", "ntp", "security", "console",
+	"solaris-cron", "local0", "local1", "local2", "local3", "local4",
+	"local5", "local6", "local7"
+};
+static const char *const format_severities[8] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"
+};
 
 /*
  * Bytes that pass unchanged: printable ASCII except '\'.  Everything else
@@ -465,10 +490,12 @@ format_utf8_valid(const u_char *p, size_t len)
 }
 
 /*
- * Escape valid UTF-8 as the inside of a JSON string (RFC 8259 section 7):
- * '"', '\\' and the C0 controls as the RFC asks, and also DEL, the C1
- * controls and U+2028/U+2029 as \uXXXX, so no terminal or JavaScript
- * reader is surprised.  At most 6 bytes out per byte in.
+ * Escape UTF-8 as the inside of a JSON string (RFC 8259 section 7): '"',
+ * '\\' and the C0 controls as the RFC asks, and also DEL, the C1 controls
+ * and U+2028/U+2029 as \uXXXX, so no terminal or JavaScript reader is
+ * surprised.  A byte that is not part of valid UTF-8 becomes U+FFFD
+ * (syslog fields; data is only escaped when valid).  At most 6 bytes out
+ * per byte in.
  */
 static size_t
 format_json_escape(char *dst, const u_char *src, size_t len)
@@ -487,6 +514,13 @@ format_json_escape(char *dst, const u_char *src, size_t len)
 		n = 1;
 		if (cp >= 0x80) {
 			n = format_utf8_len(p, end - p);
+			if (n == 0) {
+				*o++ = (char)0xef;
+				*o++ = (char)0xbf;
+				*o++ = (char)0xbd;
+				p++;
+				continue;
+			}
 			if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
 				cp = p[1];
 			else if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
@@ -546,15 +580,143 @@ format_json_str(char *o, const char *key, const char *value)
 	return (o);
 }
 
-/* Upper bound of format_json() output for rec, newline included. */
+/* ,"key":"value" for a syslog field the message has. */
+static char *
+format_json_field(char *o, const char *key, const struct syslog_str *f)
+{
+	if (f->p == NULL)
+		return (o);
+	*o++ = ',';
+	*o++ = '"';
+	o = format_str(o, key);
+	o = format_str(o, "\":\"");
+	o += format_json_escape(o, f->p, f->len);
+	*o++ = '"';
+	return (o);
+}
+
+/*
+ * A PARAM-VALUE as a JSON string, its escapes undone (RFC 5424 section
+ * 6.3.3: '\\' before '"', '\\' or ']'; before anything else it is itself).
+ */
+static char *
+format_json_sd_value(char *o, const struct syslog_str *v)
+{
+	const u_char	*p = v->p, *end = v->p + v->len, *bs;
+
+	*o++ = '"';
+	while (p < end) {
+		if ((bs = memchr(p, '\\', end - p)) == NULL)
+			bs = end;
+		o += format_json_escape(o, p, bs - p);
+		if ((p = bs) == end)
+			break;
+		if (end - p >= 2 && (p[1] == '"' || p[1] == '\\' ||
+		    p[1] == ']'))
+			p++;
+		o += format_json_escape(o, p, 1);
+		p++;
+	}
+	*o++ = '"';
+	return (o);
+}
+
+/*
+ * ,"structured_data":{"SD-ID":{"NAME":"VALUE",...},...}: an SD-ID that
+ * comes again adds its params to its first element's object, and a name
+ * that comes more than once in an SD-ID has an array of its values, in
+ * order.  So every key is unique and nothing the tables kept is lost.
+ * Each raw byte of STRUCTURED-DATA makes at most 6 bytes here.
+ */
+static char *
+format_json_sd(char *o, const struct syslog_msg *m)
+{
+	const struct syslog_param	*pa;
+	u_int				 i, k, j;
+	int				 first;
+
+	o = format_str(o, ",\"structured_data\":{");
+	for (i = 0; i < m->nsd; i++) {
+		if (m->sd_first[i] != i)
+			continue;
+		if (i > 0)
+			*o++ = ',';
+		*o++ = '"';
+		o += format_json_escape(o, m->sd[i].p, m->sd[i].len);
+		o = format_str(o, "\":{");
+		first = 1;
+		for (k = 0; k < m->nparams; k++) {
+			pa = &m->params[k];
+			if (pa->elem != i || pa->first != k)
+				continue;
+			if (!first)
+				*o++ = ',';
+			first = 0;
+			*o++ = '"';
+			o += format_json_escape(o, pa->name.p, pa->name.len);
+			*o++ = '"';
+			*o++ = ':';
+			if (pa->count == 1) {
+				o = format_json_sd_value(o, &pa->value);
+				continue;
+			}
+			*o++ = '[';
+			for (j = k; j < m->nparams; j++) {
+				if (m->params[j].first != k ||
+				    m->params[j].elem != i)
+					continue;
+				if (j > k)
+					*o++ = ',';
+				o = format_json_sd_value(o,
+				    &m->params[j].value);
+			}
+			*o++ = ']';
+		}
+		*o++ = '}';
+	}
+	*o++ = '}';
+	if (m->sd_more)
+		o = format_str(o, ",\"structured_data_truncated\":true");
+	return (o);
+}
+
+/* ,"syslog":{...}: the fields the message has, in its order. */
+static char *
+format_json_syslog(char *o, const struct syslog_msg *m)
+{
+	o = format_str(o, ",\"syslog\":{\"facility\":\"");
+	o = format_str(o, format_facilities[(m->pri >> 3) % 24]);
+	o = format_str(o, "\",\"severity\":\"");
+	o = format_str(o, format_severities[m->pri & 7]);
+	*o++ = '"';
+	o = format_json_field(o, "timestamp", &m->timestamp);
+	o = format_json_field(o, "hostname", &m->hostname);
+	o = format_json_field(o, "app_name", &m->app_name);
+	o = format_json_field(o, "procid", &m->procid);
+	o = format_json_field(o, "msgid", &m->msgid);
+	if (m->nsd > 0)
+		o = format_json_sd(o, m);
+	o = format_json_field(o, "msg", &m->msg);
+	*o++ = '}';
+	return (o);
+}
+
+/*
+ * Upper bound of format_json() output for rec, newline included.  The
+ * syslog fields are disjoint parts of the data, each byte escaped to at
+ * most 6, and so is the STRUCTURED-DATA they leave (format_json_sd()).
+ */
 size_t
 format_json_max(const struct record *rec)
 {
 	size_t	n;
 
 	n = FORMAT_TIME_LEN + CONF_NAME_MAX + CONN_PEER_LEN + 256;
-	if (rec->type == REC_DATA)
+	if (rec->type == REC_DATA) {
 		n += rec->len * 6;
+		if (rec->syslog != NULL)
+			n += FORMAT_SYSLOG_MAX + rec->len * 6;
+	}
 	return (n);
 }
 
@@ -608,6 +770,8 @@ format_json(char *dst, const struct record *rec, int ts)
 			o = format_str(o, ",\"split\":true");
 		if (rec->flags & REC_FRAMING)
 			o = format_str(o, ",\"framing_error\":true");
+		if (rec->syslog != NULL)
+			o = format_json_syslog(o, rec->syslog);
 		break;
 	case REC_CONNECTED:
 		break;

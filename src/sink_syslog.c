@@ -15,8 +15,10 @@
  */
 
 /*
- * The syslog(3) sink.  Each record goes out with its listener's facility
- * and priority, without TIME (syslog adds its own).  syslog(3) blocks
+ * The syslog(3) sink.  Each record goes out without TIME (syslog adds
+ * its own), with the facility and severity of its message when it was
+ * parsed as syslog, else (connection events too) with its listener's
+ * syslog_facility and syslog_priority.  syslog(3) blocks
  * when the syslog daemon stops reading /dev/log; tcplogd lets it: the
  * loop waits, clients are held back by TCP, and nothing is lost.
  */
@@ -101,9 +103,26 @@ syslog_write(struct sink *s, const struct lconf *lc,
 		st->buf = xmalloc(st->size);
 	}
 	n = format_line(st->buf, rec, flags);
-	syslog(lc->facility | lc->priority, "%.*s", (int)(n - 1), st->buf);
+	syslog(sink_syslog_priority(lc, rec), "%.*s", (int)(n - 1), st->buf);
 	s->stats.written += n;
 	return (n);
+}
+
+/*
+ * The syslog(3) priority of rec.  Facility kern (0) is the one a parsed
+ * message cannot keep: to syslog(3) it means openlog()'s facility, so
+ * such a message goes with the listener's facility and its own severity.
+ */
+int
+sink_syslog_priority(const struct lconf *lc, const struct record *rec)
+{
+	const struct syslog_msg	*m = rec->syslog;
+
+	if (rec->type != REC_DATA || m == NULL)
+		return (lc->facility | lc->priority);
+	if ((m->pri & LOG_FACMASK) == 0)
+		return (lc->facility | (m->pri & LOG_PRIMASK));
+	return (m->pri);
 }
 
 static void

@@ -266,6 +266,52 @@ size_t		 format_line_max(const struct record *, int);
 size_t		 format_line(char *, const struct record *, int);
 
 /*
+ * syslog_parse.c: the syslog fields of a record's data (RFC 5424, RFC
+ * 3164 as senders write it), as parts of the data: nothing is copied,
+ * and SD-PARAM values keep their escapes, which format.c undoes.
+ */
+#define SYSLOG_SD_ELEMENTS	16	/* SD-ELEMENTs kept of a message */
+#define SYSLOG_SD_PARAMS	64	/* SD-PARAMs kept, in all */
+
+/* A part of a record's data; p == NULL: the message has none. */
+struct syslog_str {
+	const u_char		*p;		/* borrowed */
+	size_t			 len;
+};
+
+/* One SD-PARAM, with what JSON needs to group it. */
+struct syslog_param {
+	struct syslog_str	 name;
+	struct syslog_str	 value;		/* escapes not undone */
+	u_int			 elem;		/* the first element of its
+						   SD-ID, in sd[] */
+	u_int			 first;		/* the first param of its name
+						   in that SD-ID, in params[] */
+	u_int			 count;		/* of that name, in the first */
+};
+
+/* A parsed message. */
+struct syslog_msg {
+	u_int			 pri;		/* facility * 8 + severity */
+	struct syslog_str	 timestamp;	/* as sent */
+	struct syslog_str	 hostname;
+	struct syslog_str	 app_name;	/* or 3164's TAG */
+	struct syslog_str	 procid;	/* or 3164's [PID] */
+	struct syslog_str	 msgid;
+	struct syslog_str	 msg;		/* without a leading BOM */
+	struct syslog_str	 sd[SYSLOG_SD_ELEMENTS]; /* SD-IDs */
+	u_int			 sd_first[SYSLOG_SD_ELEMENTS]; /* the first
+						   of its SD-ID, in sd[] */
+	u_int			 nsd;		/* 0: no STRUCTURED-DATA */
+	struct syslog_param	 params[SYSLOG_SD_PARAMS];
+	u_int			 nparams;
+	int			 sd_more;	/* elements or params past the
+						   tables, left out */
+};
+
+int		 syslog_parse(struct syslog_msg *, const u_char *, size_t);
+
+/*
  * proto.c: a protocol turns a connection's bytes into records.  It is
  * handed each read as it came (data_received takes all of it; bytes of
  * an unfinished record it keeps in its state, at most max_line + 2) and
@@ -383,6 +429,8 @@ struct conn {
 	uint64_t		 bytes;		/* received */
 	uint64_t		 records;	/* data records emitted */
 	int			 overlong_noted;
+	int			 split_more;	/* the last record was split:
+						   the next continues it */
 	int			 started;	/* stages done, protocol on */
 	int			 paused;	/* output backpressure */
 	int			 quiet;		/* stopping: close when quiet */
@@ -648,6 +696,9 @@ extern int	 sink_file_prestat;	/* 0: see renames after writes only */
 
 /* sink_syslog.c */
 extern const struct sink_ops sink_syslog_ops;
+
+int		 sink_syslog_priority(const struct lconf *,
+		    const struct record *);
 
 /* daemon.c */
 struct daemon_opts {

@@ -22,7 +22,11 @@
  * record type and flag combination, string escaping of every byte value,
  * base64 for anything that is not UTF-8, and format_json_max() as an
  * upper bound; every JSON line is checked by a small strict parser and
- * decoded back to the received bytes.
+ * decoded back to the received bytes.  Records parsed as syslog: the
+ * exact "syslog" object of messages of real senders, SD-PARAM escapes
+ * undone, repeated SD-IDs and names grouped, invalid UTF-8 in fields,
+ * every facility and severity, and the bound in the worst cases, each
+ * line checked by jsoncheck.c (strict RFC 8259, no duplicate keys).
  */
 
 #include <stdio.h>
@@ -33,6 +37,7 @@
 #include <check.h>
 
 #include "common.h"
+#include "fuzz/jsoncheck.h"
 
 #define TV_EXAMPLE	1795854175	/* 2026-11-28T08:22:55Z */
 
@@ -76,6 +81,7 @@ static u_char	*json_data(const char *, size_t *, int *);
 static void	 check_json(const void *, size_t, const char *,
 		    const char *);
 static void	 check_json_lossless(const u_char *, size_t);
+static char	*syslog_json(const void *, size_t, int);
 static int	 b64_value(char);
 static size_t	 unbase64(u_char *, const char *, size_t);
 
@@ -1164,6 +1170,47 @@ check_json_lossless(const u_char *src, size_t len)
 	}
 }
 
+/*
+ * The JSON line of a data record of len bytes at src parsed as syslog
+ * (it must parse): within format_json_max(), valid to jsoncheck.c, its
+ * data the bytes given.
+ */
+static char *
+syslog_json(const void *src, size_t len, int ts)
+{
+	static const char *const data_path[] = { "data", NULL };
+	struct syslog_msg	 m;
+	struct record		 rec;
+	const char		*err;
+	char			*buf;
+	u_char			*back;
+	size_t			 n, max, blen;
+
+	if (syslog_parse(&m, src, len) != 0)
+		ck_abort_msg("'%.*s' does not parse", (int)len,
+		    (const char *)src);
+	record_data(&rec, "", 0);
+	rec.data = src;
+	rec.len = len;
+	rec.syslog = &m;
+	max = format_json_max(&rec);
+	buf = xmalloc(max + 1);
+	n = format_json(buf, &rec, ts);
+	if (n > max)
+		ck_abort_msg("format_json() wrote %zu of %zu bytes", n, max);
+	buf[n] = '\0';
+	if ((err = jsoncheck(buf, n)) != NULL)
+		ck_abort_msg("%s: %s", err, buf);
+	if (utf8_valid(src, len)) {
+		back = xmalloc(n);
+		if (jsoncheck_get(buf, n, data_path, back, &blen) != 1 ||
+		    blen != len || memcmp(back, src, len) != 0)
+			ck_abort_msg("data does not read back: %s", buf);
+		free(back);
+	}
+	return (buf);
+}
+
 /* The parser and base64 decoder of these tests, on known input. */
 START_TEST(test_json_checker)
 {
@@ -1934,6 +1981,281 @@ START_TEST(test_json_line)
 }
 END_TEST
 
+
+/* jsoncheck.c, the checker of the syslog tests, on known input. */
+START_TEST(test_json_syslog_checker)
+{
+	static const char *const good[] = {
+		"{}", " {\"a\":[1,-0.5e+3,true,false,null,{},[]]}\n",
+		"{\"a\":{\"a\":\"\\ud83d\\ude00\\/\xc3\xa9\"},\"b\":0}",
+	};
+	static const char *const bad[] = {
+		"", "[]", "{", "{\"a\":1,}", "{\"a\":1}x", "{\"a\" 1}",
+		"{\"a\":1,\"a\":2}", "{\"a\":{\"b\":1,\"b\":1}}",
+		"{\"a\":01}", "{\"a\":1.}", "{\"a\":-}", "{\"a\":tru}",
+		"{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}",
+		"{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\\ud83d\"}",
+		"{\"a\":\"\\ude00\"}", "{\"a\":\"\\x\"}", "{\"a\":[1 2]}",
+	};
+	static const char *const path[] = { "a", "a", NULL };
+	u_char		 out[16];
+	size_t		 i, n;
+
+	for (i = 0; i < nitems(good); i++)
+		ck_assert_msg(jsoncheck(good[i], strlen(good[i])) == NULL,
+		    "rejected: %s", good[i]);
+	for (i = 0; i < nitems(bad); i++)
+		ck_assert_msg(jsoncheck(bad[i], strlen(bad[i])) != NULL,
+		    "accepted: %s", bad[i]);
+	ck_assert_int_eq(jsoncheck_get(good[2], strlen(good[2]), path, out,
+	    &n), 1);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_mem_eq(out, "\xf0\x9f\x98\x80/\xc3\xa9", 7);
+	ck_assert_int_eq(jsoncheck_get(good[1], strlen(good[1]), path, out,
+	    &n), 0);
+}
+END_TEST
+
+#define JS(s)	"{" JP ",\"event\":\"data\",\"data\":\"" s "\",\"syslog\":{"
+
+/* The syslog objects of messages of real senders, byte for byte. */
+START_TEST(test_json_syslog_senders)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} t[] = {
+		/* util-linux logger, default RFC 5424. */
+		{ "<134>1 2026-12-04T19:05:33.714507+00:00 vm myapp - - "
+		  "[timeQuality tzKnown=\"1\" isSynced=\"0\"] hello",
+		  JS("<134>1 2026-12-04T19:05:33.714507+00:00 vm myapp - - "
+		  "[timeQuality tzKnown=\\\"1\\\" isSynced=\\\"0\\\"] hello")
+		  "\"facility\":\"local0\",\"severity\":\"info\","
+		  "\"timestamp\":\"2026-12-04T19:05:33.714507+00:00\","
+		  "\"hostname\":\"vm\",\"app_name\":\"myapp\","
+		  "\"structured_data\":{\"timeQuality\":{\"tzKnown\":\"1\","
+		  "\"isSynced\":\"0\"}},\"msg\":\"hello\"}}\n" },
+		/* logger --rfc3164 -i; rsyslog's traditional forwarding. */
+		{ "<13>Dec  4 19:05:33 vm root[29569]: with pid",
+		  JS("<13>Dec  4 19:05:33 vm root[29569]: with pid")
+		  "\"facility\":\"user\",\"severity\":\"notice\","
+		  "\"timestamp\":\"Dec  4 19:05:33\",\"hostname\":\"vm\","
+		  "\"app_name\":\"root\",\"procid\":\"29569\","
+		  "\"msg\":\"with pid\"}}\n" },
+		/* Python's SysLogHandler. */
+		{ "<11>myapp: py ident",
+		  JS("<11>myapp: py ident")
+		  "\"facility\":\"user\",\"severity\":\"err\","
+		  "\"app_name\":\"myapp\",\"msg\":\"py ident\"}}\n" },
+		/* RFC 5424 example 1: MSGID, a BOM dropped. */
+		{ "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - "
+		  "ID47 - \xef\xbb\xbf'su root' failed",
+		  JS("<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su "
+		  "- ID47 - \xef\xbb\xbf'su root' failed")
+		  "\"facility\":\"auth\",\"severity\":\"crit\","
+		  "\"timestamp\":\"2003-10-11T22:14:15.003Z\","
+		  "\"hostname\":\"mymachine.example.com\",\"app_name\":\"su\","
+		  "\"msgid\":\"ID47\",\"msg\":\"'su root' failed\"}}\n" },
+		/* Two elements, no MSG; all NILVALUE. */
+		{ "<165>1 - - - - - [a@1 x=\"3\"][b@1 class=\"high\"]",
+		  JS("<165>1 - - - - - [a@1 x=\\\"3\\\"][b@1 "
+		  "class=\\\"high\\\"]")
+		  "\"facility\":\"local4\",\"severity\":\"notice\","
+		  "\"structured_data\":{\"a@1\":{\"x\":\"3\"},\"b@1\":"
+		  "{\"class\":\"high\"}}}}\n" },
+		{ "<191>1 - - - - - -",
+		  JS("<191>1 - - - - - -")
+		  "\"facility\":\"local7\",\"severity\":\"debug\"}}\n" },
+		/* No PRI digit but 0: kern.emerg. */
+		{ "<0>", JS("<0>") "\"facility\":\"kern\","
+		  "\"severity\":\"emerg\"}}\n" },
+	};
+	char	*got;
+	size_t	 i;
+
+	for (i = 0; i < nitems(t); i++) {
+		got = syslog_json(t[i].in, strlen(t[i].in), 0);
+		ck_assert_str_eq(got, t[i].want);
+		free(got);
+	}
+	got = syslog_json(t[2].in, strlen(t[2].in), 1);
+	ck_assert_str_eq(got, "{" JT JP ",\"event\":\"data\",\"data\":"
+	    "\"<11>myapp: py ident\",\"syslog\":{\"facility\":\"user\","
+	    "\"severity\":\"err\",\"app_name\":\"myapp\",\"msg\":"
+	    "\"py ident\"}}\n");
+	free(got);
+}
+END_TEST
+
+/* Every PRI's facility and severity names. */
+START_TEST(test_json_syslog_names)
+{
+	static const char *const fac[] = { "kern", "user", "mail", "daemon",
+	    "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
+	    "ftp", "ntp", "security", "console", "solaris-cron", "local0",
+	    "local1", "local2", "local3", "local4", "local5", "local6",
+	    "local7" };
+	static const char *const sev[] = { "emerg", "alert", "crit", "err",
+	    "warning", "notice", "info", "debug" };
+	char	 in[16], *got, *want;
+	int	 pri, n;
+
+	for (pri = 0; pri <= 191; pri++) {
+		n = snprintf(in, sizeof in, "<%d>", pri);
+		got = syslog_json(in, n, 0);
+		xasprintf(&want, JS("%s") "\"facility\":\"%s\",\"severity\":"
+		    "\"%s\"}}\n", in, fac[pri / 8], sev[pri % 8]);
+		ck_assert_str_eq(got, want);
+		free(want);
+		free(got);
+	}
+}
+END_TEST
+
+/*
+ * SD-PARAM escapes undone (a '\\' before anything else is itself), then
+ * JSON escaping; a repeated SD-ID joins its first element, a repeated
+ * name has an array of its values; more than the tables hold is said.
+ */
+START_TEST(test_json_syslog_sd)
+{
+	static const char	 esc[] = "<14>1 - - - - - [a@1 q=\"\\\"\" "
+	    "b=\"\\\\\" r=\"\\]\" o=\"\\n\\x\" t=\"\t\x01\"] m";
+	static const char	 grp[] = "<14>1 - - - - - [a x=\"1\" y=\"2\" "
+	    "x=\"3\"][b x=\"4\"][a x=\"5\" z=\"6\"][c][c]";
+	char			*got, *in, *t;
+	int			 i;
+
+	got = syslog_json(esc, sizeof esc - 1, 0);
+	ck_assert_str_eq(strstr(got, "\"structured_data\""),
+	    "\"structured_data\":{\"a@1\":{\"q\":\"\\\"\",\"b\":\"\\\\\","
+	    "\"r\":\"]\",\"o\":\"\\\\n\\\\x\",\"t\":\"\\t\\u0001\"}},"
+	    "\"msg\":\"m\"}}\n");
+	free(got);
+
+	got = syslog_json(grp, sizeof grp - 1, 0);
+	ck_assert_str_eq(strstr(got, "\"structured_data\""),
+	    "\"structured_data\":{\"a\":{\"x\":[\"1\",\"3\",\"5\"],"
+	    "\"y\":\"2\",\"z\":\"6\"},\"b\":{\"x\":\"4\"},\"c\":{}}}}\n");
+	free(got);
+
+	in = xstrdup("<14>1 - - - - - [a");
+	for (i = 0; i <= SYSLOG_SD_PARAMS; i++) {
+		xasprintf(&t, "%s p=\"%d\"", in, i);
+		free(in);
+		in = t;
+	}
+	xasprintf(&t, "%s] m", in);
+	free(in);
+	in = t;
+	got = syslog_json(in, strlen(in), 0);
+	/* Values "0" to "63" kept, "64" left out. */
+	ck_assert_int_eq(SYSLOG_SD_PARAMS, 64);
+	ck_assert_ptr_nonnull(strstr(got, "{\"a\":{\"p\":[\"0\",\"1\","));
+	ck_assert_ptr_nonnull(strstr(got, ",\"63\"]}},"
+	    "\"structured_data_truncated\":true,\"msg\":\"m\"}}\n"));
+	free(got);
+	free(in);
+}
+END_TEST
+
+/*
+ * A field with bytes that are not UTF-8 has U+FFFD for each; the data
+ * goes as base64; C1 controls and U+2028 are escaped as in data.
+ */
+START_TEST(test_json_syslog_invalid_utf8)
+{
+	static const char	 in[] = "<14>1 - h - - - [a v=\"\xc3\"] "
+	    "\xe9t\xc3\xa9 \xc2\x85\xe2\x80\xa8";
+	static const char	 in3164[] = "<14>app: \xff\xfe";
+	static const char	 badhost[] = "<14>1 - h\xff - - - - x";
+	struct syslog_msg	 m;
+	char			*got;
+
+	got = syslog_json(in, sizeof in - 1, 0);
+	ck_assert_str_eq(strstr(got, "\"data_base64\""), "\"data_base64\":"
+	    "\"PDE0PjEgLSBoIC0gLSAtIFthIHY9IsMiXSDpdMOpIMKF4oCo\","
+	    "\"syslog\":{\"facility\":\"user\",\"severity\":\"info\","
+	    "\"hostname\":\"h\",\"structured_data\":{\"a\":{\"v\":"
+	    "\"\xef\xbf\xbd\"}},\"msg\":\"\xef\xbf\xbdt\xc3\xa9 \\u0085"
+	    "\\u2028\"}}\n");
+	free(got);
+	got = syslog_json(in3164, sizeof in3164 - 1, 0);
+	ck_assert_str_eq(strstr(got, "\"syslog\""), "\"syslog\":{"
+	    "\"facility\":\"user\",\"severity\":\"info\",\"app_name\":"
+	    "\"app\",\"msg\":\"\xef\xbf\xbd\xef\xbf\xbd\"}}\n");
+	free(got);
+	/* HOSTNAME is PRINTUSASCII: "h\xff" breaks the header. */
+	ck_assert_int_eq(syslog_parse(&m, (const u_char *)badhost,
+	    sizeof badhost - 1), -1);
+}
+END_TEST
+
+/*
+ * format_json_max() holds for parsed records in the worst cases: every
+ * field byte a \u00XX escape, SD of the shortest params and elements,
+ * every byte invalid; and random messages built of syslog's pieces.
+ */
+START_TEST(test_json_syslog_max)
+{
+	static const char *const pieces[] = { "<13>", "<0>", "1 ", " ", "-",
+	    "[", "]", "=", "\"", "\\", "a", "@", ":", "Dec  4 19:05:33",
+	    "2026-12-04T19:05:33Z", "\x01", "\xff", "\xc2\x85",
+	    "\xe2\x80\xa8", "\xef\xbb\xbf", "x=\"\x01\"", " b=\"\"", "[c]",
+	    "app[1]: ", "host " };
+	struct syslog_msg	 m;
+	char			*in, *got;
+	size_t			 len, i, n;
+	int			 round;
+
+	/* Every MSG byte a \u00XX escape. */
+	len = 4096;
+	in = xmalloc(len);
+	memcpy(in, "<13>1 - - - - - - ", 18);
+	memset(in + 18, 0x01, len - 18);
+	free(syslog_json(in, len, 1));
+	memcpy(in, "<13>", 4);
+	memset(in + 4, 0x01, len - 4);
+	free(syslog_json(in, len, 1));
+	/* A value of \u00XX escapes, one of '\\' before them. */
+	memcpy(in, "<13>1 - - - - - [a b=\"", 22);
+	memset(in + 22, 0x01, len - 24);
+	memcpy(in + len - 2, "\"]", 2);
+	free(syslog_json(in, len, 1));
+	for (i = 22; i + 2 <= len - 2; i += 2)
+		memcpy(in + i, "\\\x01", 2);
+	free(syslog_json(in, len, 1));
+	/* The shortest params and elements. */
+	memcpy(in, "<13>1 - - - - - [a", 18);
+	for (i = 18, n = 0; i + 5 <= len - 1; i += 5, n++)
+		snprintf(in + i, 6, " %c=\"\"", (int)('A' + n % 26));
+	in[i] = ']';
+	free(syslog_json(in, i + 1, 1));
+	memcpy(in, "<13>1 - - - - - ", 16);
+	for (i = 16; i + 3 <= len; i += 3)
+		memcpy(in + i, "[\\]", 3);
+	free(syslog_json(in, i, 1));
+	free(in);
+
+	srandom(7);
+	in = xmalloc(2048);
+	for (round = 0; round < 20000; round++) {
+		len = 0;
+		n = random() % 40;
+		for (i = 0; i < n; i++) {
+			got = (char *)pieces[random() % nitems(pieces)];
+			if (len + strlen(got) > 2048)
+				break;
+			memcpy(in + len, got, strlen(got));
+			len += strlen(got);
+		}
+		if (syslog_parse(&m, (u_char *)in, len) == 0)
+			free(syslog_json(in, len, round % 2));
+	}
+	free(in);
+}
+END_TEST
+
 static Suite *
 format_suite(void)
 {
@@ -2010,6 +2332,15 @@ format_suite(void)
 	tc = tcase_create("json_max");
 	tcase_add_test(tc, test_json_max_bound);
 	tcase_add_test(tc, test_json_max_worst);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json_syslog");
+	tcase_add_test(tc, test_json_syslog_checker);
+	tcase_add_test(tc, test_json_syslog_senders);
+	tcase_add_test(tc, test_json_syslog_names);
+	tcase_add_test(tc, test_json_syslog_sd);
+	tcase_add_test(tc, test_json_syslog_invalid_utf8);
+	tcase_add_test(tc, test_json_syslog_max);
 	suite_add_tcase(s, tc);
 
 	return (s);

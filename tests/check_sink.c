@@ -21,7 +21,8 @@
  * whatever the umask, records in the file once flushed (by hand, by the
  * timer, by sink_free() and by full batches), rotation by rename and
  * sink_reopen(), O_APPEND under copytruncate, and the cause given for a
- * path that cannot be opened.
+ * path that cannot be opened.  And the priority the syslog output gives
+ * each record: a parsed message's own, the listener's for the rest.
  */
 
 #include <sys/types.h>
@@ -34,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -886,6 +888,60 @@ START_TEST(test_file_open_missing_dir)
 }
 END_TEST
 
+/*
+ * The syslog output's priority: a parsed message's facility and
+ * severity; syslog_facility and syslog_priority for records that did
+ * not parse and connection events; kern, which syslog(3) cannot send,
+ * with the listener's facility and the message's severity.
+ */
+START_TEST(test_syslog_priority)
+{
+	static const struct {
+		const char	*data;
+		int		 pri;
+	} t[] = {
+		{ "<134>1 - - - - - - local0.info", LOG_LOCAL0 | LOG_INFO },
+		{ "<13>Dec  4 19:05:33 vm a: user.notice",
+		  LOG_USER | LOG_NOTICE },
+		{ "<191>local7.debug", LOG_LOCAL7 | LOG_DEBUG },
+		{ "<10>user.crit", LOG_USER | LOG_CRIT },
+		{ "<83>authpriv.err", LOG_AUTHPRIV | LOG_ERR },
+		{ "<3>kern.err", LOG_LOCAL3 | LOG_ERR },
+		{ "<0>kern.emerg", LOG_LOCAL3 | LOG_EMERG },
+		{ "no PRI", LOG_LOCAL3 | LOG_WARNING },
+		{ "<192>bad PRI", LOG_LOCAL3 | LOG_WARNING },
+		{ "<13>1 broken 5424", LOG_LOCAL3 | LOG_WARNING },
+	};
+	struct lconf		 lc;
+	struct record		 rec;
+	struct syslog_msg	 m;
+	struct timeval		 tv = { 0, 0 };
+	size_t			 i;
+
+	memset(&lc, 0, sizeof lc);
+	lc.facility = LOG_LOCAL3;
+	lc.priority = LOG_WARNING;
+	for (i = 0; i < nitems(t); i++) {
+		batch_record(&rec, &tv, NULL);
+		rec.data = (const u_char *)t[i].data;
+		rec.len = strlen(t[i].data);
+		if (syslog_parse(&m, rec.data, rec.len) == 0)
+			rec.syslog = &m;
+		ck_assert_msg(sink_syslog_priority(&lc, &rec) == t[i].pri,
+		    "%s: priority %d, want %d", t[i].data,
+		    sink_syslog_priority(&lc, &rec), t[i].pri);
+	}
+	/* Connection events: the listener's. */
+	batch_record(&rec, &tv, NULL);
+	rec.type = REC_CONNECTED;
+	ck_assert_int_eq(sink_syslog_priority(&lc, &rec),
+	    LOG_LOCAL3 | LOG_WARNING);
+	rec.type = REC_DISCONNECTED;
+	ck_assert_int_eq(sink_syslog_priority(&lc, &rec),
+	    LOG_LOCAL3 | LOG_WARNING);
+}
+END_TEST
+
 static Suite *
 sink_suite(void)
 {
@@ -915,6 +971,10 @@ sink_suite(void)
 	tcase_add_test(tc, test_file_write_lines_plain);
 	tcase_add_test(tc, test_file_reopen_fails);
 	tcase_add_test(tc, test_file_append_truncated);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("syslog");
+	tcase_add_test(tc, test_syslog_priority);
 	suite_add_tcase(s, tc);
 
 	return (s);
