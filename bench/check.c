@@ -18,24 +18,37 @@
  * check: verifies what a sink wrote for a loadgen run of N connections
  * of M lines of S bytes.  Every line loadgen sent must be there exactly
  * once, byte for byte, and the lines of each connection in the order they
- * were sent.  It reads two kinds of output:
+ * were sent.  It reads these kinds of output:
  *
- *   -f raw      one received line per output line (the floor, rsyslog's
- *               %rawmsg%, Twisted's SimpleLogger);
- *   -f tcplogd  tcplogd's text records, "[TIME ]LISTENER PEER: DATA" and
- *               the connected and disconnected events, also as syslog
- *               messages ("<PRI>Mmm dd hh:mm:ss ident[pid]: " first).
+ *   -f raw           one received line per output line (the floor,
+ *                    rsyslog's %rawmsg%, syslog-ng's ${RAWMSG}, Twisted's
+ *                    SimpleLogger);
+ *   -f tcplogd       tcplogd's text records, "[TIME ]LISTENER PEER: DATA"
+ *                    and the connected and disconnected events, also as
+ *                    syslog messages ("<PRI>Mmm dd hh:mm:ss ident[pid]: "
+ *                    first);
+ *   -f tcplogd-json  tcplogd's JSON records (format = json); with -y each
+ *                    data record must carry the "syslog" object of
+ *                    parse = syslog, every field as loadgen sent it;
+ *   -f rsyslog-json  rsyslog's %jsonmesg%: "msg" is the line without its
+ *                    head, "rawmsg" the whole line, and the fields
+ *                    rsyslog parsed must be loadgen's (-y);
+ *   -f syslog-ng-json  syslog-ng's $(format-json --scope rfc5424
+ *                    --scope sdata): "MESSAGE" is the line, and the
+ *                    fields likewise (keep-hostname(yes)).
  *
  * For tcplogd it also checks that all lines of a connection come from
  * one peer and no two connections share a peer at once, and with -e that
  * every connection has one connected and one disconnected record with
- * the right counts (reason "closed by peer", M records, M * (S + 1 or 2)
- * bytes).  -r: the lines were sent with CRLF (a raw sink may keep the CR;
- * tcplogd strips it and counts it).
+ * the right counts (reason "closed by peer", M records, M times the
+ * bytes of a framed line).  -r: the lines were sent with CRLF (a raw
+ * sink may keep the CR; tcplogd strips it and counts it).  -o: they were
+ * sent octet-counted ("S " before each, no LF).  -y: each line is
+ * loadgen's RFC 5424 message, its fixed head (CHECK_SYSLOG_HEAD) first.
  *
  * Prints one line on stdout,
  *	check: lines N expected N errors N (malformed N order N duplicate N
- *	    missing N peer N events N)
+ *	    missing N peer N events N fields N)
  * and the first few problems on stderr.  Exit status 0 when there is no
  * error, 1 otherwise, 64 usage, 2 when the file cannot be read.
  */
@@ -54,10 +67,83 @@
 
 #define PEER_MAX	64
 #define SHOW_MAX	10	/* problems shown on stderr */
+#define JSON_LEAVES	64	/* values in one JSON line at most */
+#define JSON_PATH	128	/* "syslog.structured_data.x@32473.a" */
+#define JSON_DEPTH	8
 
-enum { E_MALFORMED, E_ORDER, E_DUP, E_MISSING, E_PEER, E_EVENTS, E_NUM };
+/* loadgen -y's head, LOADGEN_SYSLOG_HEAD there. */
+#define CHECK_SYSLOG_HEAD \
+	"<134>1 2026-12-04T10:00:00.000000Z host app 1234 ID47 " \
+	"[x@32473 a=\"b\"] "
+
+enum { E_MALFORMED, E_ORDER, E_DUP, E_MISSING, E_PEER, E_EVENTS, E_FIELDS,
+    E_NUM };
 static const char *e_names[E_NUM] = {
-	"malformed", "order", "duplicate", "missing", "peer", "events"
+	"malformed", "order", "duplicate", "missing", "peer", "events",
+	"fields"
+};
+
+enum fmt { F_RAW, F_TCPLOGD, F_TCPLOGD_JSON, F_RSYSLOG_JSON,
+    F_SYSLOG_NG_JSON };
+static const char *fmt_names[] = {
+	"raw", "tcplogd", "tcplogd-json", "rsyslog-json", "syslog-ng-json",
+	NULL
+};
+
+/* A field a parsed message must have, and its value. */
+struct field {
+	const char	*path;
+	const char	*value;
+};
+
+/*
+ * parse = syslog's object for loadgen's head: these and "msg", nothing
+ * else (NILVALUE fields absent, SD-PARAMs unescaped).
+ */
+static const struct field tcplogd_fields[] = {
+	{ "syslog.facility", "local0" },
+	{ "syslog.severity", "info" },
+	{ "syslog.timestamp", "2026-12-04T10:00:00.000000Z" },
+	{ "syslog.hostname", "host" },
+	{ "syslog.app_name", "app" },
+	{ "syslog.procid", "1234" },
+	{ "syslog.msgid", "ID47" },
+	{ "syslog.structured_data.x@32473.a", "b" },
+	{ NULL, NULL }
+};
+
+/* rsyslog's names for them in %jsonmesg% (among many more). */
+static const struct field rsyslog_fields[] = {
+	{ "pri", "134" },
+	{ "syslogfacility", "16" },
+	{ "syslogseverity", "6" },
+	{ "protocol-version", "1" },
+	{ "hostname", "host" },
+	{ "app-name", "app" },
+	{ "procid", "1234" },
+	{ "msgid", "ID47" },
+	{ "structured-data", "[x@32473 a=\"b\"]" },
+	{ NULL, NULL }
+};
+
+/* syslog-ng's, from format-json --scope rfc5424 --scope sdata. */
+static const struct field syslog_ng_fields[] = {
+	{ "FACILITY", "local0" },
+	{ "PRIORITY", "info" },
+	{ "HOST", "host" },
+	{ "PROGRAM", "app" },
+	{ "PID", "1234" },
+	{ "MSGID", "ID47" },
+	{ "_SDATA.x@32473.a", "b" },
+	{ NULL, NULL }
+};
+
+/* One value of a JSON line: its dotted path and its text, unescaped. */
+struct jleaf {
+	char		 path[JSON_PATH];
+	const char	*value;		/* in jpool, NUL-terminated */
+	size_t		 len;
+	int		 string;	/* 0: a number, true, false or null */
 };
 
 /* A peer address seen in tcplogd's records. */
@@ -73,12 +159,35 @@ static void	problem(int, const char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 static uint64_t	number(const char *, const char *);
 static struct peer *peer_get(const char *, size_t, int);
-static void	check_data(const char *, size_t, struct peer *, size_t);
+static void	check_data(const char *, size_t, size_t, struct peer *,
+		    size_t);
 static void	check_tcplogd(const char *, size_t, size_t);
+static void	check_tcplogd_json(const char *, size_t, size_t);
+static void	check_peer_json(const char *, size_t, size_t);
+static void	check_fields(const struct field *, const char *, const char *,
+		    const char *, size_t);
+static void	tcplogd_data(const char *, size_t, const char *, size_t,
+		    size_t);
+static void	tcplogd_connected(const char *, size_t, const char *, size_t);
+static void	tcplogd_disconnected(const char *, size_t, const char *,
+		    size_t, uint64_t, uint64_t, const char *, size_t);
 static int	parse_u64(const char **, const char *, uint64_t *);
+static int	json_parse(const char *, size_t);
+static void	json_space(const char **, const char *);
+static int	json_value(const char **, const char *, char *, size_t, int);
+static int	json_string(const char **, const char *, const char **,
+		    size_t *);
+static const struct jleaf *json_get(const char *);
+static int	json_u64(const char *, uint64_t *);
 
-static uint64_t	 nconns, nlines, size;
-static int	 crlf, events, tcplogd;
+static uint64_t	 nconns, nlines, size, frame_bytes;
+static int	 crlf, octet, syslog5424, events, tcplogd;
+static enum fmt	 format;
+static size_t	 headlen;	/* -y: strlen(CHECK_SYSLOG_HEAD) */
+static struct jleaf jleaves[JSON_LEAVES];
+static size_t	 njleaves;
+static char	*jpool;		/* a line's strings, unescaped */
+static size_t	 jpool_size, jpool_used;
 static uint64_t	 errors[E_NUM], shown, data_lines;
 static uint8_t	*seen;		/* bitmap, nconns * nlines */
 static uint64_t	*next_seq;	/* per connection: highest seq + 1 */
@@ -91,8 +200,9 @@ static char	 alphabet[2 * 26];
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: check [-er] [-f raw|tcplogd] -n conns "
-	    "-m lines -s size file\n");
+	fprintf(stderr, "usage: check [-eory] [-f raw|tcplogd|tcplogd-json|"
+	    "rsyslog-json|syslog-ng-json]\n"
+	    "             -n conns -m lines -s size file\n");
 	exit(64);
 }
 
@@ -182,11 +292,14 @@ peer_get(const char *name, size_t len, int create)
 }
 
 /*
- * One received line, p[0..len) without its LF: "cID-lSEQ " and letters.
+ * One received line, p[0..len) without its LF: "cID-lSEQ " and letters,
+ * after the syslog head with -y.  p is the line from its byte off on
+ * (off = headlen: the message without its head, as a parser gives it).
  * pe is the tcplogd peer it came from, or NULL.
  */
 static void
-check_data(const char *p, size_t len, struct peer *pe, size_t lineno)
+check_data(const char *p, size_t len, size_t off, struct peer *pe,
+    size_t lineno)
 {
 	const char	*s = p, *end = p + len;
 	uint64_t	 id, seq, bit, i, k;
@@ -194,6 +307,14 @@ check_data(const char *p, size_t len, struct peer *pe, size_t lineno)
 	data_lines++;
 	if (crlf && !tcplogd && len > 0 && p[len - 1] == '\r')
 		end--;
+	if (off < headlen) {
+		if ((size_t)(end - s) < headlen - off ||
+		    memcmp(s, CHECK_SYSLOG_HEAD + off, headlen - off) != 0) {
+			problem(E_MALFORMED, p, lineno, "no syslog head");
+			return;
+		}
+		s += headlen - off;
+	}
 	if (s >= end || *s++ != 'c' || parse_u64(&s, end, &id) == -1 ||
 	    s + 2 > end || *s++ != '-' || *s++ != 'l' ||
 	    parse_u64(&s, end, &seq) == -1 || s >= end || *s++ != ' ') {
@@ -205,14 +326,16 @@ check_data(const char *p, size_t len, struct peer *pe, size_t lineno)
 		    "range");
 		return;
 	}
-	if ((uint64_t)(end - p) != size) {
+	if ((uint64_t)(end - p) + off != size) {
 		problem(E_MALFORMED, p, lineno, "%zu bytes, not %" PRIu64,
-		    (size_t)(end - p), size);
+		    (size_t)(end - p) + off, size);
 		return;
 	}
-	for (i = s - p; i < size; i += k) {
+	/* i counts from the start of the whole line, head included. */
+	for (i = s - p + off; i < size; i += k) {
 		k = size - i < 26 ? size - i : 26;
-		if (memcmp(p + i, alphabet + (id + seq + i) % 26, k) != 0) {
+		if (memcmp(p + i - off, alphabet + (id + seq + i) % 26, k) !=
+		    0) {
 			problem(E_MALFORMED, p, lineno, "wrong bytes at "
 			    "offset %" PRIu64, i);
 			return;
@@ -243,15 +366,75 @@ check_data(const char *p, size_t len, struct peer *pe, size_t lineno)
 		problem(E_PEER, p, lineno, "c%" PRIu64 " from two peers", id);
 }
 
+/* A data record of tcplogd's from peer[0..plen): data[0..len). */
+static void
+tcplogd_data(const char *peer, size_t plen, const char *data, size_t len,
+    size_t lineno)
+{
+	struct peer	*pe;
+
+	pe = peer_get(peer, plen, events == 0);
+	if (pe == NULL || (events && !pe->open)) {
+		problem(E_EVENTS, data, lineno, "data outside a connection");
+		if (pe == NULL)
+			pe = peer_get(peer, plen, 1);
+	}
+	pe->records++;
+	check_data(data, len, 0, pe, lineno);
+}
+
+/* tcplogd's connected record for peer[0..plen). */
+static void
+tcplogd_connected(const char *peer, size_t plen, const char *line,
+    size_t lineno)
+{
+	struct peer	*pe;
+
+	connected++;
+	pe = peer_get(peer, plen, 1);
+	if (pe->open)
+		problem(E_EVENTS, line, lineno, "connected twice");
+	pe->open = 1;
+	pe->id = -1;
+	pe->records = 0;
+}
+
+/* tcplogd's disconnected record: reason[0..rlen), records, bytes. */
+static void
+tcplogd_disconnected(const char *peer, size_t plen, const char *reason,
+    size_t rlen, uint64_t recs, uint64_t bytes, const char *line,
+    size_t lineno)
+{
+	struct peer	*pe;
+	char		 want[128];
+
+	disconnected++;
+	pe = peer_get(peer, plen, 0);
+	if (pe == NULL || !pe->open) {
+		problem(E_EVENTS, line, lineno, "disconnected without "
+		    "connected");
+		return;
+	}
+	pe->open = 0;
+	if (rlen != 14 || memcmp(reason, "closed by peer", 14) != 0)
+		problem(E_EVENTS, line, lineno, "reason is not \"closed by "
+		    "peer\"");
+	if (recs != pe->records || recs != nlines ||
+	    bytes != nlines * frame_bytes) {
+		snprintf(want, sizeof want, "%" PRIu64 " records (%" PRIu64
+		    " seen) %" PRIu64 " bytes", nlines, pe->records,
+		    nlines * frame_bytes);
+		problem(E_EVENTS, line, lineno, "want %s", want);
+	}
+}
+
 /* One tcplogd record (text), p[0..len) without its LF. */
 static void
 check_tcplogd(const char *p, size_t len, size_t lineno)
 {
-	const char	*s = p, *end = p + len, *peer, *q;
-	struct peer	*pe;
+	const char	*s = p, *end = p + len, *peer, *q, *reason;
 	uint64_t	 recs, bytes;
-	size_t		 plen;
-	char		 want[128];
+	size_t		 plen, rlen;
 
 	/* A syslog message: "<PRI>Mmm dd hh:mm:ss ident[pid]: MSG". */
 	if (s < end && *s == '<') {
@@ -281,48 +464,23 @@ check_tcplogd(const char *p, size_t len, size_t lineno)
 		return;
 	}
 	if (q[-1] == ':') {
-		plen = q - 1 - peer;
-		pe = peer_get(peer, plen, events == 0);
-		if (pe == NULL || (events && !pe->open)) {
-			problem(E_EVENTS, p, lineno, "data outside a "
-			    "connection");
-			if (pe == NULL)
-				pe = peer_get(peer, plen, 1);
-		}
-		pe->records++;
-		check_data(q + 1, end - (q + 1), pe, lineno);
+		tcplogd_data(peer, q - 1 - peer, q + 1, end - (q + 1), lineno);
 		return;
 	}
 	plen = q - peer;
 	s = q + 1;
 	if ((size_t)(end - s) == 9 && memcmp(s, "connected", 9) == 0) {
-		connected++;
-		pe = peer_get(peer, plen, 1);
-		if (pe->open)
-			problem(E_EVENTS, p, lineno, "connected twice");
-		pe->open = 1;
-		pe->id = -1;
-		pe->records = 0;
+		tcplogd_connected(peer, plen, p, lineno);
 		return;
 	}
 	if (end - s > 14 && memcmp(s, "disconnected (", 14) == 0) {
-		disconnected++;
-		pe = peer_get(peer, plen, 0);
-		if (pe == NULL || !pe->open) {
-			problem(E_EVENTS, p, lineno, "disconnected without "
-			    "connected");
-			return;
-		}
-		pe->open = 0;
-		s += 14;
-		q = memchr(s, ')', end - s);
+		reason = s + 14;
+		q = memchr(reason, ')', end - reason);
 		if (q == NULL || q + 2 > end || q[1] != ' ') {
 			problem(E_EVENTS, p, lineno, "bad disconnected record");
 			return;
 		}
-		if (q - s != 14 || memcmp(s, "closed by peer", 14) != 0)
-			problem(E_EVENTS, p, lineno, "reason is not \"closed "
-			    "by peer\"");
+		rlen = q - reason;
 		s = q + 2;
 		if (parse_u64(&s, end, &recs) == -1 || end - s < 9 ||
 		    memcmp(s, " records ", 9) != 0) {
@@ -335,13 +493,8 @@ check_tcplogd(const char *p, size_t len, size_t lineno)
 			problem(E_EVENTS, p, lineno, "bad disconnected record");
 			return;
 		}
-		if (recs != pe->records || recs != nlines ||
-		    bytes != nlines * (size + (crlf ? 2 : 1))) {
-			snprintf(want, sizeof want, "%" PRIu64 " records "
-			    "(%" PRIu64 " seen) %" PRIu64 " bytes", nlines,
-			    pe->records, nlines * (size + (crlf ? 2 : 1)));
-			problem(E_EVENTS, p, lineno, "want %s", want);
-		}
+		tcplogd_disconnected(peer, plen, reason, rlen, recs, bytes, p,
+		    lineno);
 		return;
 	}
 	if (*s == '[')
@@ -350,16 +503,357 @@ check_tcplogd(const char *p, size_t len, size_t lineno)
 		problem(E_MALFORMED, p, lineno, "not a tcplogd record");
 }
 
+/*
+ * A JSON string at *s (its opening quote), unescaped into jpool; *v and
+ * *len get it.  \uXXXX becomes UTF-8 (no surrogate pairs: loadgen sends
+ * none).
+ */
+static int
+json_string(const char **s, const char *end, const char **v, size_t *len)
+{
+	const char	*p = *s;
+	char		*o = jpool + jpool_used, *start = o;
+	unsigned int	 u, x;
+	int		 i;
+
+	if (p >= end || *p++ != '"')
+		return (-1);
+	while (p < end && *p != '"') {
+		if ((u_char)*p < 0x20)
+			return (-1);
+		if (*p != '\\') {
+			*o++ = *p++;
+			continue;
+		}
+		if (++p >= end)
+			return (-1);
+		switch (*p++) {
+		case '"':	*o++ = '"'; break;
+		case '\\':	*o++ = '\\'; break;
+		case '/':	*o++ = '/'; break;
+		case 'b':	*o++ = '\b'; break;
+		case 'f':	*o++ = '\f'; break;
+		case 'n':	*o++ = '\n'; break;
+		case 'r':	*o++ = '\r'; break;
+		case 't':	*o++ = '\t'; break;
+		case 'u':
+			if (end - p < 4)
+				return (-1);
+			for (u = 0, i = 0; i < 4; i++, p++) {
+				x = *p | 0x20;
+				if (*p >= '0' && *p <= '9')
+					u = u << 4 | (*p - '0');
+				else if (x >= 'a' && x <= 'f')
+					u = u << 4 | (x - 'a' + 10);
+				else
+					return (-1);
+			}
+			if (u < 0x80)
+				*o++ = u;
+			else if (u < 0x800) {
+				*o++ = 0xc0 | u >> 6;
+				*o++ = 0x80 | (u & 0x3f);
+			} else {
+				*o++ = 0xe0 | u >> 12;
+				*o++ = 0x80 | ((u >> 6) & 0x3f);
+				*o++ = 0x80 | (u & 0x3f);
+			}
+			break;
+		default:
+			return (-1);
+		}
+	}
+	if (p >= end)
+		return (-1);
+	*o++ = '\0';
+	*s = p + 1;
+	*v = start;
+	*len = o - 1 - start;
+	jpool_used = o - jpool;
+	return (0);
+}
+
+static void
+json_space(const char **s, const char *end)
+{
+	while (*s < end && (**s == ' ' || **s == '\t' || **s == '\r'))
+		(*s)++;
+}
+
+/*
+ * A JSON value at *s whose dotted path is path[0..plen): an object's
+ * members go on with "path.key", an array's with "path.N", anything else
+ * is one more leaf.
+ */
+static int
+json_value(const char **s, const char *end, char *path, size_t plen,
+    int depth)
+{
+	struct jleaf	*jl;
+	const char	*key, *lit;
+	size_t		 klen, n = 0;
+	char		 close;
+
+	json_space(s, end);
+	if (*s >= end)
+		return (-1);
+	if (**s == '{' || **s == '[') {
+		if (depth >= JSON_DEPTH)
+			return (-1);
+		close = **s == '{' ? '}' : ']';
+		(*s)++;
+		json_space(s, end);
+		if (*s < end && **s == close) {
+			(*s)++;
+			return (0);
+		}
+		for (;;) {
+			if (close == '}') {
+				if (json_string(s, end, &key, &klen) == -1)
+					return (-1);
+				jpool_used -= klen + 1;	/* only the path */
+				json_space(s, end);
+				if (*s >= end || *(*s)++ != ':')
+					return (-1);
+			} else {
+				klen = snprintf(jpool + jpool_used, 24,
+				    "%zu", n++);
+				key = jpool + jpool_used;
+			}
+			if (plen + 1 + klen >= JSON_PATH)
+				return (-1);
+			if (plen > 0)
+				path[plen] = '.';
+			memcpy(path + plen + (plen > 0), key, klen);
+			path[plen + (plen > 0) + klen] = '\0';
+			if (json_value(s, end, path, plen + (plen > 0) + klen,
+			    depth + 1) == -1)
+				return (-1);
+			path[plen] = '\0';
+			json_space(s, end);
+			if (*s < end && **s == ',') {
+				(*s)++;
+				json_space(s, end);
+				continue;
+			}
+			if (*s < end && **s == close) {
+				(*s)++;
+				return (0);
+			}
+			return (-1);
+		}
+	}
+	if (njleaves == JSON_LEAVES)
+		return (-1);
+	jl = &jleaves[njleaves];
+	memcpy(jl->path, path, plen + 1);
+	if (**s == '"') {
+		if (json_string(s, end, &jl->value, &jl->len) == -1)
+			return (-1);
+		jl->string = 1;
+	} else {
+		lit = *s;
+		while (*s < end && strchr(",}] \t", **s) == NULL)
+			(*s)++;
+		if (*s == lit)
+			return (-1);
+		jl->len = *s - lit;
+		memcpy(jpool + jpool_used, lit, jl->len);
+		jpool[jpool_used + jl->len] = '\0';
+		jl->value = jpool + jpool_used;
+		jpool_used += jl->len + 1;
+		jl->string = 0;
+	}
+	njleaves++;
+	return (0);
+}
+
+/* p[0..len): one JSON object into jleaves. */
+static int
+json_parse(const char *p, size_t len)
+{
+	const char	*s = p, *end = p + len;
+	char		 path[JSON_PATH];
+
+	if (jpool_size < 2 * len + 128) {
+		free(jpool);
+		jpool_size = 2 * len + 128;
+		if ((jpool = malloc(jpool_size)) == NULL) {
+			fprintf(stderr, "check: out of memory\n");
+			exit(2);
+		}
+	}
+	jpool_used = 0;
+	njleaves = 0;
+	path[0] = '\0';
+	json_space(&s, end);
+	if (s >= end || *s != '{' || json_value(&s, end, path, 0, 0) == -1)
+		return (-1);
+	json_space(&s, end);
+	return (s == end ? 0 : -1);
+}
+
+/* The leaf at path, or NULL. */
+static const struct jleaf *
+json_get(const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < njleaves; i++) {
+		if (strcmp(jleaves[i].path, path) == 0)
+			return (&jleaves[i]);
+	}
+	return (NULL);
+}
+
+/* The number at path, a whole leaf, into *v. */
+static int
+json_u64(const char *path, uint64_t *v)
+{
+	const struct jleaf	*jl = json_get(path);
+	const char		*s;
+
+	if (jl == NULL || jl->string)
+		return (-1);
+	s = jl->value;
+	if (parse_u64(&s, jl->value + jl->len, v) == -1 || *s != '\0')
+		return (-1);
+	return (0);
+}
+
+/*
+ * Every field in want has its value (a string); with prefix, the leaves
+ * under it are those and the path also, nothing else.
+ */
+static void
+check_fields(const struct field *want, const char *prefix,
+    const char *also, const char *line, size_t lineno)
+{
+	const struct jleaf	*jl;
+	size_t			 n, i, plen;
+
+	for (n = 0; want[n].path != NULL; n++) {
+		jl = json_get(want[n].path);
+		if (jl == NULL || !jl->string ||
+		    strcmp(jl->value, want[n].value) != 0) {
+			problem(E_FIELDS, line, lineno, "%s is %s%s%s, not "
+			    "\"%s\"", want[n].path, jl == NULL ? "missing" :
+			    "\"", jl == NULL ? "" : jl->value, jl == NULL ?
+			    "" : "\"", want[n].value);
+			return;
+		}
+	}
+	if (prefix == NULL)
+		return;
+	plen = strlen(prefix);
+	for (i = 0; i < njleaves; i++) {
+		if (strncmp(jleaves[i].path, prefix, plen) != 0 ||
+		    strcmp(jleaves[i].path, also) == 0)
+			continue;
+		if (n-- == 0) {
+			problem(E_FIELDS, line, lineno, "%s: one more field: "
+			    "%s", prefix, jleaves[i].path);
+			return;
+		}
+	}
+}
+
+/* One tcplogd record (JSON), p[0..len) without its LF. */
+static void
+check_tcplogd_json(const char *p, size_t len, size_t lineno)
+{
+	static const char	*flags[] = {
+		"partial", "truncated", "split", "framing_error", NULL
+	};
+	const struct jleaf	*ev, *peer, *data, *msg, *reason;
+	uint64_t		 nrecs, nbytes;
+	size_t			 i;
+
+	if (json_parse(p, len) == -1) {
+		problem(E_MALFORMED, p, lineno, "not a JSON object");
+		return;
+	}
+	ev = json_get("event");
+	peer = json_get("peer");
+	if (json_get("listener") == NULL || peer == NULL || ev == NULL) {
+		problem(E_MALFORMED, p, lineno, "not a tcplogd record");
+		return;
+	}
+	if (strcmp(ev->value, "connected") == 0) {
+		tcplogd_connected(peer->value, peer->len, p, lineno);
+		return;
+	}
+	if (strcmp(ev->value, "disconnected") == 0) {
+		reason = json_get("reason");
+		if (reason == NULL || json_u64("records", &nrecs) == -1 ||
+		    json_u64("bytes", &nbytes) == -1) {
+			problem(E_EVENTS, p, lineno, "bad disconnected record");
+			return;
+		}
+		tcplogd_disconnected(peer->value, peer->len, reason->value,
+		    reason->len, nrecs, nbytes, p, lineno);
+		return;
+	}
+	data = json_get("data");
+	if (strcmp(ev->value, "data") != 0 || data == NULL) {
+		problem(E_MALFORMED, p, lineno, "not a tcplogd record");
+		return;
+	}
+	for (i = 0; flags[i] != NULL; i++) {
+		if (json_get(flags[i]) != NULL) {
+			problem(E_MALFORMED, p, lineno, "flagged record");
+			return;
+		}
+	}
+	tcplogd_data(peer->value, peer->len, data->value, data->len, lineno);
+	if (!syslog5424)
+		return;
+	check_fields(tcplogd_fields, "syslog.", "syslog.msg", p, lineno);
+	msg = json_get("syslog.msg");
+	if (msg == NULL || data->len < headlen ||
+	    strcmp(msg->value, data->value + headlen) != 0)
+		problem(E_FIELDS, p, lineno, "syslog.msg is not the data's "
+		    "MSG");
+}
+
+/* One line of a syslog peer's JSON (rsyslog, syslog-ng). */
+static void
+check_peer_json(const char *p, size_t len, size_t lineno)
+{
+	const struct jleaf	*msg, *raw;
+
+	if (json_parse(p, len) == -1) {
+		problem(E_MALFORMED, p, lineno, "not a JSON object");
+		return;
+	}
+	msg = json_get(format == F_RSYSLOG_JSON ? "msg" : "MESSAGE");
+	if (msg == NULL || !msg->string) {
+		problem(E_MALFORMED, p, lineno, "no message");
+		return;
+	}
+	check_data(msg->value, msg->len, headlen, NULL, lineno);
+	check_fields(format == F_RSYSLOG_JSON ? rsyslog_fields :
+	    syslog_ng_fields, NULL, NULL, p, lineno);
+	if (format != F_RSYSLOG_JSON)
+		return;
+	raw = json_get("rawmsg");
+	if (raw == NULL || raw->len != headlen + msg->len ||
+	    memcmp(raw->value, CHECK_SYSLOG_HEAD, headlen) != 0 ||
+	    strcmp(raw->value + headlen, msg->value) != 0)
+		problem(E_FIELDS, p, lineno, "rawmsg is not the head and msg");
+}
+
 int
 main(int argc, char **argv)
 {
 	struct stat	 st;
 	const char	*base, *p, *end, *nl, *fmt = "raw";
+	char		 digits[24];
 	uint64_t	 expected, total = 0, id, i;
 	size_t		 lineno = 0;
 	int		 ch, fd, k;
 
-	while ((ch = getopt(argc, argv, "ef:m:n:rs:")) != -1) {
+	while ((ch = getopt(argc, argv, "ef:m:n:ors:y")) != -1) {
 		switch (ch) {
 		case 'e':
 			events = 1;
@@ -373,11 +867,17 @@ main(int argc, char **argv)
 		case 'n':
 			nconns = number(optarg, "-n");
 			break;
+		case 'o':
+			octet = 1;
+			break;
 		case 'r':
 			crlf = 1;
 			break;
 		case 's':
 			size = number(optarg, "-s");
+			break;
+		case 'y':
+			syslog5424 = 1;
 			break;
 		default:
 			usage();
@@ -387,12 +887,27 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc != 1 || nconns == 0 || size == 0)
 		usage();
-	if (strcmp(fmt, "tcplogd") == 0)
-		tcplogd = 1;
-	else if (strcmp(fmt, "raw") != 0)
+	for (k = 0; fmt_names[k] != NULL; k++) {
+		if (strcmp(fmt, fmt_names[k]) == 0)
+			break;
+	}
+	if (fmt_names[k] == NULL || (octet && crlf))
 		usage();
+	format = k;
+	tcplogd = format == F_TCPLOGD || format == F_TCPLOGD_JSON;
 	if (events && !tcplogd)
 		usage();
+	if ((format == F_RSYSLOG_JSON || format == F_SYSLOG_NG_JSON) &&
+	    !syslog5424) {
+		fprintf(stderr, "check: -f %s needs -y\n", fmt);
+		exit(64);
+	}
+	headlen = syslog5424 ? strlen(CHECK_SYSLOG_HEAD) : 0;
+	if (octet)
+		frame_bytes = snprintf(digits, sizeof digits, "%" PRIu64 " ",
+		    size) + size;
+	else
+		frame_bytes = size + (crlf ? 2 : 1);
 	if (nconns > UINT64_C(1) << 32 || nlines > UINT64_C(1) << 40 ||
 	    nconns * nlines > UINT64_C(1) << 36) {
 		fprintf(stderr, "check: too many lines to keep track of\n");
@@ -436,10 +951,21 @@ main(int argc, char **argv)
 			    "end of the file");
 			break;
 		}
-		if (tcplogd)
+		switch (format) {
+		case F_RAW:
+			check_data(p, nl - p, 0, NULL, lineno);
+			break;
+		case F_TCPLOGD:
 			check_tcplogd(p, nl - p, lineno);
-		else
-			check_data(p, nl - p, NULL, lineno);
+			break;
+		case F_TCPLOGD_JSON:
+			check_tcplogd_json(p, nl - p, lineno);
+			break;
+		case F_RSYSLOG_JSON:
+		case F_SYSLOG_NG_JSON:
+			check_peer_json(p, nl - p, lineno);
+			break;
+		}
 	}
 
 	/* What never came. */

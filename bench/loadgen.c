@@ -26,6 +26,13 @@
  * rebuilds every line from its ID and SEQ, so it sees any byte that was
  * lost, changed, reordered or spliced.
  *
+ * With -y each line is an RFC 5424 message of S bytes: the fixed head
+ * LOADGEN_SYSLOG_HEAD below (PRI 134 is local0.info), then "cID-lSEQ "
+ * and the letters as before, offsets counted from the '<'.  With -o
+ * lines are sent octet-counted (RFC 6587 3.4.1, "S SP" before each, no
+ * LF), as logger --octet-count and rsyslog's TCP_Framing="octet-counted"
+ * send them.
+ *
  * Single-threaded, epoll, non-blocking.  At most P connects are in flight
  * at once (-p), so that a listen backlog never drops SYNs and turns the
  * benchmark into a measurement of TCP's retransmission timer.  A
@@ -63,6 +70,11 @@
 #define MAX_SIZE	(1024 * 1024)	/* longest line, -s */
 #define MAX_EVENTS	256
 
+/* -y: what every message starts with (bench/check knows it too). */
+#define LOADGEN_SYSLOG_HEAD \
+	"<134>1 2026-12-04T10:00:00.000000Z host app 1234 ID47 " \
+	"[x@32473 a=\"b\"] "
+
 enum state {
 	ST_IDLE,		/* not started yet */
 	ST_CONNECTING,
@@ -98,8 +110,10 @@ static uint64_t		 nconns = 1, nlines = 1, size = 100;
 static uint64_t		 concurrent;	/* 0: all at once */
 static uint64_t		 max_pending = 100;
 static double		 hold = -1;	/* -H seconds, -1: do not hold */
-static int		 crlf, quick, verbose;
-static size_t		 linelen;	/* size + 1 or 2 */
+static int		 crlf, octet, syslog5424, quick, verbose;
+static size_t		 linelen;	/* size, its framing around it */
+static char		 prefix[24];	/* -o: "S " */
+static size_t		 prefixlen, headlen;
 static uint64_t		 conn_bytes;	/* nlines * linelen */
 static struct sockaddr_storage	 dst;
 static socklen_t	 dstlen;
@@ -115,7 +129,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen [-rv] [-n conns] [-c concurrent] [-m lines] "
+	    "usage: loadgen [-orvy] [-n conns] [-c concurrent] [-m lines] "
 	    "[-s size]\n"
 	    "               [-p pending] [-H seconds] [-q] [-t seconds] "
 	    "host port\n"
@@ -124,6 +138,8 @@ usage(void)
 	    "  -m  lines per connection (default 1)\n"
 	    "  -s  bytes per line, without its LF or CRLF (default 100)\n"
 	    "  -r  end lines with CRLF instead of LF\n"
+	    "  -o  octet-counted framing (\"S \" before each, no LF)\n"
+	    "  -y  RFC 5424 messages: a fixed syslog head, then the line\n"
 	    "  -p  connects in flight at most (default 100)\n"
 	    "  -H  once every line is sent, hold all connections open\n"
 	    "      until SIGUSR1 or for at most this many seconds\n"
@@ -211,23 +227,32 @@ parse_addr(const char *host, const char *port)
 	return (-1);
 }
 
-/* Line seq of connection id, with its LF or CRLF, into buf (linelen). */
+/*
+ * Line seq of connection id, framed (its count before it, or its LF or
+ * CRLF after it), into buf: linelen bytes, and one more may be written.
+ */
 static void
 make_line(char *buf, uint64_t id, uint64_t seq)
 {
-	size_t	i, k;
-	int	n;
+	char	*msg = buf + prefixlen;
+	size_t	 i, k;
+	int	 n;
 
-	n = snprintf(buf, size + 1, "c%" PRIu64 "-l%" PRIu64 " ", id, seq);
-	for (i = n; i < size; i += k) {
+	memcpy(buf, prefix, prefixlen);
+	memcpy(msg, LOADGEN_SYSLOG_HEAD, headlen);
+	n = snprintf(msg + headlen, size - headlen + 1,
+	    "c%" PRIu64 "-l%" PRIu64 " ", id, seq);
+	for (i = headlen + n; i < size; i += k) {
 		k = size - i < 26 ? size - i : 26;
-		memcpy(buf + i, alphabet + (id + seq + i) % 26, k);
+		memcpy(msg + i, alphabet + (id + seq + i) % 26, k);
 	}
+	if (octet)
+		return;
 	if (crlf) {
-		buf[size] = '\r';
-		buf[size + 1] = '\n';
+		msg[size] = '\r';
+		msg[size + 1] = '\n';
 	} else
-		buf[size] = '\n';
+		msg[size] = '\n';
 }
 
 /*
@@ -418,7 +443,7 @@ main(int argc, char **argv)
 	uint64_t		 id, need;
 	int			 ch, i, n, timeout, holding = 0, timed_out = 0;
 
-	while ((ch = getopt(argc, argv, "c:H:m:n:p:qrs:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:H:m:n:op:qrs:t:vy")) != -1) {
 		switch (ch) {
 		case 'c':
 			concurrent = number(optarg, 1, 10000000, "-c");
@@ -431,6 +456,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			nconns = number(optarg, 1, 10000000, "-n");
+			break;
+		case 'o':
+			octet = 1;
 			break;
 		case 'p':
 			max_pending = number(optarg, 1, 100000, "-p");
@@ -449,6 +477,9 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'y':
+			syslog5424 = 1;
 			break;
 		default:
 			usage();
@@ -470,15 +501,24 @@ main(int argc, char **argv)
 		    "once (no -c)\n");
 		exit(64);
 	}
-	/* The longest prefix must fit: "c<id>-l<seq> ". */
-	need = snprintf(NULL, 0, "c%" PRIu64 "-l%" PRIu64 " ", nconns - 1,
-	    nlines > 0 ? nlines - 1 : 0);
-	if (size < need) {
-		fprintf(stderr, "loadgen: -s %" PRIu64 " is too short for "
-		    "\"c<id>-l<seq> \" (%" PRIu64 " bytes)\n", size, need);
+	if (octet && crlf) {
+		fprintf(stderr, "loadgen: -o and -r do not go together\n");
 		exit(64);
 	}
-	linelen = size + (crlf ? 2 : 1);
+	/* The longest prefix must fit: "c<id>-l<seq> ", after the head. */
+	headlen = syslog5424 ? strlen(LOADGEN_SYSLOG_HEAD) : 0;
+	need = headlen + snprintf(NULL, 0, "c%" PRIu64 "-l%" PRIu64 " ",
+	    nconns - 1, nlines > 0 ? nlines - 1 : 0);
+	if (size < need) {
+		fprintf(stderr, "loadgen: -s %" PRIu64 " is too short for "
+		    "%s\"c<id>-l<seq> \" (%" PRIu64 " bytes)\n", size,
+		    syslog5424 ? "the syslog head and " : "", need);
+		exit(64);
+	}
+	if (octet)
+		prefixlen = snprintf(prefix, sizeof prefix, "%" PRIu64 " ",
+		    size);
+	linelen = prefixlen + size + (octet ? 0 : crlf ? 2 : 1);
 	conn_bytes = nlines * linelen;
 	for (i = 0; i < 2 * 26; i++)
 		alphabet[i] = 'a' + i % 26;

@@ -3,13 +3,17 @@
 # C helpers (loadgen, check, floor, settle, syslogrecv) with cc into this
 # test's directory and runs the tiny workload (4 connections x 1000
 # lines) against the floor, tcplogd-stdout (also with CRLF) and
-# tcplogd-file; each prints one well-formed row with 0 errors.  Then
-# bench/check, fed outputs with a line lost, two swapped, one twice, one
-# changed, a line from the wrong peer and a disconnected record missing,
-# must find exactly those.  Last, bench/compare runs the tiny workload
-# twice on the floor and tcplogd-stdout, the sinks in turn, and writes
-# its table and report.  No timing is asserted, and Twisted and rsyslog
-# are not needed.  Skips when there is no cc, and under a wrapper: the
+# tcplogd-file, and the RFC 5424 ones (tiny-octet-lf, tiny-octet,
+# tiny-syslog-json: octet-counted into mode = octet-counted, and into
+# mode = syslog with parse = syslog and JSON) against tcplogd-stdout;
+# each prints one well-formed row with 0 errors.  Then bench/check, fed
+# outputs with a line lost, two swapped, one twice, one changed, a line
+# from the wrong peer, a disconnected record missing, and parsed syslog
+# fields changed, lost or added, must find exactly those.  Last,
+# bench/compare runs the tiny workload twice on the floor and
+# tcplogd-stdout, the sinks in turn, and writes its table and report.
+# No timing is asserted, and Twisted, rsyslog and syslog-ng are not
+# needed.  Skips when there is no cc, and under a wrapper: the
 # scripts start tcplogd themselves, not under it, so the run would be
 # the plain build's again.
 
@@ -36,20 +40,22 @@ dec1='[0-9]+\.[0-9]'
 dec2='[0-9]+\.[0-9]{2}'
 dec3='[0-9]+\.[0-9]{3}'
 
-# run_row SINK [ARGS...]: bench/run tiny SINK; the row is $DIR/row.
+# run_row SINK [ARGS...]: bench/run $workload (tiny) SINK; the row is
+# $DIR/row.
+workload=tiny
 run_row()
 {
 	rr_sink=$1
 	shift
-	/bin/sh "$bench/run" "$@" tiny "$rr_sink" > "$DIR/row" \
+	/bin/sh "$bench/run" "$@" "$workload" "$rr_sink" > "$DIR/row" \
 	    2> "$DIR/run.err" ||
-	    fail "bench/run tiny $rr_sink: exit $?: $(cat "$DIR/row" \
+	    fail "bench/run $workload $rr_sink: exit $?: $(cat "$DIR/row" \
 	    "$DIR/run.err")"
 	[ "$(wc -l < "$DIR/row")" -eq 1 ] ||
-	    fail "bench/run tiny $rr_sink: not one row: $(cat "$DIR/row")"
-	grep -Eq "^\\| tiny \\| $rr_sink \\| $dec2 \\| $num \\| $dec1 \\| $dec3 \\| $dec3 \\| $dec1 \\| 0 \\| [^|]+ \\|\$" \
-	    "$DIR/row" || fail "bench/run tiny $rr_sink: bad row or errors:" \
-	    "$(cat "$DIR/row" "$DIR/run.err")"
+	    fail "bench/run $workload $rr_sink: not one row: $(cat "$DIR/row")"
+	grep -Eq "^\\| $workload \\| $rr_sink \\| $dec2 \\| $num \\| $dec1 \\| $dec3 \\| $dec3 \\| $dec1 \\| 0 \\| [^|]+ \\|\$" \
+	    "$DIR/row" || fail "bench/run $workload $rr_sink: bad row or" \
+	    "errors: $(cat "$DIR/row" "$DIR/run.err")"
 	log "$(cat "$DIR/row")"
 }
 
@@ -79,7 +85,7 @@ $1 ~ /^c3-l30$/ { sub(/.$/, "X"); print; next }
 { print }' "$kept/out" > "$DIR/bad"
 "$BENCH_BIN/check" -n 4 -m 1000 -s 100 "$DIR/bad" > "$DIR/check.out" \
     2> "$DIR/check.err" && fail "check found nothing wrong"
-grep -Fqx 'check: lines 4000 expected 4000 errors 5 (malformed 1 order 1 duplicate 1 missing 2 peer 0 events 0)' \
+grep -Fqx 'check: lines 4000 expected 4000 errors 5 (malformed 1 order 1 duplicate 1 missing 2 peer 0 events 0 fields 0)' \
     "$DIR/check.out" || fail "check: $(cat "$DIR/check.out" "$DIR/check.err")"
 "$BENCH_BIN/check" -n 4 -m 1000 -s 100 "$kept/out" > "$DIR/check.out" ||
     fail "check: the good output: $(cat "$DIR/check.out")"
@@ -97,6 +103,32 @@ grep -Eq 'errors [0-9]+ \(malformed 0 order 0 duplicate 0 missing 0 peer [1-9][0
     "$DIR/check.out" || fail "check: $(cat "$DIR/check.out" "$DIR/check.err")"
 "$BENCH_BIN/check" -f tcplogd -e -n 4 -m 1000 -s 100 "$kept_t/out" \
     > "$DIR/check.out" || fail "check: tcplogd's output: $(cat "$DIR/check.out")"
+
+# The RFC 5424 messages, LF-framed into mode = line, octet-counted into
+# mode = octet-counted, and into mode = syslog parsed to JSON.
+for workload in tiny-octet-lf tiny-octet tiny-syslog-json; do
+	run_row tcplogd-stdout -k
+done
+kept_j=$(sed -n 's/^bench\/run: files kept in //p' "$DIR/run.err")
+[ -f "$kept_j/out" ] || fail "bench/run -k kept no output"
+# Which sink takes which workload.
+/bin/sh "$bench/run" -a tiny-octet rsyslog || fail "bench/run -a: rsyslog"
+/bin/sh "$bench/run" -a tiny-octet floor && fail "bench/run -a: floor"
+/bin/sh "$bench/run" -a tiny syslog-ng && fail "bench/run -a: syslog-ng"
+
+# check must see parsed fields gone wrong: c0 line 3's hostname changed,
+# c1 line 4's msgid gone, one more field in c2 line 5's, c3 line 6's msg
+# not its data's.
+sed -e '/"c0-l3 /s/"hostname":"host"/"hostname":"hast"/' \
+    -e '/"c1-l4 /s/"msgid":"ID47",//' \
+    -e '/"c2-l5 /s/"syslog":{/"syslog":{"x":"-",/' \
+    -e '/"c3-l6 /s/"msg":"c3-l6 /"msg":"c3-l6  /' \
+    "$kept_j/out" > "$DIR/bad_j"
+"$BENCH_BIN/check" -f tcplogd-json -e -o -y -n 4 -m 1000 -s 100 \
+    "$DIR/bad_j" > "$DIR/check.out" 2> "$DIR/check.err" &&
+    fail "check found nothing wrong"
+grep -Fqx 'check: lines 4000 expected 4000 errors 4 (malformed 0 order 0 duplicate 0 missing 0 peer 0 events 0 fields 4)' \
+    "$DIR/check.out" || fail "check: $(cat "$DIR/check.out" "$DIR/check.err")"
 
 BENCH_WARMUP_MB=0 /bin/sh "$bench/compare" -r 2 -W tiny \
     -S "floor tcplogd-stdout" -w "$DIR/report.md" > "$DIR/table" \
