@@ -20,9 +20,13 @@
  * proto_*.c and one row.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcplogd.h"
+
+#define PROTO_PART_MIN	256	/* smallest buffer for a kept record */
+#define PROTO_PART_MAX	(64 * 1024) /* a larger one is freed once empty */
 
 static const struct proto_ops *const protos[] = {
 	[MODE_LINE] = &proto_line_ops,
@@ -48,4 +52,36 @@ proto_name(size_t i)
 	if (i >= nitems(protos) - 1)
 		return (NULL);
 	return (protos[i]->name);
+}
+
+/* Append len bytes to the kept start of a record. */
+void
+proto_part_keep(struct proto_part *pt, const u_char *p, size_t len)
+{
+	size_t	size = pt->size;
+
+	if (len == 0)
+		return;
+	if (pt->len + len > size) {
+		if (size < PROTO_PART_MIN)
+			size = PROTO_PART_MIN;
+		while (size < pt->len + len)
+			size *= 2;
+		pt->buf = xreallocarray(pt->buf, 1, size);
+		pt->size = size;
+	}
+	memcpy(pt->buf + pt->len, p, len);
+	pt->len += len;
+}
+
+/* The kept record was emitted: empty, a buffer grown large given back. */
+void
+proto_part_empty(struct proto_part *pt)
+{
+	pt->len = 0;
+	if (pt->size > PROTO_PART_MAX) {
+		free(pt->buf);
+		pt->buf = NULL;
+		pt->size = 0;
+	}
 }

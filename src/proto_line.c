@@ -45,8 +45,6 @@
 
 #include "tcplogd.h"
 
-#define LINE_KEEP_MIN	256	/* smallest buffer for an unfinished line */
-#define LINE_KEEP_MAX	(64 * 1024) /* a larger one is freed once empty */
 #define LINE_BATCH	256	/* lines emitted in one call */
 
 /* Complete lines of one read, emitted together. */
@@ -64,9 +62,7 @@ struct line_state {
 				   of the other kind), or -1 */
 	int	 discarding;	/* dropping the rest of a truncated line */
 	int	 long_line;	/* split pieces of this line were emitted */
-	u_char	*part;		/* the unfinished line, no delimiter in it */
-	size_t	 len;
-	size_t	 size;
+	struct proto_part part;	/* the unfinished line, no delimiter in it */
 };
 
 static void	*line_init(struct conn *);
@@ -89,8 +85,6 @@ static int	 line_slow(struct conn *, struct line_state *,
 		    struct line_batch *, const u_char **, const u_char *);
 static int	 line_unfinished(struct conn *, struct line_state *,
 		    const u_char **, const u_char *);
-static void	 line_keep(struct line_state *, const u_char *, size_t);
-static void	 line_shrink(struct line_state *);
 
 const struct proto_ops proto_line_ops = {
 	.name = "line",
@@ -124,32 +118,14 @@ line_free(void *state)
 {
 	struct line_state	*st = state;
 
-	free(st->part);
+	free(st->part.buf);
 	free(st);
 }
 
 static size_t
 line_pending(void *state)
 {
-	return (((struct line_state *)state)->len);
-}
-
-/* Append len bytes to the unfinished line. */
-static void
-line_keep(struct line_state *st, const u_char *p, size_t len)
-{
-	size_t	size = st->size;
-
-	if (st->len + len > size) {
-		if (size < LINE_KEEP_MIN)
-			size = LINE_KEEP_MIN;
-		while (size < st->len + len)
-			size *= 2;
-		st->part = xreallocarray(st->part, 1, size);
-		st->size = size;
-	}
-	memcpy(st->part + st->len, p, len);
-	st->len += len;
+	return (((struct line_state *)state)->part.len);
 }
 
 /*
@@ -176,17 +152,6 @@ line_pair(const u_char *p)
 	if (*p == '\0')
 		return ('\n');
 	return (-1);
-}
-
-/* The unfinished line was emitted: give back a buffer grown large. */
-static void
-line_shrink(struct line_state *st)
-{
-	if (st->size > LINE_KEEP_MAX) {
-		free(st->part);
-		st->part = NULL;
-		st->size = 0;
-	}
 }
 
 /*
@@ -321,7 +286,7 @@ line_slow(struct conn *c, struct line_state *st, struct line_batch *b,
 		return (line_overlong(c, st, p));
 	}
 	/* Fewer than bound bytes are left, all of them this line's. */
-	line_keep(st, p, n);
+	proto_part_keep(&st->part, p, n);
 	*pp = end;
 	return (0);
 }
@@ -340,29 +305,28 @@ line_unfinished(struct conn *c, struct line_state *st, const u_char **pp,
 	size_t		 max = c->conf->max_line, n;
 	int		 rc;
 
-	n = bound - st->len;
+	n = bound - st->part.len;
 	if ((size_t)(end - p) < n)
 		n = end - p;
 	if ((nl = line_scan_delim(p, n, st->delim)) != NULL) {
-		line_keep(st, p, nl - p);
+		proto_part_keep(&st->part, p, nl - p);
 		*pp = nl + 1;
-		n = line_cut(st->part, st->len, nl);
-		st->len = 0;
-		rc = line_emit(c, st, st->part, n, 0);
-		line_shrink(st);
+		n = line_cut(st->part.buf, st->part.len, nl);
+		st->part.len = 0;
+		rc = line_emit(c, st, st->part.buf, n, 0);
+		proto_part_empty(&st->part);
 		return (rc);
 	}
-	line_keep(st, p, n);
+	proto_part_keep(&st->part, p, n);
 	*pp = p + n;
-	if (st->len < bound)
+	if (st->part.len < bound)
 		return (0);	/* and *pp is the end */
-	rc = line_overlong(c, st, st->part);
-	st->len -= max;
+	rc = line_overlong(c, st, st->part.buf);
+	st->part.len -= max;
 	if (st->discarding) {
-		st->len = 0;
-		line_shrink(st);
+		proto_part_empty(&st->part);
 	} else
-		memmove(st->part, st->part + max, st->len);
+		memmove(st->part.buf, st->part.buf + max, st->part.len);
 	return (rc);
 }
 
@@ -404,7 +368,7 @@ line_data_received(struct conn *c, void *state, const u_char *p,
 			st->discarding = 0;
 			continue;
 		}
-		if (st->len > 0)
+		if (st->part.len > 0)
 			rc = line_unfinished(c, st, &p, end);
 		else if (st->long_line || line_fast(c, st, &b, &p, end))
 			rc = line_slow(c, st, &b, &p, end);
@@ -425,11 +389,11 @@ line_connection_lost(struct conn *c, void *state,
     enum conn_reason reason __unused)
 {
 	struct line_state	*st = state;
-	size_t			 len = st->len;
+	size_t			 len = st->part.len;
 
 	if (st->discarding || len == 0)
 		return;
 	c->l->stats.partial++;
-	st->len = 0;
-	(void)line_emit(c, st, st->part, len, REC_PARTIAL);
+	st->part.len = 0;
+	(void)line_emit(c, st, st->part.buf, len, REC_PARTIAL);
 }

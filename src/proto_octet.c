@@ -44,8 +44,6 @@
 
 #define OCTET_DIGITS	9	/* of MSG-LEN, at most */
 #define OCTET_BATCH	256	/* frames emitted in one call */
-#define OCTET_KEEP_MIN	256	/* smallest buffer for an unfinished frame */
-#define OCTET_KEEP_MAX	(64 * 1024) /* a larger one is freed once empty */
 
 /* What reading MSG-LEN came to. */
 enum octet_len_rc {
@@ -78,9 +76,7 @@ struct octet_state {
 	size_t		 value;		/* MSG-LEN so far */
 	u_int		 digits;	/* of it */
 	size_t		 left;		/* of MSG not yet taken */
-	u_char		*part;		/* the start of a record */
-	size_t		 len;
-	size_t		 size;
+	struct proto_part part;		/* the start of a record */
 };
 
 static void	*octet_init(struct conn *);
@@ -94,8 +90,6 @@ static enum octet_len_rc octet_len_read(size_t *, u_int *, const u_char **,
 		    const u_char *);
 static const u_char *octet_len_fast(const u_char *, const u_char *,
 		    size_t *);
-static void	 octet_keep(struct octet_state *, const u_char *, size_t);
-static void	 octet_shrink(struct octet_state *);
 static void	 octet_batch_flush(struct conn *, struct octet_batch *);
 static void	 octet_fast(struct conn *, struct octet_batch *,
 		    const u_char **, const u_char *);
@@ -126,7 +120,7 @@ octet_free(void *state)
 {
 	struct octet_state	*st = state;
 
-	free(st->part);
+	free(st->part.buf);
 	free(st);
 }
 
@@ -136,7 +130,7 @@ octet_pending(void *state)
 {
 	struct octet_state	*st = state;
 
-	return (st->phase == OCTET_PHASE_LEN ? st->digits : st->len);
+	return (st->phase == OCTET_PHASE_LEN ? st->digits : st->part.len);
 }
 
 /*
@@ -207,38 +201,6 @@ octet_len_fast(const u_char *p, const u_char *end, size_t *value)
 		return (NULL);
 	*value = v;
 	return (p + 1);
-}
-
-/* Append len bytes to the kept start of a record. */
-static void
-octet_keep(struct octet_state *st, const u_char *p, size_t len)
-{
-	size_t	size = st->size;
-
-	if (len == 0)
-		return;
-	if (st->len + len > size) {
-		if (size < OCTET_KEEP_MIN)
-			size = OCTET_KEEP_MIN;
-		while (size < st->len + len)
-			size *= 2;
-		st->part = xreallocarray(st->part, 1, size);
-		st->size = size;
-	}
-	memcpy(st->part + st->len, p, len);
-	st->len += len;
-}
-
-/* The kept record was emitted: give back a buffer grown large. */
-static void
-octet_shrink(struct octet_state *st)
-{
-	st->len = 0;
-	if (st->size > OCTET_KEEP_MAX) {
-		free(st->part);
-		st->part = NULL;
-		st->size = 0;
-	}
 }
 
 /*
@@ -330,19 +292,19 @@ octet_msg(struct conn *c, struct octet_state *st, const u_char **pp,
 	size_t		 rec, n;
 	int		 flags = 0;
 
-	rec = st->len + st->left;
+	rec = st->part.len + st->left;
 	if (rec > c->conf->max_line)
 		rec = c->conf->max_line;
-	n = rec - st->len;
+	n = rec - st->part.len;
 	if ((size_t)(end - p) < n) {
-		octet_keep(st, p, end - p);
+		proto_part_keep(&st->part, p, end - p);
 		st->left -= end - p;
 		*pp = end;
 		return (CONN_OK);
 	}
-	if (st->len > 0) {
-		octet_keep(st, p, n);
-		data = st->part;
+	if (st->part.len > 0) {
+		proto_part_keep(&st->part, p, n);
+		data = st->part.buf;
 	}
 	*pp = p + n;
 	st->left -= n;
@@ -356,7 +318,7 @@ octet_msg(struct conn *c, struct octet_state *st, const u_char **pp,
 		    OCTET_PHASE_DONE : OCTET_PHASE_SKIP;
 	}
 	conn_emit(c, data, rec, flags);
-	octet_shrink(st);
+	proto_part_empty(&st->part);
 	return (st->phase == OCTET_PHASE_DONE ? CONN_TOO_LONG : CONN_OK);
 }
 
@@ -385,11 +347,11 @@ octet_framing(struct conn *c, struct octet_state *st, enum octet_len_rc rc,
 	if (st->digits + (size_t)(end - p) > max)
 		flags |= REC_TRUNCATED;
 	n = st->digits < max ? st->digits : max;
-	octet_keep(st, (const u_char *)text, n);
+	proto_part_keep(&st->part, (const u_char *)text, n);
 	n = (size_t)(end - p) < max - n ? (size_t)(end - p) : max - n;
-	octet_keep(st, p, n);
-	conn_emit(c, st->part, st->len, flags);
-	octet_shrink(st);
+	proto_part_keep(&st->part, p, n);
+	conn_emit(c, st->part.buf, st->part.len, flags);
+	proto_part_empty(&st->part);
 	st->phase = OCTET_PHASE_DONE;
 	c->l->stats.framing_errors++;
 
@@ -493,13 +455,13 @@ octet_connection_lost(struct conn *c, void *state,
 		break;
 	case OCTET_PHASE_MSG:
 		c->l->stats.partial++;
-		conn_emit(c, st->len > 0 ? st->part : (const u_char *)"",
-		    st->len, flags);
+		conn_emit(c, st->part.len > 0 ? st->part.buf : (const u_char *)"",
+		    st->part.len, flags);
 		break;
 	default:
 		break;
 	}
 	st->phase = OCTET_PHASE_DONE;
-	st->len = 0;
+	st->part.len = 0;
 	st->digits = 0;
 }

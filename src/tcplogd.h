@@ -334,6 +334,21 @@ struct proto_ops {
 const struct proto_ops	*proto_find(enum lconf_mode);
 const char		*proto_name(size_t);
 
+/*
+ * The start of a record that a protocol keeps until the rest of it
+ * comes: a buffer grown as needed, given back once emptied if it grew
+ * large.  Zeroed is empty; free(buf) frees it.
+ */
+struct proto_part {
+	u_char		*buf;
+	size_t		 len;
+	size_t		 size;
+};
+
+void			 proto_part_keep(struct proto_part *, const u_char *,
+			    size_t);
+void			 proto_part_empty(struct proto_part *);
+
 /* proto_line.c */
 extern const struct proto_ops proto_line_ops;
 
