@@ -121,6 +121,13 @@ static const struct config_word config_delimiters[] = {
 static const struct config_word config_parses[] = {
 	{ "none", PARSE_NONE }, { "syslog", PARSE_SYSLOG }, { NULL, 0 }
 };
+static const struct config_word config_tls_verifies[] = {
+	{ "none", TLS_VERIFY_NONE }, { "optional", TLS_VERIFY_OPTIONAL },
+	{ "require", TLS_VERIFY_REQUIRE }, { NULL, 0 }
+};
+static const struct config_word config_tls_versions[] = {
+	{ "1.2", TLS_V1_2 }, { "1.3", TLS_V1_3 }, { NULL, 0 }
+};
 static const struct config_word config_formats[] = {
 	{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON }, { NULL, 0 }
 };
@@ -144,6 +151,9 @@ static int	config_ident(const char *, char **);
 static int	config_user(const char *, char **);
 static int	config_group(const char *, char **);
 static int	config_known(int, const char *, const char *, char **);
+static int	config_tls_path(const char *, char **);
+static int	config_tls_names(const char *, char **);
+static int	config_tls_string(const char *, char **);
 static int	config_laddr(const char *, void *, char **);
 static int	config_cidr(const char *, void *, char **);
 
@@ -199,6 +209,32 @@ static const struct config_key config_keys[] = {
 	  LCONF(facility), .words = config_facilities, .def = "daemon" },
 	{ .name = "syslog_priority", .where = ANYWHERE, .type = CONFIG_CHOICE,
 	  LCONF(priority), .words = config_priorities, .def = "info" },
+	/* TLS: the "tls" rows first, config_validate_tls() relies on it. */
+	{ .name = "tls", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(tls), .words = config_bools, .def = "no" },
+	{ .name = "tls_certificate", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(tls_certificate), .check = config_tls_path },
+	{ .name = "tls_key", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(tls_key), .check = config_tls_path },
+	{ .name = "tls_ca", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(tls_ca), .check = config_tls_path },
+	{ .name = "tls_crl", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(tls_crl), .check = config_tls_path },
+	{ .name = "tls_verify_client", .where = ANYWHERE,
+	  .type = CONFIG_CHOICE, LCONF(tls_verify_client),
+	  .words = config_tls_verifies, .def = "none" },
+	{ .name = "tls_allowed_names", .where = ANYWHERE,
+	  .type = CONFIG_STRING, LCONF(tls_allowed_names),
+	  .check = config_tls_names },
+	{ .name = "tls_min_version", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(tls_min_version), .words = config_tls_versions, .def = "1.2" },
+	{ .name = "tls_ciphers", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(tls_ciphers), .check = config_tls_string },
+	{ .name = "tls_ciphersuites", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(tls_ciphersuites), .check = config_tls_string },
+	{ .name = "tls_handshake_timeout", .where = ANYWHERE,
+	  .type = CONFIG_UINT, LCONF(tls_handshake_timeout), .min = 1,
+	  .max = 3600, .unit = "seconds", .def = "10" },
 	/* The daemon itself. */
 	{ .name = "shutdown_timeout", .where = IN_GLOBAL, .type = CONFIG_UINT,
 	  CONFIG(shutdown_timeout), .max = 3600, .unit = "seconds",
@@ -259,6 +295,14 @@ static int	config_list(struct config_parse *, const struct config_key *,
 		    const char *, void *, size_t *);
 static void	config_inherit(struct config_parse *, struct config_section *);
 static void	config_validate(struct config_parse *);
+static int	config_key_line(struct config_parse *,
+		    struct config_section *, int);
+static void	config_validate_tls(struct config_parse *,
+		    struct config_section *);
+#ifdef HAVE_OPENSSL
+static void	config_tls_load(struct config_parse *,
+		    struct config_section *);
+#endif
 static void	config_delimiter_error(struct config_parse *, int,
 		    enum lconf_mode);
 static int	config_name_ok(const char *);
@@ -820,6 +864,56 @@ config_known(int found, const char *what, const char *s, char **cause)
 	return (-1);
 }
 
+/*
+ * A TLS file: an absolute path, or one under the credentials systemd's
+ * LoadCredential= gives the service (tls.c puts the directory in).
+ */
+static int
+config_tls_path(const char *s, char **cause)
+{
+	if (*s == '/' || strncmp(s, "${CREDENTIALS_DIRECTORY}/", 25) == 0)
+		return (0);
+	xasprintf(cause, "'%s' is not an absolute path (or "
+	    "${CREDENTIALS_DIRECTORY}/NAME)", s);
+	return (-1);
+}
+
+/*
+ * tls_allowed_names: a comma-separated list of names, each a DNS name
+ * or a CN, or "*." and a name (any one label in its place).
+ */
+static int
+config_tls_names(const char *s, char **cause)
+{
+	char	*copy, *p, *name, *rest;
+	int	 error = 0;
+
+	p = copy = xstrdup(s);
+	while (!error && (name = strsep(&p, ",")) != NULL) {
+		name = rest = config_trim(name);
+		if (strncmp(rest, "*.", 2) == 0)
+			rest += 2;
+		if (*rest == '\0' || strpbrk(rest, " \t*") != NULL) {
+			xasprintf(cause, "invalid name '%s' in '%s' (expected "
+			    "NAME or *.NAME, separated by commas)", name, s);
+			error = 1;
+		}
+	}
+	free(copy);
+	return (error ? -1 : 0);
+}
+
+/* tls_ciphers, tls_ciphersuites: OpenSSL checks them when loading. */
+static int
+config_tls_string(const char *s, char **cause)
+{
+	if (*s != '\0')
+		return (0);
+	*cause = xstrdup("empty value (leave the key out for OpenSSL's "
+	    "default)");
+	return (-1);
+}
+
 /* One address of listen. */
 static int
 config_laddr(const char *s, void *out, char **cause)
@@ -1021,6 +1115,84 @@ config_delimiter_error(struct config_parse *cp, int line,
 	    "not to mode = %s", lconf_mode_string(mode));
 }
 
+/* The line that gave a listener key k: its own, [tcplogd]'s, or none. */
+static int
+config_key_line(struct config_parse *cp, struct config_section *cs, int k)
+{
+	if (cs->set[k])
+		return (cs->set[k]);
+	if (cp->global.set[k])
+		return (cp->global.set[k]);
+	return (cs->lc->line);
+}
+
+/*
+ * A listener's TLS settings: what goes with what, then the files read
+ * and checked by OpenSSL (tls_conf_load()), so that -t and a reload
+ * find a missing, unreadable or mismatched key as a config error.
+ */
+static void
+config_validate_tls(struct config_parse *cp, struct config_section *cs)
+{
+	struct lconf	*lc = cs->lc;
+	size_t		 errors = cp->nerrors;
+	int		 tls, k;
+
+	tls = config_key_find("tls");
+	if (!lc->tls) {
+		for (k = tls + 1; k < (int)CONFIG_NKEYS &&
+		    strncmp(config_keys[k].name, "tls_", 4) == 0; k++) {
+			if (cs->set[k])
+				config_error(cp, cs->set[k], "%s: applies only "
+				    "with tls = yes", config_keys[k].name);
+		}
+		return;
+	}
+#ifndef HAVE_OPENSSL
+	config_error(cp, config_key_line(cp, cs, tls), "tls: this tcplogd "
+	    "was built without OpenSSL (configure --with-openssl)");
+	(void)errors;
+#else
+	if (lc->tls_certificate == NULL || lc->tls_key == NULL)
+		config_error(cp, lc->line, "listener %s: tls = yes needs "
+		    "tls_certificate = PATH and tls_key = PATH", lc->name);
+	if (lc->tls_verify_client != TLS_VERIFY_NONE && lc->tls_ca == NULL)
+		config_error(cp, lc->line, "listener %s: tls_verify_client = "
+		    "%s needs tls_ca = PATH", lc->name,
+		    config_tls_verifies[lc->tls_verify_client].name);
+	if (lc->tls_verify_client == TLS_VERIFY_NONE) {
+		k = config_key_find("tls_allowed_names");
+		if (lc->tls_allowed_names != NULL)
+			config_error(cp, config_key_line(cp, cs, k),
+			    "tls_allowed_names: needs tls_verify_client = "
+			    "optional or require");
+		k = config_key_find("tls_crl");
+		if (lc->tls_crl != NULL)
+			config_error(cp, config_key_line(cp, cs, k),
+			    "tls_crl: needs tls_verify_client = optional or "
+			    "require");
+	}
+	if (cp->nerrors == errors)
+		config_tls_load(cp, cs);
+#endif
+}
+
+#ifdef HAVE_OPENSSL
+/* Read a listener's TLS files; an error names the key at fault. */
+static void
+config_tls_load(struct config_parse *cp, struct config_section *cs)
+{
+	const char	*key;
+	char		*cause;
+
+	if (tls_conf_load(cs->lc, &key, &cause) == 0)
+		return;
+	config_error(cp, config_key_line(cp, cs, config_key_find(key)),
+	    "%s: %s", key, cause);
+	free(cause);
+}
+#endif
+
 /* Checks that need the whole file. */
 static void
 config_validate(struct config_parse *cp)
@@ -1051,6 +1223,7 @@ config_validate(struct config_parse *cp)
 			config_error(cp, a->lc->line,
 			    "listener %s: no listen address", a->lc->name);
 		}
+		config_validate_tls(cp, a);
 		if ((a->lc->outputs & OUTPUT_FILE) && a->lc->file == NULL &&
 		    !a->set[file] && !cp->global.set[file]) {
 			config_error(cp, a->lc->line, "listener %s: output "
@@ -1179,6 +1352,9 @@ lconf_unref(struct lconf *lc)
 		return;
 	for (i = 0; i < lc->naddrs; i++)
 		free(lc->addrs[i].text);
+#ifdef HAVE_OPENSSL
+	tls_conf_free(lc->tls_conf);
+#endif
 	config_fields_free(lc, 1);
 	free(lc->name);
 	free(lc);

@@ -88,6 +88,9 @@ static u_char	conn_buf[CONN_READ_SIZE];	/* every read lands here */
  * it.  A new stage is one file and one row.
  */
 const struct stage_ops *const conn_stages[] = {
+#ifdef HAVE_OPENSSL
+	&stage_tls_ops,
+#endif
 	NULL
 };
 
@@ -163,6 +166,7 @@ conn_record(struct conn *c, struct record *rec, enum rec_type type)
 	rec->peer = c->peer;
 	rec->label = c->label;
 	rec->label_len = c->label_len;
+	rec->tls = c->tls;
 }
 
 /* Write a connected or disconnected record if the listener wants them. */
@@ -353,9 +357,12 @@ conn_stage_step(struct conn *c)
 static void
 conn_stage_cb(evutil_socket_t fd __unused, short what __unused, void *arg)
 {
-	struct conn	*c = arg;
+	struct conn		*c = arg;
+	const struct stage_ops	*so = *c->stage;
 
-	conn_close(c, (*c->stage)->expired);
+	if (so->expire != NULL)
+		so->expire(c, c->sstate);
+	conn_close(c, so->expired);
 }
 
 /*

@@ -43,6 +43,7 @@ const struct counter listener_counters[] = {
 	{ "pauses", offsetof(struct listener_stats, pauses) },
 	{ "framing_errors", offsetof(struct listener_stats, framing_errors) },
 	{ "parse_errors", offsetof(struct listener_stats, parse_errors) },
+	{ "tls_failures", offsetof(struct listener_stats, tls_failures) },
 	{ NULL, 0 }
 };
 

@@ -19,7 +19,7 @@
  * beyond the output buffer the caller hands in.
  *
  *	[TIME ]LISTENER PEER[ [FLAGS]]: DATA
- *	[TIME ]LISTENER PEER connected
+ *	[TIME ]LISTENER PEER connected[ (TLS DETAILS)]
  *	[TIME ]LISTENER PEER disconnected (REASON) N records N bytes
  *
  * DATA is escaped so that one record is always one line and no byte is
@@ -393,6 +393,8 @@ format_text_max(const struct record *rec)
 	n = FORMAT_TIME_LEN + 1 + CONF_NAME_MAX + 1 + CONN_PEER_LEN + 128;
 	if (rec->type == REC_DATA)
 		n += format_escape_max(rec->len);
+	if (rec->tls != NULL)
+		n += rec->tls->text_len;
 	return (n);
 }
 
@@ -447,6 +449,10 @@ format_text(char *dst, const struct record *rec, int ts)
 		break;
 	case REC_CONNECTED:
 		o = format_str(o, " connected");
+		if (rec->tls != NULL) {
+			memcpy(o, rec->tls->text, rec->tls->text_len);
+			o += rec->tls->text_len;
+		}
 		break;
 	case REC_DISCONNECTED:
 		o = format_str(o, " disconnected (");
@@ -717,6 +723,8 @@ format_json_max(const struct record *rec)
 		if (rec->syslog != NULL)
 			n += FORMAT_SYSLOG_MAX + rec->len * 6;
 	}
+	if (rec->tls != NULL)
+		n += rec->tls->json_len + rec->tls->client_len;
 	return (n);
 }
 
@@ -749,6 +757,10 @@ format_json(char *dst, const struct record *rec, int ts)
 	*o++ = '"';
 	o = format_json_str(o, "peer", rec->peer);
 	o = format_json_str(o, "event", events[rec->type]);
+	if (rec->tls != NULL && rec->tls->client != NULL) {
+		memcpy(o, rec->tls->client, rec->tls->client_len);
+		o += rec->tls->client_len;
+	}
 	switch (rec->type) {
 	case REC_DATA:
 		if (format_utf8_valid(rec->data, rec->len)) {
@@ -774,6 +786,10 @@ format_json(char *dst, const struct record *rec, int ts)
 			o = format_json_syslog(o, rec->syslog);
 		break;
 	case REC_CONNECTED:
+		if (rec->tls != NULL) {
+			memcpy(o, rec->tls->json, rec->tls->json_len);
+			o += rec->tls->json_len;
+		}
 		break;
 	case REC_DISCONNECTED:
 		o = format_json_str(o, "reason",

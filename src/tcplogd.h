@@ -49,6 +49,7 @@
 
 struct conn;
 struct syslog_msg;
+struct tls_conf;
 struct listener;
 struct sink;
 struct daemon;
@@ -65,6 +66,10 @@ enum conn_reason {
 	CONN_RELOAD,
 	CONN_TIMEDOUT,		/* keepalive found the peer gone */
 	CONN_FRAMING,		/* octet counting lost its way */
+	CONN_NO_CLOSE_NOTIFY,	/* TLS: the peer closed without saying */
+	CONN_TLS,		/* TLS: a fatal error after the handshake */
+	CONN_HANDSHAKE,		/* TLS: the handshake failed (no record) */
+	CONN_HANDSHAKE_TIMEOUT,	/* TLS: it took too long (no record) */
 	CONN_REASON_COUNT
 };
 
@@ -83,6 +88,10 @@ conn_reason_string(enum conn_reason reason)
 		[CONN_RELOAD] = "reload",
 		[CONN_TIMEDOUT] = "timeout",
 		[CONN_FRAMING] = "framing error",
+		[CONN_NO_CLOSE_NOTIFY] = "closed without TLS close_notify",
+		[CONN_TLS] = "TLS error",
+		[CONN_HANDSHAKE] = "TLS handshake failed",
+		[CONN_HANDSHAKE_TIMEOUT] = "TLS handshake timeout",
 	};
 
 	return ((u_int)reason < CONN_REASON_COUNT ? text[reason] : "?");
@@ -98,6 +107,22 @@ enum rec_type {
 	REC_DATA,
 	REC_CONNECTED,
 	REC_DISCONNECTED
+};
+
+/*
+ * What the records of a TLS connection say of it, made once when the
+ * handshake completes, escaped, for format.c to copy: the text of the
+ * connected event, " (TLSv1.3 CIPHER, client SUBJECT verified)"; the
+ * JSON connected event's ",\"tls\":{...}"; and ",\"tls_client\":
+ * \"SUBJECT\"" that every JSON record of a verified client carries.
+ */
+struct tls_info {
+	char			*text;		/* owned */
+	size_t			 text_len;
+	char			*json;		/* owned */
+	size_t			 json_len;
+	char			*client;	/* owned, NULL: not verified */
+	size_t			 client_len;
 };
 
 /* One thing to write: received data or a connection event. */
@@ -119,6 +144,7 @@ struct record {
 	uint64_t		 bytes;		/* REC_DISCONNECTED only */
 	const struct syslog_msg	*syslog;	/* borrowed: parse = syslog and
 						   the data parsed, or NULL */
+	const struct tls_info	*tls;		/* borrowed: over TLS, or NULL */
 };
 
 /* config.c */
@@ -147,6 +173,19 @@ enum lconf_overlong {
 	OVERLONG_TRUNCATE,
 	OVERLONG_SPLIT,
 	OVERLONG_CLOSE
+};
+
+/* tls_verify_client. */
+enum lconf_tls_verify {
+	TLS_VERIFY_NONE,	/* no certificate asked for */
+	TLS_VERIFY_OPTIONAL,	/* asked for, checked if given */
+	TLS_VERIFY_REQUIRE	/* no valid one, no connection */
+};
+
+/* tls_min_version. */
+enum lconf_tls_version {
+	TLS_V1_2,
+	TLS_V1_3
 };
 
 enum lconf_timestamps {
@@ -216,6 +255,18 @@ struct lconf {
 	u_int			 max_conns;	/* 0: only the total applies */
 	int			 facility;	/* LOG_DAEMON, ... */
 	int			 priority;	/* LOG_INFO, ... */
+	int			 tls;
+	char			*tls_certificate; /* owned, PEM, chain after */
+	char			*tls_key;	/* owned */
+	char			*tls_ca;	/* owned, file or directory */
+	char			*tls_crl;	/* owned, or NULL */
+	enum lconf_tls_verify	 tls_verify_client;
+	char			*tls_allowed_names; /* owned, as written */
+	enum lconf_tls_version	 tls_min_version;
+	char			*tls_ciphers;	/* owned, or NULL: OpenSSL's */
+	char			*tls_ciphersuites; /* owned, or NULL */
+	u_int			 tls_handshake_timeout; /* seconds */
+	struct tls_conf		*tls_conf;	/* owned (tls.c), loaded */
 	TAILQ_ENTRY(lconf)	 entry;
 };
 TAILQ_HEAD(lconf_list, lconf);
@@ -402,6 +453,17 @@ extern const struct stage_ops *const conn_stages[];
 extern const struct transport_ops transport_tcp_ops;
 
 /*
+ * tls.c, built with OpenSSL only: a listener's TLS settings loaded into
+ * a context (certificates, keys, CAs read now, so a reload that cannot
+ * read them fails), and the handshake stage that puts the TLS transport
+ * on a connection.  tls_conf_load() sets *key to the config key at
+ * fault and *cause to why.
+ */
+int		 tls_conf_load(struct lconf *, const char **, char **);
+void		 tls_conf_free(struct tls_conf *);
+extern const struct stage_ops stage_tls_ops;
+
+/*
  * A stage: what a connection does before its data, in order (a PROXY
  * header, a TLS handshake).  Each has its own timeout, from its start.
  * run reads through conn_stage_read(), hands back bytes it read past its
@@ -414,6 +476,8 @@ struct stage_ops {
 	int		 (*enabled)(const struct lconf *);
 	u_int		 (*timeout)(const struct lconf *);	/* seconds */
 	enum conn_reason expired;		/* when the time is up */
+	/* Optional: the time is up, the connection closes next. */
+	void		 (*expire)(struct conn *, void *);
 	void		*(*init)(struct conn *);
 	int		 (*run)(struct conn *, void *, enum conn_reason *);
 	void		 (*free)(void *);
@@ -439,6 +503,8 @@ struct conn {
 	char			 peer[CONN_PEER_LEN];
 	char			*label;		/* owned, "LISTENER PEER" */
 	size_t			 label_len;
+	const struct tls_info	*tls;		/* borrowed from the transport,
+						   NULL: not TLS */
 	struct sockaddr_storage	 addr;		/* of the peer */
 	struct timeval		 tv;		/* time of the current batch */
 	uint64_t		 bytes;		/* received */
@@ -498,6 +564,7 @@ struct listener_stats {
 	uint64_t		 pauses;	/* backpressure */
 	uint64_t		 framing_errors; /* connections closed so */
 	uint64_t		 parse_errors;	/* records parse = could not */
+	uint64_t		 tls_failures;	/* handshakes that failed */
 };
 
 #define LISTENER_MAX_SINKS	4
@@ -544,6 +611,9 @@ enum lnote {
 	NOTE_OVERLONG,
 	NOTE_UNREAD,		/* stopping, out of time */
 	NOTE_FRAMING,		/* octet counting lost its way */
+	NOTE_TLS_HANDSHAKE,	/* not TLS, or no agreement */
+	NOTE_TLS_CERT,		/* the client's certificate refused */
+	NOTE_TLS_TIMEOUT,	/* tls_handshake_timeout */
 	NOTE_COUNT
 };
 
