@@ -7,7 +7,9 @@
 #                          (-fsanitize=address,undefined), run the unit and
 #                          integration tests on both, the integration tests
 #                          once more under valgrind, the fuzz targets for
-#                          a fixed number of runs, and make distcheck;
+#                          a fixed number of runs, the configuration
+#                          tests on the fuzz build (made without OpenSSL)
+#                          and make distcheck;
 #                          ends with one line "N passed, N failed"
 #
 # The load tests run at full size on the plain build only, at a tenth
@@ -158,7 +160,10 @@ test)
 	# The sanitizer build also covers notify without libsystemd.
 	build build-asan --enable-asan --enable-werror --enable-debug \
 	    --without-libsystemd
-	build build-fuzz --enable-fuzzing --enable-werror CC=clang
+	# The fuzz build is also the build without OpenSSL, whose tests
+	# check that it refuses tls = yes (tlsbuild.sh).
+	build build-fuzz --enable-fuzzing --enable-werror --without-openssl \
+	    CC=clang
 	echo "setup: builds: $(since "$t0") s"
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export ASAN_OPTIONS=detect_leaks=1
@@ -172,6 +177,8 @@ test)
 	    TCPLOGD_LOAD_PERCENT=10
 	# libFuzzer targets, a fixed number of runs with a fixed seed.
 	suite build-fuzz/tests/fuzz build-fuzz/tests/fuzz fuzz
+	suite build-fuzz/tests/integration build-fuzz/tests/integration \
+	    no-openssl TESTS="tlsbuild.sh checkconfig.sh"
 	# What distcheck adds is the tarball; the load ran full size above.
 	step distcheck env TCPLOGD_LOAD_PERCENT=10 make -C build distcheck
 	echo "$skipped skipped"

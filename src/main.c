@@ -21,11 +21,17 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
+#include <event2/event.h>
+#ifdef HAVE_OPENSSL
+#include <openssl/crypto.h>
+#endif
+
 #include "tcplogd.h"
 
 #define TCPLOGD_CONF_DEFAULT	SYSCONFDIR "/tcplogd.conf"
 
 static void	usage(FILE *);
+static void	version(void);
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'f' },
@@ -72,7 +78,7 @@ main(int argc, char **argv)
 			opts.port_file = optarg;
 			break;
 		case 'V':
-			printf("tcplogd %s\n", PACKAGE_VERSION);
+			version();
 			return (0);
 		case 'h':
 			usage(stdout);
@@ -89,4 +95,26 @@ main(int argc, char **argv)
 		return (EX_USAGE);
 	}
 	return (daemon_run(&opts));
+}
+
+/*
+ * The version, then what this binary was built with: whether it can do
+ * TLS is the question a user has before writing tls = yes.
+ */
+static void
+version(void)
+{
+	printf("tcplogd %s\n", PACKAGE_VERSION);
+	printf("libevent %s", event_get_version());
+#ifdef HAVE_OPENSSL
+	printf(", TLS with %s", OpenSSL_version(OPENSSL_VERSION));
+#else
+	printf(", no TLS (built without OpenSSL)");
+#endif
+#ifdef HAVE_LIBSYSTEMD
+	printf(", libsystemd");
+#else
+	printf(", no libsystemd");
+#endif
+	printf("\n");
 }
