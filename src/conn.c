@@ -210,8 +210,11 @@ conn_arm(struct conn *c)
 		event_add(c->ev, NULL);
 		return;
 	}
-	if (c->paused)
+	if (c->paused) {
+		/* A stage may have left it on: the input must wait. */
+		event_del(c->ev);
 		return;
+	}
 	if (c->quiet)
 		tv.tv_usec = CONN_QUIET_MSEC * 1000;
 	else if (c->conf->idle_timeout > 0)
