@@ -62,6 +62,7 @@ struct tls_conf {
 	enum lconf_tls_verify	 verify;
 	char			*names;		/* owned, allowed names or
 						   NULL: any */
+	int			 asked;		/* for a passphrase */
 };
 
 /*
@@ -88,6 +89,8 @@ struct tls_conn {
 static int	 tls_path(const char *, char **, char **);
 static const char *tls_reason(void);
 static int	 tls_password_cb(char *, int, int, void *);
+static void	 tls_key_error(struct tls_conf *, const char *, const char *,
+		    char **);
 static int	 tls_load_ca(SSL_CTX *, const char *, char **);
 static int	 tls_load_ca_file(X509_STORE *, const char *, char **);
 static int	 tls_load_crl(SSL_CTX *, const char *, char **);
@@ -186,9 +189,37 @@ tls_reason(void)
 /* A key with a passphrase cannot be used: there is no one to ask. */
 static int
 tls_password_cb(char *buf __unused, int size __unused, int rw __unused,
-    void *arg __unused)
+    void *arg)
 {
+	struct tls_conf	*tc = arg;
+
+	tc->asked = 1;
 	return (-1);
+}
+
+/* Why the key in path cannot be used with the certificate in cert. */
+static void
+tls_key_error(struct tls_conf *tc, const char *path, const char *cert,
+    char **cause)
+{
+	unsigned long	e = ERR_peek_error();
+
+	if (tc->asked) {
+		ERR_clear_error();
+		xasprintf(cause, "'%s' is encrypted: tcplogd needs a key "
+		    "without a passphrase", path);
+	} else if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+	    (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
+	    ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH)) {
+		xasprintf(cause, "'%s' does not match the certificate in "
+		    "'%s': %s", path, cert, tls_reason());
+	} else if (ERR_GET_LIB(e) == ERR_LIB_OSSL_DECODER) {
+		ERR_clear_error();
+		xasprintf(cause, "cannot load a private key from '%s': no "
+		    "PEM private key found", path);
+	} else
+		xasprintf(cause, "cannot load a private key from '%s': %s",
+		    path, tls_reason());
 }
 
 /* Certificates (and CRLs) of one PEM file into the store. */
@@ -232,7 +263,8 @@ tls_load_ca(SSL_CTX *ctx, const char *path, char **cause)
 	while (rc == 0 && (de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		xasprintf(&file, "%s/%s", path, de->d_name);
+		xasprintf(&file, "%s%s%s", path,
+		    path[strlen(path) - 1] == '/' ? "" : "/", de->d_name);
 		if (stat(file, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			rc = tls_load_ca_file(store, file, cause);
 			n++;
@@ -345,6 +377,7 @@ tls_conf_load(struct lconf *lc, const char **key, char **cause)
 	SSL_CTX_set_session_id_context(ctx, (const u_char *)TLS_SID_CONTEXT,
 	    strlen(TLS_SID_CONTEXT));
 	SSL_CTX_set_default_passwd_cb(ctx, tls_password_cb);
+	SSL_CTX_set_default_passwd_cb_userdata(ctx, tc);
 	SSL_CTX_set_app_data(ctx, tc);
 
 	*key = "tls_certificate";
@@ -370,13 +403,15 @@ tls_conf_load(struct lconf *lc, const char **key, char **cause)
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1) {
-		xasprintf(cause, "cannot load a private key from '%s': %s",
-		    path, tls_reason());
+		tls_key_error(tc, path, cert, cause);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
+		/* A key of another type went to a slot of its own. */
 		xasprintf(cause, "'%s' does not match the certificate in "
-		    "'%s': %s", path, cert, tls_reason());
+		    "'%s': %s", path, cert, ERR_GET_REASON(ERR_peek_error()) ==
+		    SSL_R_NO_CERTIFICATE_ASSIGNED ? "not the same key type" :
+		    tls_reason());
 		goto fail;
 	}
 
@@ -538,7 +573,8 @@ tls_cert_allowed(const char *list, X509 *x)
 			continue;
 		ndns++;
 		s = gn->d.dNSName;
-		ok = tls_name_allowed(list, (const char *)ASN1_STRING_get0_data(s),
+		ok = tls_name_allowed(list,
+		    (const char *)ASN1_STRING_get0_data(s),
 		    ASN1_STRING_length(s));
 	}
 	GENERAL_NAMES_free(sans);
