@@ -490,8 +490,9 @@ tls_conf_free(struct tls_conf *tc)
 /*
  * Client certificate verification.  Under optional, a chain that does
  * not verify is let through (the connection is then not "verified");
- * under require it fails the handshake.  Either way, the leaf's names
- * must match tls_allowed_names if set, or the handshake fails.
+ * under require it fails the handshake.  Either way, a revoked
+ * certificate fails it, and the leaf's names must match
+ * tls_allowed_names if set.
  */
 static int
 tls_verify_cb(int ok, X509_STORE_CTX *xs)
@@ -506,7 +507,8 @@ tls_verify_cb(int ok, X509_STORE_CTX *xs)
 	t = SSL_get_app_data(ssl);
 	tc = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	if (!ok)
-		return (tc->verify == TLS_VERIFY_OPTIONAL);
+		return (tc->verify == TLS_VERIFY_OPTIONAL &&
+		    X509_STORE_CTX_get_error(xs) != X509_V_ERR_CERT_REVOKED);
 	if (X509_STORE_CTX_get_error_depth(xs) != 0 || tc->names == NULL)
 		return (1);
 	x = X509_STORE_CTX_get_current_cert(xs);

@@ -76,6 +76,8 @@ struct pki {
 	struct ident	 expired;
 	struct ident	 stranger;	/* issued by ca2 */
 	struct ident	 hostile;	/* names made to break output */
+	struct ident	 revoked;	/* in crl_path */
+	char		*crl_path;	/* ca's CRL */
 };
 
 /* A TLS listener "main", one connection, the client's end of it. */
@@ -101,6 +103,36 @@ static const char	 hostile_san[] = "h\"\\\x7f.example.com";
 static void	 idle_cb(void *);
 static void	 nop_accept_failed(int, void *);
 static void	 nop_accepted(void *);
+static char	*pem_write(const char *, EVP_PKEY *, X509 *);
+static char	*file_write(const char *, const char *);
+static void	 cert_add_dns(X509 *, const char *const *);
+static void	 ident_make(struct ident *, const char *, const char *,
+		    const char *, const char *const *, long, long,
+		    const struct ident *);
+static void	 ident_free(struct ident *);
+static char	*crl_make(void);
+static void	 pki_setup(void);
+static void	 pki_teardown(void);
+static struct lconf *lconf_tls(void);
+static void	 load_fails(struct lconf *, const char *, const char *);
+static void	 load_ok(struct lconf *);
+static void	 set_str(char **, const char *);
+static long	 since(const struct timespec *);
+static struct tfix *tfix_new(struct lconf *, const struct stage_ops *const *,
+		    const struct ident *, int);
+static void	 tfix_free(struct tfix *);
+static const char *tfix_out(struct tfix *);
+static void	 tfix_step(struct tfix *, const struct timespec *,
+		    const char *);
+static int	 client_handshake(struct tfix *);
+static void	 client_send(struct tfix *, const void *, size_t);
+static void	 client_str(struct tfix *, const char *);
+static void	 client_close_notify(struct tfix *);
+static void	 run_until(struct tfix *, const char *);
+static void	 run_until_idle(struct tfix *);
+static void	 assert_refused(struct tfix *, enum lnote, const char *);
+static int	 pre_enabled(const struct lconf *);
+static int	 pre_run(struct conn *, void *, enum conn_reason *);
 
 static const struct listener_cb test_cb = {
 	.accept_failed = nop_accept_failed,
@@ -279,6 +311,44 @@ pki_setup(void)
 	    0, DAY, &pki.ca2);
 	ident_make(&pki.hostile, "hostile", "O\"=\\", hostile_cn, hostile, 0,
 	    DAY, &pki.ca);
+	ident_make(&pki.revoked, "revoked", NULL, "rev.example.com", app1, 0,
+	    DAY, &pki.ca);
+	pki.crl_path = crl_make();
+}
+
+/* The CA's CRL, revoking pki.revoked. */
+static char *
+crl_make(void)
+{
+	X509_CRL	*crl;
+	X509_REVOKED	*rev;
+	ASN1_TIME	*t;
+	char		*path;
+	FILE		*fp;
+
+	crl = X509_CRL_new();
+	X509_CRL_set_version(crl, 1);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(pki.ca.cert));
+	t = X509_gmtime_adj(NULL, -60);
+	X509_CRL_set1_lastUpdate(crl, t);
+	X509_gmtime_adj(t, DAY);
+	X509_CRL_set1_nextUpdate(crl, t);
+	rev = X509_REVOKED_new();
+	X509_REVOKED_set_serialNumber(rev,
+	    X509_get_serialNumber(pki.revoked.cert));
+	X509_gmtime_adj(t, -60);
+	X509_REVOKED_set_revocationDate(rev, t);
+	X509_CRL_add0_revoked(crl, rev);
+	ASN1_TIME_free(t);
+	X509_CRL_sort(crl);
+	ck_assert_int_gt(X509_CRL_sign(crl, pki.ca.key, EVP_sha256()), 0);
+	xasprintf(&path, "%s/crl.pem", pki.dir);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(PEM_write_X509_CRL(fp, crl), 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	X509_CRL_free(crl);
+	return (path);
 }
 
 static void
@@ -294,6 +364,9 @@ pki_teardown(void)
 	ident_free(&pki.expired);
 	ident_free(&pki.stranger);
 	ident_free(&pki.hostile);
+	ident_free(&pki.revoked);
+	unlink(pki.crl_path);
+	free(pki.crl_path);
 	ck_assert_int_eq(rmdir(pki.dir), 0);
 	free(pki.dir);
 }
@@ -1004,6 +1077,40 @@ START_TEST(test_client_refused)
 }
 END_TEST
 
+/* tls_crl: a revoked certificate is refused, even under optional. */
+START_TEST(test_client_revoked)
+{
+	static const struct ident *const ids[] = { &pki.revoked,
+		&pki.client };
+	struct lconf	*lc;
+	struct tfix	*f;
+	size_t		 i, mode;
+
+	for (mode = 0; mode < 2; mode++) {
+		for (i = 0; i < nitems(ids); i++) {
+			lc = lconf_tls();
+			set_str(&lc->tls_ca, pki.ca.cert_path);
+			set_str(&lc->tls_crl, pki.crl_path);
+			lc->tls_verify_client = mode == 0 ?
+			    TLS_VERIFY_REQUIRE : TLS_VERIFY_OPTIONAL;
+			f = tfix_new(lc, NULL, ids[i], 0);
+			(void)client_handshake(f);
+			if (ids[i] == &pki.revoked) {
+				assert_refused(f, NOTE_TLS_CERT, "TLS client "
+				    "certificate refused: certificate "
+				    "revoked");
+			} else {
+				client_close_notify(f);
+				run_until_idle(f);
+				ck_assert_ptr_nonnull(strstr(f->out,
+				    "app1.example.com,O=Example verified)"));
+			}
+			tfix_free(f);
+		}
+	}
+}
+END_TEST
+
 /*
  * tls_allowed_names: SAN DNS names, or the CN when there is no DNS
  * name; *. is one label; a name not allowed fails the handshake even
@@ -1287,6 +1394,7 @@ tls_suite(void)
 	tcase_add_test(tc, test_client_verified);
 	tcase_add_test(tc, test_client_optional);
 	tcase_add_test(tc, test_client_refused);
+	tcase_add_test(tc, test_client_revoked);
 	tcase_add_test(tc, test_client_names);
 	tcase_add_test(tc, test_client_hostile);
 	tcase_add_test(tc, test_not_tls);
