@@ -80,8 +80,8 @@ struct tls_conn {
 	int			 transport;	/* the transport owns us */
 	int			 fatal;		/* no close_notify to send */
 	int			 refused;	/* allowed names said no */
-	int			 more;		/* the last read filled the
-						   buffer: read again */
+	int			 more;		/* read again without waiting
+						   for the socket */
 	enum conn_reason	 end;		/* met after data, said next */
 	struct tls_info		 info;
 };
@@ -94,7 +94,10 @@ static void	 tls_key_error(struct tls_conf *, const char *, const char *,
 static int	 tls_load_ca(SSL_CTX *, const char *, char **);
 static int	 tls_load_ca_file(X509_STORE *, const char *, char **);
 static int	 tls_load_crl(SSL_CTX *, const char *, char **);
-static int	 tls_set_client_cas(SSL_CTX *);
+static int	 tls_set_client_cas(SSL_CTX *, const char *, char **);
+static int	 tls_load_optional(SSL_CTX *, const char *, const char *,
+		    int (*)(SSL_CTX *, const char *, char **), const char **,
+		    char **);
 static int	 tls_verify_cb(int, X509_STORE_CTX *);
 static int	 tls_cert_allowed(const char *, X509 *);
 static int	 tls_bio_setup(void);
@@ -253,8 +256,11 @@ tls_load_ca(SSL_CTX *ctx, const char *path, char **cause)
 		    strerror(errno));
 		return (-1);
 	}
-	if (!S_ISDIR(sb.st_mode))
-		return (tls_load_ca_file(store, path, cause));
+	if (!S_ISDIR(sb.st_mode)) {
+		if (tls_load_ca_file(store, path, cause) == -1)
+			return (-1);
+		return (tls_set_client_cas(ctx, path, cause));
+	}
 	if ((dir = opendir(path)) == NULL) {
 		xasprintf(cause, "cannot read '%s': %s", path,
 		    strerror(errno));
@@ -276,6 +282,30 @@ tls_load_ca(SSL_CTX *ctx, const char *path, char **cause)
 		xasprintf(cause, "no CA certificate file in '%s'", path);
 		rc = -1;
 	}
+	if (rc == 0)
+		rc = tls_set_client_cas(ctx, path, cause);
+	return (rc);
+}
+
+/*
+ * An optional file of the config (none if value is NULL): its path
+ * expanded, then read by load; on error *key is the config key.
+ */
+static int
+tls_load_optional(SSL_CTX *ctx, const char *name, const char *value,
+    int (*load)(SSL_CTX *, const char *, char **), const char **key,
+    char **cause)
+{
+	char	*path;
+	int	 rc;
+
+	if (value == NULL)
+		return (0);
+	*key = name;
+	if (tls_path(value, &path, cause) == -1)
+		return (-1);
+	rc = load(ctx, path, cause);
+	free(path);
 	return (rc);
 }
 
@@ -306,7 +336,7 @@ tls_load_crl(SSL_CTX *ctx, const char *path, char **cause)
  * with several certificates picks one these issued.
  */
 static int
-tls_set_client_cas(SSL_CTX *ctx)
+tls_set_client_cas(SSL_CTX *ctx, const char *path, char **cause)
 {
 	STACK_OF(X509_OBJECT)	*objs;
 	STACK_OF(X509_NAME)	*names;
@@ -315,7 +345,7 @@ tls_set_client_cas(SSL_CTX *ctx)
 	int			 i;
 
 	if ((names = sk_X509_NAME_new_null()) == NULL)
-		return (-1);
+		goto fail;
 	objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx));
 	for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
 		x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
@@ -325,11 +355,15 @@ tls_set_client_cas(SSL_CTX *ctx)
 		    sk_X509_NAME_push(names, name) == 0) {
 			X509_NAME_free(name);
 			sk_X509_NAME_pop_free(names, X509_NAME_free);
-			return (-1);
+			goto fail;
 		}
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
 	return (0);
+
+fail:
+	xasprintf(cause, "cannot list the CAs of '%s': %s", path, tls_reason());
+	return (-1);
 }
 
 /*
@@ -415,25 +449,10 @@ tls_conf_load(struct lconf *lc, const char **key, char **cause)
 		goto fail;
 	}
 
-	if (lc->tls_ca != NULL) {
-		*key = "tls_ca";
-		free(path);
-		if (tls_path(lc->tls_ca, &path, cause) == -1 ||
-		    tls_load_ca(ctx, path, cause) == -1)
-			goto fail;
-		if (tls_set_client_cas(ctx) == -1) {
-			xasprintf(cause, "cannot list the CAs of '%s': %s",
-			    path, tls_reason());
-			goto fail;
-		}
-	}
-	if (lc->tls_crl != NULL) {
-		*key = "tls_crl";
-		free(path);
-		if (tls_path(lc->tls_crl, &path, cause) == -1 ||
-		    tls_load_crl(ctx, path, cause) == -1)
-			goto fail;
-	}
+	if (tls_load_optional(ctx, "tls_ca", lc->tls_ca, tls_load_ca, key,
+	    cause) == -1 || tls_load_optional(ctx, "tls_crl", lc->tls_crl,
+	    tls_load_crl, key, cause) == -1)
+		goto fail;
 
 	switch (lc->tls_verify_client) {
 	case TLS_VERIFY_NONE:
@@ -970,7 +989,11 @@ tls_read_error(struct conn *c, struct tls_conn *t, int e)
 
 /*
  * Decrypt into buf as long as whole records are there, up to len bytes:
- * one call takes what one plain read would.  Returns the bytes read, 0
+ * one call takes what one plain read would (one protocol call per 256
+ * KiB, not per 16 KiB record).  It stops only when the socket is empty
+ * (more = 0: with read_ahead OpenSSL may hold the start of a record, but
+ * never a whole one, so waiting for the socket is right) or when buf is
+ * full (more = 1: conn.c calls again at once).  Returns the bytes read, 0
  * if there is nothing now, or -1 with *reason at the end; an end met
  * after some bytes is said by the next call.
  */

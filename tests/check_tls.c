@@ -115,6 +115,8 @@ static void	 pki_setup(void);
 static void	 pki_teardown(void);
 static struct lconf *lconf_tls(void);
 static void	 load_fails(struct lconf *, const char *, const char *);
+static void	 file_fails(const char *, const char *, const char *,
+		    const char *);
 static void	 load_ok(struct lconf *);
 static void	 set_str(char **, const char *);
 static long	 since(const struct timespec *);
@@ -408,6 +410,32 @@ load_fails(struct lconf *lc, const char *key, const char *want)
 	lconf_unref(lc);
 }
 
+/*
+ * With the config key of that name set to path (and what it needs),
+ * tls_conf_load() fails on it with "WHAT 'PATH': WHY".
+ */
+static void
+file_fails(const char *key, const char *path, const char *what,
+    const char *why)
+{
+	struct lconf	*lc = lconf_tls();
+	char		*want;
+
+	lc->tls_verify_client = TLS_VERIFY_REQUIRE;
+	set_str(&lc->tls_ca, pki.ca.cert_path);
+	if (strcmp(key, "tls_certificate") == 0)
+		set_str(&lc->tls_certificate, path);
+	else if (strcmp(key, "tls_key") == 0)
+		set_str(&lc->tls_key, path);
+	else if (strcmp(key, "tls_ca") == 0)
+		set_str(&lc->tls_ca, path);
+	else
+		set_str(&lc->tls_crl, path);
+	xasprintf(&want, "%s '%s': %s", what, path, why);
+	load_fails(lc, key, want);
+	free(want);
+}
+
 static void
 load_ok(struct lconf *lc)
 {
@@ -444,27 +472,15 @@ END_TEST
 
 START_TEST(test_load_missing)
 {
-	struct lconf	*lc = lconf_tls();
-	char		*want, *path;
+	static const char *const keys[] = { "tls_certificate", "tls_key",
+		"tls_ca", "tls_crl" };
+	char	*path;
+	size_t	 i;
 
 	xasprintf(&path, "%s/nope.pem", pki.dir);
-	set_str(&lc->tls_certificate, path);
-	xasprintf(&want, "cannot read '%s': No such file or directory", path);
-	load_fails(lc, "tls_certificate", want);
-	free(want);
-
-	lc = lconf_tls();
-	set_str(&lc->tls_key, path);
-	xasprintf(&want, "cannot read '%s': No such file or directory", path);
-	load_fails(lc, "tls_key", want);
-	free(want);
-
-	lc = lconf_tls();
-	set_str(&lc->tls_ca, path);
-	lc->tls_verify_client = TLS_VERIFY_OPTIONAL;
-	xasprintf(&want, "cannot read '%s': No such file or directory", path);
-	load_fails(lc, "tls_ca", want);
-	free(want);
+	for (i = 0; i < nitems(keys); i++)
+		file_fails(keys[i], path, "cannot read",
+		    "No such file or directory");
 	free(path);
 }
 END_TEST
@@ -484,51 +500,21 @@ END_TEST
 
 START_TEST(test_load_bad_pem)
 {
-	struct lconf	*lc;
-	char		*bad, *want, *empty;
+	char	*bad, *empty;
 
 	bad = file_write("bad.pem", "-----BEGIN CERTIFICATE-----\nnot "
 	    "base64\n-----END CERTIFICATE-----\n");
 	empty = file_write("empty.pem", "just text\n");
-
-	lc = lconf_tls();
-	set_str(&lc->tls_certificate, empty);
-	xasprintf(&want, "cannot load a certificate chain from '%s': no "
-	    "start line", empty);
-	load_fails(lc, "tls_certificate", want);
-	free(want);
-
-	lc = lconf_tls();
-	set_str(&lc->tls_certificate, bad);
-	xasprintf(&want, "cannot load a certificate chain from '%s': bad "
-	    "base64 decode", bad);
-	load_fails(lc, "tls_certificate", want);
-	free(want);
-
-	lc = lconf_tls();
-	set_str(&lc->tls_key, empty);
-	xasprintf(&want, "cannot load a private key from '%s': no PEM "
-	    "private key found", empty);
-	load_fails(lc, "tls_key", want);
-	free(want);
-
-	lc = lconf_tls();
-	set_str(&lc->tls_ca, empty);
-	lc->tls_verify_client = TLS_VERIFY_REQUIRE;
-	xasprintf(&want, "cannot load CA certificates from '%s': no "
-	    "certificate or crl found", empty);
-	load_fails(lc, "tls_ca", want);
-	free(want);
-
-	lc = lconf_tls();
-	set_str(&lc->tls_ca, pki.ca.cert_path);
-	set_str(&lc->tls_crl, pki.ca.cert_path);
-	lc->tls_verify_client = TLS_VERIFY_REQUIRE;
-	xasprintf(&want, "cannot load a CRL from '%s': no start line",
-	    pki.ca.cert_path);
-	load_fails(lc, "tls_crl", want);
-	free(want);
-
+	file_fails("tls_certificate", empty, "cannot load a certificate "
+	    "chain from", "no start line");
+	file_fails("tls_certificate", bad, "cannot load a certificate "
+	    "chain from", "bad base64 decode");
+	file_fails("tls_key", empty, "cannot load a private key from",
+	    "no PEM private key found");
+	file_fails("tls_ca", empty, "cannot load CA certificates from",
+	    "no certificate or crl found");
+	file_fails("tls_crl", pki.ca.cert_path, "cannot load a CRL from",
+	    "no start line");
 	unlink(bad);
 	unlink(empty);
 	free(bad);
