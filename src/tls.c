@@ -801,14 +801,11 @@ tls_fail(struct conn *c, struct tls_conn *t, int e)
 
 	t->fatal = 1;
 	c->l->stats.tls_failures++;
-	if (t->refused) {
+	if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(err) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
 		ERR_clear_error();
 		listener_note(c->l, NOTE_TLS_CERT, c->peer, "TLS client "
-		    "certificate refused: name not allowed");
-	} else if (vr != X509_V_OK) {
-		ERR_clear_error();
-		listener_note(c->l, NOTE_TLS_CERT, c->peer, "TLS client "
-		    "certificate refused: %s",
+		    "certificate refused: %s", t->refused ? "name not allowed" :
 		    X509_verify_cert_error_string(vr));
 	} else if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
 	    ERR_GET_REASON(err) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
@@ -977,8 +974,10 @@ tls_read_error(struct conn *c, struct tls_conn *t, int e)
 		return (CONN_ERROR);
 	}
 	if (e == SSL_ERROR_WANT_WRITE) {
-		/* Only a KeyUpdate reply or an alert; a client that reads
-		 * none of them is not worth waiting for. */
+		/*
+		 * Only a KeyUpdate reply or an alert: a client that reads
+		 * none of them is not worth waiting for.
+		 */
 		log_debug("%s: %s: TLS: cannot write", c->conf->name,
 		    c->peer);
 		return (CONN_TLS);
