@@ -392,7 +392,7 @@ format_text_max(const struct record *rec)
 	n = FORMAT_TIME_LEN + 1 + CONF_NAME_MAX + 1 + CONN_PEER_LEN + 128;
 	if (rec->type == REC_DATA)
 		n += format_escape_max(rec->len);
-	if (rec->tls != NULL)
+	if (rec->type == REC_CONNECTED && rec->tls != NULL)
 		n += rec->tls->text_len;
 	return (n);
 }

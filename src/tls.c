@@ -56,6 +56,18 @@
 #define TLS_CREDENTIALS	"${CREDENTIALS_DIRECTORY}/"
 #define TLS_SID_CONTEXT	"tcplogd"
 
+/*
+ * What a record keeps of a client certificate, which anyone may make
+ * (optional lets an unverified one in): a subject cut at 512 bytes with
+ * "..." after it, the first 16 DNS names of at most 253 bytes each (the
+ * longest a DNS name can be).  A real certificate fits; a hostile one
+ * costs a connection no more than about 10 KiB of JSON.
+ */
+#define TLS_INFO_SUBJECT_MAX	512
+#define TLS_INFO_SANS		16
+#define TLS_INFO_SAN_MAX	253
+#define TLS_INFO_CUT		"..."
+
 /* A listener's TLS settings, loaded. */
 struct tls_conf {
 	SSL_CTX			*ctx;		/* owned */
@@ -107,6 +119,7 @@ static long	 tls_bio_ctrl(BIO *, int, long, void *);
 static void	 tls_conn_free(struct tls_conn *);
 static void	 tls_info_build(struct tls_conn *);
 static char	*tls_subject(X509 *);
+static size_t	 tls_utf8_cut(const u_char *, size_t, size_t);
 static void	 tls_fail(struct conn *, struct tls_conn *, int);
 static enum conn_reason tls_read_error(struct conn *, struct tls_conn *,
 		    int);
@@ -869,10 +882,10 @@ tls_info_build(struct tls_conn *t)
 	GENERAL_NAMES		*sans = NULL;
 	const GENERAL_NAME	*gn;
 	const ASN1_STRING	*s;
-	const char		*version, *cipher;
+	const char		*version, *cipher, *cut = "";
 	char			*subject = NULL, *o;
-	size_t			 slen = 0, max;
-	int			 verified, i, first = 1;
+	size_t			 slen = 0, max, nlen;
+	int			 verified, i, nsans = 0, first = 1;
 
 	version = SSL_get_version(t->ssl);
 	cipher = SSL_get_cipher_name(t->ssl);
@@ -880,6 +893,11 @@ tls_info_build(struct tls_conn *t)
 	if (x != NULL) {
 		subject = tls_subject(x);
 		slen = strlen(subject);
+		if (slen > TLS_INFO_SUBJECT_MAX) {
+			slen = tls_utf8_cut((const u_char *)subject, slen,
+			    TLS_INFO_SUBJECT_MAX);
+			cut = TLS_INFO_CUT;
+		}
 		sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	}
 
@@ -890,7 +908,7 @@ tls_info_build(struct tls_conn *t)
 	if (x != NULL) {
 		o += snprintf(o, 16, ", client ");
 		o += format_escape(o, (const u_char *)subject, slen);
-		o += snprintf(o, 16, " %s", verified ? "verified" :
+		o += snprintf(o, 32, "%s %s", cut, verified ? "verified" :
 		    "not verified");
 	}
 	*o++ = ')';
@@ -899,30 +917,30 @@ tls_info_build(struct tls_conn *t)
 	/* ,"tls":{"version":..,"cipher":..,"client_subject":..,...} */
 	max = strlen(version) + strlen(cipher) + format_json_escape_max(slen) +
 	    128;
-	for (i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
-		gn = sk_GENERAL_NAME_value(sans, i);
-		if (gn->type == GEN_DNS)
-			max += format_json_escape_max(
-			    ASN1_STRING_length(gn->d.dNSName)) + 3;
-	}
+	max += TLS_INFO_SANS * (format_json_escape_max(TLS_INFO_SAN_MAX) +
+	    3);
 	o = info->json = xmalloc(max);
 	o += snprintf(o, max, ",\"tls\":{\"version\":\"%s\",\"cipher\":\"%s\"",
 	    version, cipher);
 	if (x != NULL) {
 		o += snprintf(o, 32, ",\"client_subject\":\"");
 		o += format_json_escape(o, (const u_char *)subject, slen);
-		o += snprintf(o, 32, "\",\"client_san\":[");
-		for (i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+		o += snprintf(o, 32, "%s\",\"client_san\":[", cut);
+		for (i = 0; i < sk_GENERAL_NAME_num(sans) &&
+		    nsans < TLS_INFO_SANS; i++) {
 			gn = sk_GENERAL_NAME_value(sans, i);
 			if (gn->type != GEN_DNS)
 				continue;
 			s = gn->d.dNSName;
+			nlen = tls_utf8_cut(ASN1_STRING_get0_data(s),
+			    ASN1_STRING_length(s), TLS_INFO_SAN_MAX);
 			if (!first)
 				*o++ = ',';
 			first = 0;
+			nsans++;
 			*o++ = '"';
 			o += format_json_escape(o, ASN1_STRING_get0_data(s),
-			    ASN1_STRING_length(s));
+			    nlen);
 			*o++ = '"';
 		}
 		*o++ = ']';
@@ -937,11 +955,25 @@ tls_info_build(struct tls_conn *t)
 		o = info->client = xmalloc(max);
 		o += snprintf(o, max, ",\"tls_client\":\"");
 		o += format_json_escape(o, (const u_char *)subject, slen);
-		*o++ = '"';
+		o += snprintf(o, 8, "%s\"", cut);
 		info->client_len = o - info->client;
 	}
 	GENERAL_NAMES_free(sans);
 	free(subject);
+}
+
+/*
+ * The length of s (len bytes) cut to at most max bytes, not inside a
+ * UTF-8 sequence.
+ */
+static size_t
+tls_utf8_cut(const u_char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return (len);
+	while (max > 0 && (s[max] & 0xc0) == 0x80)
+		max--;
+	return (max);
 }
 
 /*

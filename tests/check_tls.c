@@ -1348,6 +1348,129 @@ START_TEST(test_carry)
 }
 END_TEST
 
+/*
+ * A stage before TLS that reads the whole ClientHello: the handshake
+ * must go on with the carried bytes alone, the socket has nothing more
+ * to say until the server answers.
+ */
+static int
+pre_run_all(struct conn *c, void *arg __unused, enum conn_reason *reason)
+{
+	u_char	buf[8192];
+	ssize_t	n;
+
+	if ((n = conn_stage_read(c, buf, sizeof buf, reason)) == -1)
+		return (-1);
+	if (n < 4)
+		return (n == 0 ? EV_READ : -1);
+	ck_assert_int_gt(n, 100);
+	conn_stage_unread(c, buf + 4, n - 4);
+	return (0);
+}
+
+static const struct stage_ops pre_all_stage = {
+	.name = "pre-all",
+	.enabled = pre_enabled,
+	.run = pre_run_all,
+};
+
+START_TEST(test_carry_whole_hello)
+{
+	static const struct stage_ops *const stages[] = { &pre_all_stage,
+		&stage_tls_ops, NULL };
+	struct tfix	*f;
+	struct lconf	*lc = lconf_tls();
+
+	lc->tls_handshake_timeout = 5;
+	f = tfix_new(lc, stages, NULL, 0);
+	ck_assert_int_eq(write(f->far, "PRE\n", 4), 4);
+	ck_assert_int_eq(SSL_connect(f->cssl), -1);
+	ck_assert_int_eq(client_handshake(f), 1);
+	ck_assert_uint_eq(f->l.stats.tls_failures, 0);
+	tfix_free(f);
+}
+END_TEST
+
+/*
+ * Anyone may present a certificate under optional: one with a subject
+ * of 1200 bytes and 1500 DNS names costs a connection a bounded record
+ * (the subject cut with "...", the first 16 names), and its data lines
+ * are written like any other.
+ */
+static void
+big_ident(struct ident *id)
+{
+	static char		 names[1500][61];
+	static const char	*dns[1501];
+	X509_NAME		*subject;
+	char			 ou[61];
+	size_t			 i;
+
+	for (i = 0; i < 1500; i++) {
+		memset(names[i], 'n', 60);
+		names[i][0] = 'a' + i % 26;
+		dns[i] = names[i];
+	}
+	dns[1500] = NULL;
+	memset(id, 0, sizeof *id);
+	ident_make(id, "big", NULL, "big.example.com", dns, 0, DAY, &pki.ca2);
+	subject = X509_get_subject_name(id->cert);
+	memset(ou, 'u', 60);
+	ou[60] = '\0';
+	for (i = 0; i < 20; i++)
+		X509_NAME_add_entry_by_txt(subject, "OU", MBSTRING_UTF8,
+		    (const u_char *)ou, -1, -1, 0);
+	ck_assert_int_gt(X509_sign(id->cert, pki.ca2.key, EVP_sha256()), 0);
+}
+
+START_TEST(test_client_huge)
+{
+	struct lconf	*lc;
+	struct tfix	*f;
+	struct ident	 big;
+	const char	*conn_line, *san;
+	char		*end;
+	int		 commas;
+
+	big_ident(&big);
+	lc = lconf_tls();
+	set_str(&lc->tls_ca, pki.ca.cert_path);
+	lc->tls_verify_client = TLS_VERIFY_OPTIONAL;
+	f = tfix_new(lc, NULL, &big, 0);
+	ck_assert_int_eq(client_handshake(f), 1);
+	client_str(f, "x\n");
+	client_close_notify(f);
+	run_until_idle(f);
+	end = strstr(f->out, "... not verified)\n" PEER ": x\n");
+	ck_assert_msg(end != NULL, "%s", f->out);
+	ck_assert_int_lt(end - f->out, 1024);
+	tfix_free(f);
+
+	lc = lconf_tls();
+	lc->format = FORMAT_JSON;
+	set_str(&lc->tls_ca, pki.ca.cert_path);
+	lc->tls_verify_client = TLS_VERIFY_OPTIONAL;
+	f = tfix_new(lc, NULL, &big, 0);
+	ck_assert_int_eq(client_handshake(f), 1);
+	client_close_notify(f);
+	run_until_idle(f);
+	conn_line = f->out;
+	end = strchr(conn_line, '\n');
+	ck_assert_ptr_nonnull(end);
+	ck_assert_ptr_null(jsoncheck(conn_line, end - conn_line));
+	ck_assert_int_lt(end - conn_line, 16384);
+	/* 16 names: 15 commas between ']' and the array's start. */
+	san = strstr(conn_line, "...\",\"client_san\":[");
+	ck_assert_msg(san != NULL && san < end, "%.*s",
+	    (int)(end - conn_line), conn_line);
+	for (commas = 0; *san != ']'; san++)
+		commas += *san == ',';
+	ck_assert_int_eq(commas, 1 + 15);
+	tfix_free(f);
+	ident_free(&big);
+}
+END_TEST
+
 static Suite *
 tls_suite(void)
 {
@@ -1388,6 +1511,8 @@ tls_suite(void)
 	tcase_add_test(tc, test_key_update);
 	tcase_add_test(tc, test_renegotiation);
 	tcase_add_test(tc, test_carry);
+	tcase_add_test(tc, test_carry_whole_hello);
+	tcase_add_test(tc, test_client_huge);
 	suite_add_tcase(s, tc);
 	return (s);
 }
