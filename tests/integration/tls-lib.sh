@@ -1,0 +1,209 @@
+# Copyright (c) 2026 The tcplogd developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# tls-lib.sh: sourced after lib.sh by the TLS tests: their clients and
+# waits, and the test PKI, made at test time with the openssl command in
+# $PKI = $DIR/pki, so nothing secret is in the tree: every key is ECDSA
+# P-256 and new (the whole PKI takes about 0.4 s).
+#
+# tls_make_certs makes:
+#   ca.pem                the CA the daemon trusts (tls_ca)
+#   server.pem/.key       CN=localhost, SAN DNS:localhost, IP:127.0.0.1
+#   server2.pem/.key      CN=server-two, the same SANs: the rotated one
+#   app1.pem/.key         CN=app1.example.com, SAN DNS:app1.example.com
+#   app2.pem/.key         CN=app2.example.com, SAN DNS:app2.example.com
+#   deep.pem/.key         CN=a.b.example.com (two labels under example.com)
+#   cnonly.pem/.key       CN=cnonly.example.com and no SAN
+#   evil.pem/.key         CN=evil.example.org, SAN DNS:evil.example.org
+#   expired.pem/.key      CN=app1.example.com, valid 2020-01-01..2021-01-01
+#   revoked.pem/.key      CN=revoked.example.com, listed in crl.pem
+#   crl.pem               the CA's CRL (revoked.pem in it)
+#   other.pem/.key        CN=app1.example.com from another CA (other-ca.pem)
+# Serial numbers: the CA numbers its certificates from 1000 in the order
+# above, so server.pem is 1000 (hex 03E8) and server2.pem 1001 (03E9).
+
+need_cmd openssl
+PKI=$DIR/pki
+
+# tls_ca NAME SUBJECT: a self-signed CA in $PKI/NAME/ with its openssl ca
+# configuration (database, serial, CRL number).
+tls_ca()
+{
+	tc_d=$PKI/$1
+	mkdir -p "$tc_d/new" || hard_error "mkdir $tc_d"
+	: > "$tc_d/index.txt"
+	echo 'unique_subject = no' > "$tc_d/index.txt.attr"
+	echo 1000 > "$tc_d/serial"
+	echo 1000 > "$tc_d/crlnumber"
+	cat > "$tc_d/ca.cnf" <<EOF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir = $tc_d
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+crlnumber = \$dir/crlnumber
+certificate = \$dir/ca.pem
+private_key = \$dir/ca.key
+default_md = sha256
+default_days = 30
+default_crl_days = 30
+policy = test_policy
+unique_subject = no
+email_in_dn = no
+copy_extensions = none
+[ test_policy ]
+commonName = supplied
+[ req ]
+distinguished_name = req_dn
+[ req_dn ]
+[ v3_ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+EOF
+	openssl req -x509 -new -config "$tc_d/ca.cnf" -extensions v3_ca \
+	    -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$tc_d/ca.key" -out "$tc_d/ca.pem" -days 30 \
+	    -subj "$2" > "$tc_d/log" 2>&1 ||
+	    hard_error "openssl: cannot make CA $1: $(cat "$tc_d/log")"
+}
+
+# tls_cert CA NAME CN SAN server|client [STARTDATE ENDDATE]: a key and a
+# certificate signed by CA into $PKI/NAME.key and $PKI/NAME.pem; SAN is
+# an openssl subjectAltName value or "" for none.
+tls_cert()
+{
+	tc_d=$PKI/$1
+	{
+		echo 'basicConstraints = CA:FALSE'
+		echo 'keyUsage = critical,digitalSignature'
+		if [ "$5" = server ]; then
+			echo 'extendedKeyUsage = serverAuth'
+		else
+			echo 'extendedKeyUsage = clientAuth'
+		fi
+		[ -z "$4" ] || echo "subjectAltName = $4"
+	} > "$PKI/$2.ext"
+	tc_dates=
+	[ -z "${6:-}" ] || tc_dates="-startdate $6 -enddate $7"
+	openssl req -new -config "$tc_d/ca.cnf" -newkey ec \
+	    -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/$2.key" \
+	    -out "$PKI/$2.csr" -subj "/CN=$3" > "$PKI/$2.log" 2>&1 &&
+	# shellcheck disable=SC2086 # tc_dates is words
+	openssl ca -batch -config "$tc_d/ca.cnf" -notext \
+	    -extfile "$PKI/$2.ext" -in "$PKI/$2.csr" -out "$PKI/$2.pem" \
+	    $tc_dates >> "$PKI/$2.log" 2>&1 ||
+	    hard_error "openssl: cannot make $2: $(cat "$PKI/$2.log")"
+}
+
+tls_make_certs()
+{
+	mkdir -p "$PKI" || hard_error "mkdir $PKI"
+	tls_ca ca '/CN=tcplogd test CA'
+	tls_ca other '/CN=tcplogd other CA'
+	cp "$PKI/ca/ca.pem" "$PKI/ca.pem"
+	cp "$PKI/other/ca.pem" "$PKI/other-ca.pem"
+	lh='DNS:localhost,IP:127.0.0.1'
+	tls_cert ca server localhost "$lh" server
+	tls_cert ca server2 server-two "$lh" server
+	tls_cert ca app1 app1.example.com DNS:app1.example.com client
+	tls_cert ca app2 app2.example.com DNS:app2.example.com client
+	tls_cert ca deep a.b.example.com DNS:a.b.example.com client
+	tls_cert ca cnonly cnonly.example.com '' client
+	tls_cert ca evil evil.example.org DNS:evil.example.org client
+	tls_cert ca expired app1.example.com DNS:app1.example.com client \
+	    20200101000000Z 20210101000000Z
+	tls_cert ca revoked revoked.example.com DNS:revoked.example.com client
+	tls_cert other other app1.example.com DNS:app1.example.com client
+	openssl ca -batch -config "$PKI/ca/ca.cnf" -revoke "$PKI/revoked.pem" \
+	    > "$PKI/crl.log" 2>&1 &&
+	openssl ca -batch -config "$PKI/ca/ca.cnf" -gencrl -out "$PKI/crl.pem" \
+	    >> "$PKI/crl.log" 2>&1 ||
+	    hard_error "openssl: cannot make the CRL: $(cat "$PKI/crl.log")"
+	chmod 0600 "$PKI"/*.key
+}
+
+# tls_client_args NAME: the s_client arguments for client certificate
+# NAME (none for "").
+tls_client_args()
+{
+	[ -z "$1" ] || echo "-cert $PKI/$1.pem -key $PKI/$1.key"
+}
+
+# tls_listener NAME [KEY=VALUE...]: a TLS listener with the test server
+# certificate and CA.
+tls_listener()
+{
+	tl_name=$1
+	shift
+	config_listener "$tl_name" tls=yes \
+	    "tls_certificate=$PKI/server.pem" "tls_key=$PKI/server.key" \
+	    "tls_ca=$PKI/ca.pem" "$@"
+}
+
+# sclient LISTENER CERT [ARGS...]: openssl s_client sends its stdin to
+# LISTENER with client certificate CERT ("" for none), then a
+# close_notify; its output in $DIR/sc.out and $DIR/sc.err.
+sclient()
+{
+	sc_port=$(port_of "$1")
+	sc_cert=$2
+	shift 2
+	# shellcheck disable=SC2046 # the certificate arguments are words
+	timeout $((20 * scale)) openssl s_client -connect "127.0.0.1:$sc_port" \
+	    -servername localhost -verify_hostname localhost \
+	    -CAfile "$PKI/ca.pem" -verify_return_error -quiet -no_ign_eof \
+	    $(tls_client_args "$sc_cert") "$@" > "$DIR/sc.out" 2> "$DIR/sc.err"
+}
+
+# counters_now LISTENER: the counters line of LISTENER, asked for now.
+counters_now()
+{
+	cn_n=$(grep -c "^tcplogd: listener $1: " "$ERR")
+	kill -USR1 "$DPID"
+	wait_count "$ERR" "^tcplogd: listener $1: " $((cn_n + 1))
+	grep "^tcplogd: listener $1: " "$ERR" | tail -n 1
+}
+
+failures_reach()	# LISTENER N
+{
+	[ "$(counters_now "$1" | sed 's/.* tls_failures //')" -ge "$2" ]
+}
+
+# tls_notes LISTENER [ERE]: how many events LISTENER's diagnostics told
+# of ("L: PEER: why", then "L: PEER: why (N more)"), of those whose text
+# matches ERE (default: all).
+tls_notes()
+{
+	sed -n "s/^tcplogd: $1: [0-9.]*:[0-9]*: //p" "$ERR" |
+	    grep -E -e "${2:-.}" |
+	    sed -E 's/^.* \(([0-9]+) more\)$/+\1/' |
+	    awk '{ n++ } /^\+[0-9]+$/ { n += substr($0, 2) }
+	    END { print n + 0 }'
+}
+
+# hexof: stdin as one line of hex digits (for tls-client.py).
+hexof()
+{
+	od -An -v -tx1 | tr -d ' \n'
+}
+
+# tlsc ARGS...: tls-client.py, each of its waits bounded.
+tlsc()
+{
+	TCPLOGD_CLIENT_TIMEOUT=$((20 * scale)) "$PYTHON" \
+	    "${srcdir:-$(dirname "$0")}/tls-client.py" "$@"
+}
