@@ -12,6 +12,7 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
+# shellcheck shell=sh disable=SC2154 # scale, DIR and the rest: lib.sh
 # tls-lib.sh: sourced after lib.sh by the TLS tests: their clients and
 # waits, and the test PKI, made at test time with the openssl command in
 # $PKI = $DIR/pki, so nothing secret is in the tree: every key is ECDSA
@@ -30,8 +31,9 @@
 #   revoked.pem/.key      CN=revoked.example.com, listed in crl.pem
 #   crl.pem               the CA's CRL (revoked.pem in it)
 #   other.pem/.key        CN=app1.example.com from another CA (other-ca.pem)
-# Serial numbers: the CA numbers its certificates from 1000 in the order
-# above, so server.pem is 1000 (hex 03E8) and server2.pem 1001 (03E9).
+# Serial numbers: the CA numbers its certificates from hex 1000 in the
+# order above, so x509 -serial says 1000 of server.pem, 1001 of
+# server2.pem.
 
 need_cmd openssl
 PKI=$DIR/pki
@@ -101,12 +103,13 @@ tls_cert()
 	[ -z "${6:-}" ] || tc_dates="-startdate $6 -enddate $7"
 	openssl req -new -config "$tc_d/ca.cnf" -newkey ec \
 	    -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/$2.key" \
-	    -out "$PKI/$2.csr" -subj "/CN=$3" > "$PKI/$2.log" 2>&1 &&
+	    -out "$PKI/$2.csr" -subj "/CN=$3" > "$PKI/$2.log" 2>&1 ||
+	    hard_error "openssl: cannot make $2: $(cat "$PKI/$2.log")"
 	# shellcheck disable=SC2086 # tc_dates is words
 	openssl ca -batch -config "$tc_d/ca.cnf" -notext \
 	    -extfile "$PKI/$2.ext" -in "$PKI/$2.csr" -out "$PKI/$2.pem" \
 	    $tc_dates >> "$PKI/$2.log" 2>&1 ||
-	    hard_error "openssl: cannot make $2: $(cat "$PKI/$2.log")"
+	    hard_error "openssl: cannot sign $2: $(cat "$PKI/$2.log")"
 }
 
 tls_make_certs()
@@ -129,7 +132,8 @@ tls_make_certs()
 	tls_cert ca revoked revoked.example.com DNS:revoked.example.com client
 	tls_cert other other app1.example.com DNS:app1.example.com client
 	openssl ca -batch -config "$PKI/ca/ca.cnf" -revoke "$PKI/revoked.pem" \
-	    > "$PKI/crl.log" 2>&1 &&
+	    > "$PKI/crl.log" 2>&1 ||
+	    hard_error "openssl: cannot revoke: $(cat "$PKI/crl.log")"
 	openssl ca -batch -config "$PKI/ca/ca.cnf" -gencrl -out "$PKI/crl.pem" \
 	    >> "$PKI/crl.log" 2>&1 ||
 	    hard_error "openssl: cannot make the CRL: $(cat "$PKI/crl.log")"
@@ -193,6 +197,11 @@ tls_notes()
 	    sed -E 's/^.* \(([0-9]+) more\)$/+\1/' |
 	    awk '{ n++ } /^\+[0-9]+$/ { n += substr($0, 2) }
 	    END { print n + 0 }'
+}
+
+notes_are()		# LISTENER N [ERE]
+{
+	[ "$(tls_notes "$1" "${3:-}")" -eq "$2" ]
 }
 
 # hexof: stdin as one line of hex digits (for tls-client.py).

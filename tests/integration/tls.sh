@@ -7,7 +7,7 @@
 #   record of a verified client carries tls_client); a close with
 #   close_notify is "closed by peer".
 # - tls_verify_client none, optional (no certificate: in; a valid one:
-#   verified; an untrusted one: out), require (no certificate, expired,
+#   verified; an untrusted one: in, "not verified"), require (no certificate, expired,
 #   another CA, revoked in tls_crl: out); tls_allowed_names with
 #   "*.example.com" (one label: app1 and a CN-only certificate in,
 #   a.b.example.com out) and an exact name.  A refused handshake writes
@@ -57,6 +57,7 @@ tls_listener w2 tls_verify_client=require \
 tls_listener v13 tls_min_version=1.3
 tls_listener j tls_verify_client=require format=json
 tls_listener jn format=json
+tls_listener jo format=json tls_verify_client=optional
 start_daemon
 
 # refused LISTENER CERT N [ARGS...]: a client that must not get in;
@@ -98,7 +99,7 @@ wait_count "$OUT" '^n [^ ]+ disconnected ' 2
 accepted n '' 3 'over TLS 1.2' -tls1_2
 accepted o '' 1 'optional, no certificate'
 accepted o app1 2 'optional, app1'
-refused o other 1
+accepted o other 3 'optional, other CA'
 accepted rq app1 1 'require, app1'
 refused rq '' 1
 refused rexp expired 1
@@ -145,6 +146,9 @@ o PEER disconnected (closed by peer) 1 records 25 bytes
 o PEER connected ($aes, $app1)
 o PEER: optional, app1
 o PEER disconnected (closed by peer) 1 records 15 bytes
+o PEER connected ($aes, client CN=app1.example.com not verified)
+o PEER: optional, other CA
+o PEER disconnected (closed by peer) 1 records 19 bytes
 EOF
 records o > "$DIR/o.got"
 expect_file "$DIR/o.want" "$DIR/o.got"
@@ -186,19 +190,24 @@ grep -q 'must not arrive' "$OUT" && fail "data of a refused client"
 
 # Every refusal was counted once and said on stderr with OpenSSL's
 # reason (one listener each, so no line holds another back).
-for lr in 'o 1' 'rq 1' 'rexp 1' 'rca 1' 'rrev 1' 'w 2' 'w2 1' 'v13 1' \
+for lr in 'o 0' 'rq 1' 'rexp 1' 'rca 1' 'rrev 1' 'w 2' 'w2 1' 'v13 1' \
     'n 1'; do
 	# shellcheck disable=SC2086 # two words
 	set -- $lr
 	counters_now "$1" | grep -q " tls_failures $2\$" ||
 	    fail "$1: not $2 TLS failures: $(counters_now "$1")"
-	wait_until 5 eval '[ "$(tls_notes '"$1"')" -eq '"$2"' ]' ||
+	wait_until 5 notes_are "$1" "$2" ||
 	    fail "$1: the diagnostics told of $(tls_notes "$1") failures," \
 	    "not $2: $(grep "^tcplogd: $1: " "$ERR")"
 done
-for lr in 'rexp expired' 'rca (issuer|unable to get)' 'rrev revoked' \
-    'rq (no|did not return a) certificate' 'v13 (version|protocol)' \
-    'n (version|protocol)'; do
+cr='TLS client certificate refused: '
+hf='TLS handshake failed: '
+for lr in "rexp ${cr}certificate has expired" \
+    "rca ${cr}unable to get local issuer certificate" \
+    "rrev ${cr}certificate revoked" \
+    "rq ${cr}peer did not return a certificate" \
+    "w ${cr}name not allowed" "w2 ${cr}name not allowed" \
+    "v13 ${hf}unsupported protocol" "n ${hf}unsupported protocol"; do
 	grep -Eq "^tcplogd: ${lr%% *}: 127\\.0\\.0\\.1:[0-9]+: .*${lr#* }" \
 	    "$ERR" || fail "${lr%% *}: the diagnostic does not say" \
 	    "/${lr#* }/: $(grep "^tcplogd: ${lr%% *}: " "$ERR")"
@@ -210,8 +219,11 @@ printf 'json one\njson two\n' | sclient j app1 ||
     fail "j: s_client failed: $(cat "$DIR/sc.err")"
 printf 'json none\n' | sclient jn '' ||
     fail "jn: s_client failed: $(cat "$DIR/sc.err")"
+printf 'json other\n' | sclient jo other ||
+    fail "jo: s_client failed: $(cat "$DIR/sc.err")"
 wait_match "$OUT" '^\{"listener":"j",.*"event":"disconnected"'
 wait_match "$OUT" '^\{"listener":"jn",.*"event":"disconnected"'
+wait_match "$OUT" '^\{"listener":"jo",.*"event":"disconnected"'
 grep '^{' "$OUT" > "$DIR/out.json"
 check_json "$DIR/out.json"
 jq -c 'del(.peer)' < "$DIR/out.json" > "$DIR/json.got" ||
@@ -223,9 +235,12 @@ cat > "$DIR/json.want" <<EOF
 {"listener":"j","event":"data","data":"json one","tls_client":$sub}
 {"listener":"j","event":"data","data":"json two","tls_client":$sub}
 {"listener":"j","event":"disconnected","reason":"closed by peer","records":2,"bytes":18,"tls_client":$sub}
-{"listener":"jn","event":"connected","tls":{$t13}}
+{"listener":"jn","event":"connected","tls":{$t13,"client_verified":false}}
 {"listener":"jn","event":"data","data":"json none"}
 {"listener":"jn","event":"disconnected","reason":"closed by peer","records":1,"bytes":10}
+{"listener":"jo","event":"connected","tls":{$t13,"client_subject":$sub,"client_san":["app1.example.com"],"client_verified":false}}
+{"listener":"jo","event":"data","data":"json other"}
+{"listener":"jo","event":"disconnected","reason":"closed by peer","records":1,"bytes":11}
 EOF
 # The order of the keys is tcplogd's: compare sorted objects.
 jq -S -c . < "$DIR/json.want" > "$DIR/json.want.s"
@@ -293,13 +308,13 @@ server_cert()
 	    -CAfile "$PKI/ca.pem" -verify_return_error < /dev/null \
 	    2> /dev/null | openssl x509 -noout -subject -serial
 }
-[ "$(server_cert n | tr '\n' ' ')" = 'subject=CN = localhost serial=03E8 ' ] ||
+[ "$(server_cert n | tr '\n' ' ')" = 'subject=CN = localhost serial=1000 ' ] ||
     fail "n: not the first certificate: $(server_cert n)"
 cp "$PKI/server2.pem" "$CREDENTIALS_DIRECTORY/server.pem"
 cp "$PKI/server2.key" "$CREDENTIALS_DIRECTORY/server.key"
 kill -HUP "$DPID"
 wait_count "$ERR" '^tcplogd: reloaded: [0-9]+ listeners$' 1
-[ "$(server_cert n | tr '\n' ' ')" = 'subject=CN = server-two serial=03E9 ' ] ||
+[ "$(server_cert n | tr '\n' ' ')" = 'subject=CN = server-two serial=1001 ' ] ||
     fail "n: the rotated certificate is not served: $(server_cert n)"
 echo 'live after' >&3
 peer=$(grep '^n [^ ]*: live before$' "$OUT" | awk '{ sub(/:$/, "", $2); print $2 }')
@@ -313,7 +328,7 @@ wait_match "$ERR" '^tcplogd: reload failed: keeping the running configuration$'
 grep -Eq "^tcplogd: .*tcplogd\\.conf:[0-9]+: tls_key: .*$CREDENTIALS_DIRECTORY/server\\.key" \
     "$ERR" || fail "the failed reload does not name tls_key and its file"
 daemon_alive || fail "a broken key killed tcplogd"
-[ "$(server_cert n | tr '\n' ' ')" = 'subject=CN = server-two serial=03E9 ' ] ||
+[ "$(server_cert n | tr '\n' ' ')" = 'subject=CN = server-two serial=1001 ' ] ||
     fail "n: not the kept certificate after a failed reload: $(server_cert n)"
 echo 'live still' >&3
 wait_match "$OUT" "^n $peer: live still\$"
@@ -326,17 +341,26 @@ check_sanitizer "$ERR"
 # 5. -t: errors name the file's line and the key.
 cd "$DIR" || hard_error "cd failed"
 printf 'not a PEM file\n' > "$DIR/garbage.pem"
-# bad_t NAME KEY KEY=VALUE...: a listener n with the server certificate
-# and KEY=VALUE... must fail -t with an error at KEY's line naming KEY.
+# bad_t NAME KEY VALUE [TEXT]: a TLS listener n whose KEY is VALUE must
+# fail -t with an error at KEY's line naming KEY and VALUE (or TEXT).
 bad_t()
 {
 	bt_name=$1
 	bt_key=$2
-	shift 2
 	config_global
-	tls_listener n tls_verify_client=require "$@"
-	# The last line with KEY is the one that counts.
-	bt_line=$(grep -n "^$bt_key = " "$CONF" | tail -n 1 | cut -d: -f1)
+	{
+		echo '[listener n]'
+		echo 'listen = 127.0.0.1:0'
+		echo 'tls = yes'
+		echo 'tls_verify_client = require'
+		for bt_kv in "tls_certificate=$PKI/server.pem" \
+		    "tls_key=$PKI/server.key" "tls_ca=$PKI/ca.pem" \
+		    "tls_crl=$PKI/crl.pem"; do
+			[ "${bt_kv%%=*}" = "$bt_key" ] && bt_kv=$bt_key=$3
+			config_kv "$bt_kv"
+		done
+	} >> "$CONF"
+	bt_line=$(grep -n "^$bt_key = " "$CONF" | cut -d: -f1)
 	# shellcheck disable=SC2086 # the wrapper is a command line
 	$TCPLOGD_WRAPPER "$TCPLOGD" -t -f "$CONF" > "$DIR/$bt_name.out" \
 	    2> "$DIR/$bt_name.err" < /dev/null
@@ -347,18 +371,19 @@ bad_t()
 	grep -Eq "^(tcplogd: )?$CONF:$bt_line: $bt_key: " "$DIR/$bt_name.err" ||
 	    fail "-t $bt_name: no error at $CONF:$bt_line naming $bt_key:" \
 	    "$(cat "$DIR/$bt_name.err")"
+	grep -qF -e "$3" -e "${4:-$3}" "$DIR/$bt_name.err" ||
+	    fail "-t $bt_name: the error does not name ${4:-$3}:" \
+	    "$(cat "$DIR/$bt_name.err")"
 }
-bad_t missing tls_key "tls_key=$DIR/nothere.key"
-grep -q "$DIR/nothere.key" "$DIR/missing.err" ||
-    fail "-t missing: the file is not named: $(cat "$DIR/missing.err")"
-bad_t mismatch tls_key "tls_key=$PKI/app1.key"
-bad_t garbagecert tls_certificate "tls_certificate=$DIR/garbage.pem"
-bad_t garbagekey tls_key "tls_key=$DIR/garbage.pem"
-bad_t garbageca tls_ca "tls_ca=$DIR/garbage.pem"
-bad_t garbagecrl tls_crl "tls_crl=$DIR/garbage.pem"
+bad_t missing tls_key "$DIR/nothere.key"
+bad_t mismatch tls_key "$PKI/app1.key"
+bad_t garbagecert tls_certificate "$DIR/garbage.pem"
+bad_t garbagekey tls_key "$DIR/garbage.pem"
+bad_t garbageca tls_ca "$DIR/garbage.pem"
+bad_t garbagecrl tls_crl "$DIR/garbage.pem"
 # shellcheck disable=SC2016 # the daemon expands it
 (unset CREDENTIALS_DIRECTORY; bad_t nocreds tls_key \
-    'tls_key=${CREDENTIALS_DIRECTORY}/server.key') || exit 1
+    '${CREDENTIALS_DIRECTORY}/server.key' CREDENTIALS_DIRECTORY) || exit 1
 config_global
 tls_listener n tls_verify_client=require "tls_crl=$PKI/crl.pem"
 # shellcheck disable=SC2086 # the wrapper is a command line
