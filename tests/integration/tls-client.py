@@ -23,6 +23,9 @@ memory BIOs, so the test decides which encrypted bytes go out and when.
       HEXDATA, wait until tcplogd has read it all, then shut down the
       writing side of the TCP connection without a TLS close_notify and
       read until tcplogd closes.
+  tls-client.py hold PORT CA CERT HEXDATA
+      handshake, send HEXDATA, wait until tcplogd has read it all, print
+      "sent", then read until tcplogd closes.
   tls-client.py stall PORT CA CERT HEXDATA K close|finish GOFILE
       handshake, make HEXDATA one TLS record, send its first K bytes,
       wait until tcplogd has read them, print "stalled", then wait for
@@ -103,6 +106,15 @@ def noclose(port, ca, cert, data):
     drain(s)
 
 
+def hold(port, ca, cert, data):
+    s, tls, out = handshake(port, ca, cert)
+    tls.write(data)
+    s.sendall(out.read())
+    client.wait_read(s.getsockname(), s.getpeername())
+    print("sent", flush=True)
+    drain(s)
+
+
 def stall(port, ca, cert, data, k, end, gofile):
     s, tls, out = handshake(port, ca, cert)
     tls.write(data)
@@ -132,11 +144,13 @@ def main():
     a = sys.argv[1:]
     if len(a) == 5 and a[0] == "noclose":
         noclose(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
+    elif len(a) == 5 and a[0] == "hold":
+        hold(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
     elif len(a) == 8 and a[0] == "stall" and a[6] in ("close", "finish"):
         stall(int(a[1]), a[2], a[3], bytes.fromhex(a[4]), int(a[5]), a[6],
               a[7])
     else:
-        die("usage: noclose PORT CA CERT HEX | "
+        die("usage: noclose|hold PORT CA CERT HEX | "
             "stall PORT CA CERT HEX K close|finish GOFILE")
 
 

@@ -1,0 +1,126 @@
+#!/bin/sh
+# tls-flow.sh: what works on plain TCP works over TLS.
+#
+# 1. Backpressure: stdout stalls (its reader stopped) while socat sends
+#    N lines over TLS; once the reader goes on, every line arrives once,
+#    whole and in order, and the connection ends "closed by peer".
+# 2. Overlong lines over TLS: truncate keeps the first max_line bytes
+#    and goes on; close ends the connection ("line too long"; how many
+#    bytes it read by then is not compared).
+# 3. idle_timeout ends an idle TLS connection ("idle timeout").
+# 4. SIGTERM while TLS clients hold their connections after two lines
+#    and a partial one: the lines, the partial one flagged, then
+#    "disconnected (shutdown)" for each, and exit 0.
+
+TEST_TIMEOUT=120
+# shellcheck source=lib.sh
+. "${srcdir:-$(dirname "$0")}/lib.sh"
+# shellcheck source=tls-lib.sh
+. "${srcdir:-$(dirname "$0")}/tls-lib.sh"
+
+need_cmd socat
+need_python
+tls_make_certs
+
+config_global timestamps=no shutdown_timeout=60
+tls_listener b
+tls_listener t max_line=16 overlong=truncate
+tls_listener c max_line=16 overlong=close
+tls_listener i idle_timeout=1
+tls_listener s
+fifo_reader
+start_daemon
+
+# 1. Backpressure.
+n=$(load 64000 6400)
+awk -v n="$n" 'BEGIN {
+	for (i = 1; i <= n; i++)
+		printf "seq %06d %s\n", i, \
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+}' > "$DIR/in.txt"
+kill -STOP "$CAT_PID"
+timeout $((60 * scale)) socat -t $((30 * scale)) "OPEN:$DIR/in.txt" \
+    "OPENSSL:127.0.0.1:$(port_of b),cafile=$PKI/ca.pem,commonname=localhost" \
+    > "$DIR/socat.out" 2>&1 &
+socat_pid=$!
+bg_track "$socat_pid"
+wait_match "$ERR" '^tcplogd: stdout: output stalled ' 30
+kill -CONT "$CAT_PID"
+wait_pid "$socat_pid" 60 || fail "socat failed: $(cat "$DIR/socat.out")"
+wait_match "$DIR/sink" '^b [^ ]+ disconnected ' 60
+sed -n 's/^b [^ ]*: //p' "$DIR/sink" > "$DIR/b.got"
+cmp -s "$DIR/in.txt" "$DIR/b.got" ||
+    fail "not every line once and in order ($(wc -l < "$DIR/b.got") of $n)"
+grep -Eq "^b [^ ]+ disconnected \\(closed by peer\\) $n records $(wc -c < "$DIR/in.txt") bytes\$" \
+    "$DIR/sink" || fail "wrong disconnect: $(grep '^b .* disconnected' "$DIR/sink")"
+
+# 2. Overlong lines.
+printf 'short\n0123456789abcdefghij\nafter\n' | sclient t '' ||
+    fail "s_client to t failed: $(cat "$DIR/sc.err")"
+printf 'short\n0123456789abcdefghij\nnever\n' | sclient c ''
+wait_match "$DIR/sink" '^t [^ ]+ disconnected '
+wait_match "$DIR/sink" '^c [^ ]+ disconnected '
+aes=TLSv1.3\ TLS_AES_256_GCM_SHA384
+for l in t c; do
+	grep "^$l " "$DIR/sink" | sed -E "s/^$l 127\\.0\\.0\\.1:[0-9]+/$l PEER/"
+done | sed -E 's/(line too long\) 2 records) [0-9]+ bytes$/\1 BYTES/' \
+    > "$DIR/ol.got"
+cat > "$DIR/ol.want" <<EOF
+t PEER connected ($aes)
+t PEER: short
+t PEER [truncated]: 0123456789abcdef
+t PEER: after
+t PEER disconnected (closed by peer) 3 records 33 bytes
+c PEER connected ($aes)
+c PEER: short
+c PEER [truncated]: 0123456789abcdef
+c PEER disconnected (line too long) 2 records BYTES
+EOF
+expect_file "$DIR/ol.want" "$DIR/ol.got"
+
+# 3. idle_timeout.
+tlsc hold "$(port_of i)" "$PKI/ca.pem" - "$(printf 'then idle\n' | hexof)" \
+    > "$DIR/idle.out" || fail "tls-client.py hold failed"
+pi=$(sed -n 's/^peer //p' "$DIR/idle.out")
+records_of "$DIR/sink" "$pi" > "$DIR/idle.got"
+cat > "$DIR/idle.want" <<EOF
+i $pi connected ($aes)
+i $pi: then idle
+i $pi disconnected (idle timeout) 1 records 10 bytes
+EOF
+wait_match "$DIR/sink" "^i $pi disconnected "
+records_of "$DIR/sink" "$pi" > "$DIR/idle.got"
+expect_file "$DIR/idle.want" "$DIR/idle.got"
+
+# 4. SIGTERM with clients that hold their connections.
+k=3
+j=0
+while [ "$j" -lt "$k" ]; do
+	tlsc hold "$(port_of s)" "$PKI/ca.pem" - \
+	    "$(printf 'line1\nline2\npartial-data' | hexof)" \
+	    > "$DIR/hold$j.out" 2> "$DIR/hold$j.err" &
+	bg_track $!
+	j=$((j + 1))
+done
+j=0
+while [ "$j" -lt "$k" ]; do
+	wait_match "$DIR/hold$j.out" '^sent$' 20
+	j=$((j + 1))
+done
+stop_daemon 20
+wait_pid "$CAT_PID" 10
+j=0
+while [ "$j" -lt "$k" ]; do
+	ps=$(sed -n 's/^peer //p' "$DIR/hold$j.out")
+	records_of "$DIR/sink" "$ps" > "$DIR/s.got"
+	cat > "$DIR/s.want" <<EOF
+s $ps connected ($aes)
+s $ps: line1
+s $ps: line2
+s $ps [partial]: partial-data
+s $ps disconnected (shutdown) 3 records 24 bytes
+EOF
+	expect_file "$DIR/s.want" "$DIR/s.got"
+	j=$((j + 1))
+done
+exit 0
