@@ -19,7 +19,12 @@
 # 4. Renegotiation (s_client's "R" on TLS 1.2) is refused: the line
 #    before it arrives, the connection ends with a TLS error; a TLS 1.3
 #    key update ("k") is fine.
-# 5. SIGTERM while K connections are in their handshake: tcplogd exits
+# 5. A client certificate whose subject and SAN hold quotes, backslashes,
+#    a comma, UTF-8 and an ANSI escape: the connected event stays one
+#    line with no raw control byte, the text escapes OpenSSL's RFC 2253
+#    subject as data is escaped, the JSON gives back the subject and the
+#    SAN exactly (tls_client too).
+# 6. SIGTERM while K connections are in their handshake: tcplogd exits
 #    at once with status 0 and writes no record of them.
 
 TEST_TIMEOUT=90
@@ -28,6 +33,7 @@ TEST_TIMEOUT=90
 # shellcheck source=tls-lib.sh
 . "${srcdir:-$(dirname "$0")}/tls-lib.sh"
 
+need_jq
 need_cmd socat
 need_python
 tls_make_certs
@@ -42,6 +48,8 @@ config_global timestamps=no
 tls_listener h "max_per_peer=$p" "max_connections=$m" \
     "tls_handshake_timeout=$hs"
 tls_listener p "tls_handshake_timeout=$((60 * scale))"
+tls_listener q tls_verify_client=optional
+tls_listener qj tls_verify_client=optional format=json
 start_daemon
 
 # The start of a TLS 1.2 ClientHello: a handshake record of 512 bytes
@@ -215,7 +223,39 @@ exec 3>&-
 wait_pid "$ia_pid" 20 || fail "s_client with a key update failed"
 wait_match "$OUT" '^p [^ ]+ disconnected \(closed by peer\) 2 records 17 bytes$'
 
-# 5. SIGTERM in the middle of handshakes.
+# 5. Names with quotes, escapes and UTF-8.
+esc=$(printf '\033')
+tls_cert ca weird "we\"ird\\\\ $(printf '\303\251') $esc[31m,red" \
+    "DNS:x$esc[2J.example.com" client
+openssl x509 -in "$PKI/weird.pem" -noout -subject \
+    -nameopt RFC2253,-esc_msb | sed 's/^subject=//' > "$DIR/subject"
+printf 'weird\n' | sclient q weird ||
+    fail "q: s_client failed: $(cat "$DIR/sc.err")"
+printf 'weird\n' | sclient qj weird ||
+    fail "qj: s_client failed: $(cat "$DIR/sc.err")"
+wait_match "$OUT" '^q [^ ]+ disconnected '
+wait_match "$OUT" '^\{"listener":"qj",.*"event":"disconnected"'
+grep '^q ' "$OUT" > "$DIR/q.out"
+grep '^{"listener":"qj"' "$OUT" > "$DIR/qj.out"
+for f in q.out qj.out; do
+	[ "$(wc -l < "$DIR/$f")" -eq 3 ] || fail "$f: not 3 records: $(cat "$DIR/$f")"
+	[ "$(tr -d '\n\040-\176\200-\377' < "$DIR/$f" | wc -c)" -eq 0 ] ||
+	    fail "$f: raw control bytes"
+done
+check_json "$DIR/qj.out"
+want=" connected ($aes, client $(sed 's/\\/\\\\/g' "$DIR/subject") verified)"
+head -n 1 "$DIR/q.out" | sed -E 's/^q [^ ]+//' > "$DIR/q.got"
+printf '%s\n' "$want" > "$DIR/q.want"
+expect_file "$DIR/q.want" "$DIR/q.got"
+jq -r 'select(.event == "connected") | .tls.client_subject, .tls_client,
+    .tls.client_san[0]' < "$DIR/qj.out" > "$DIR/qj.got"
+{
+	cat "$DIR/subject" "$DIR/subject"
+	printf 'x\033[2J.example.com\n'
+} > "$DIR/qj.want"
+expect_file "$DIR/qj.want" "$DIR/qj.got"
+
+# 6. SIGTERM in the middle of handshakes.
 nrec=$(wc -l < "$OUT")
 kc=$(load 200 20)
 tsend_bg "$DIR/fc.out" "$DIR/fc.err" -v -c "$kc" -e hold -f "$DIR/hello" \

@@ -101,7 +101,7 @@ tls_cert()
 	} > "$PKI/$2.ext"
 	tc_dates=
 	[ -z "${6:-}" ] || tc_dates="-startdate $6 -enddate $7"
-	openssl req -new -config "$tc_d/ca.cnf" -newkey ec \
+	openssl req -new -utf8 -config "$tc_d/ca.cnf" -newkey ec \
 	    -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/$2.key" \
 	    -out "$PKI/$2.csr" -subj "/CN=$3" > "$PKI/$2.log" 2>&1 ||
 	    hard_error "openssl: cannot make $2: $(cat "$PKI/$2.log")"
@@ -148,14 +148,20 @@ tls_client_args()
 }
 
 # tls_listener NAME [KEY=VALUE...]: a TLS listener with the test server
-# certificate and CA.
+# certificate and CA (unless a tls_ca= is given).
 tls_listener()
 {
 	tl_name=$1
 	shift
+	tl_ca=tls_ca=$PKI/ca.pem
+	case " $* " in
+	*" tls_ca="*)
+		tl_ca=
+		;;
+	esac
 	config_listener "$tl_name" tls=yes \
 	    "tls_certificate=$PKI/server.pem" "tls_key=$PKI/server.key" \
-	    "tls_ca=$PKI/ca.pem" "$@"
+	    ${tl_ca:+"$tl_ca"} "$@"
 }
 
 # sclient LISTENER CERT [ARGS...]: openssl s_client sends its stdin to

@@ -10,7 +10,8 @@
 #   verified; an untrusted one: in, "not verified"), require (no certificate, expired,
 #   another CA, revoked in tls_crl: out); tls_allowed_names with
 #   "*.example.com" (one label: app1 and a CN-only certificate in,
-#   a.b.example.com out) and an exact name.  A refused handshake writes
+#   a.b.example.com out) and an exact name; tls_ca a directory of two
+#   CAs; tls_ciphersuites and tls_ciphers.  A refused handshake writes
 #   no record, counts tls_failures and says why on stderr, once.
 # - A close without close_notify after a whole line loses nothing; an
 #   unfinished last line is [partial]; both say "closed without TLS
@@ -58,6 +59,11 @@ tls_listener v13 tls_min_version=1.3
 tls_listener j tls_verify_client=require format=json
 tls_listener jn format=json
 tls_listener jo format=json tls_verify_client=optional
+mkdir "$DIR/cadir" || hard_error "mkdir failed"
+cp "$PKI/ca.pem" "$PKI/other-ca.pem" "$DIR/cadir/" || hard_error "cp failed"
+tls_listener cad tls_verify_client=require "tls_ca=$DIR/cadir"
+tls_listener cs tls_ciphersuites=TLS_CHACHA20_POLY1305_SHA256 \
+    tls_ciphers=ECDHE-ECDSA-CHACHA20-POLY1305
 start_daemon
 
 # refused LISTENER CERT N [ARGS...]: a client that must not get in;
@@ -114,6 +120,10 @@ refused w2 app1 1
 refused v13 '' 1 -tls1_2
 accepted v13 '' 1 'TLS 1.3 only'
 refused n '' 1 -tls1_1 -cipher 'DEFAULT@SECLEVEL=0'
+accepted cad app1 1 'CA directory, app1'
+accepted cad other 2 'CA directory, other CA'
+accepted cs '' 1 'chacha 1.3'
+accepted cs '' 2 'chacha 1.2' -tls1_2
 grep -q 'no protocols available' "$DIR/sc.err" &&
     hard_error "s_client would not speak TLS 1.1 here"
 
@@ -183,6 +193,25 @@ v13 PEER disconnected (closed by peer) 1 records 13 bytes
 EOF
 records v13 > "$DIR/v13.got"
 expect_file "$DIR/v13.want" "$DIR/v13.got"
+cat > "$DIR/cad.want" <<EOF
+cad PEER connected ($aes, $app1)
+cad PEER: CA directory, app1
+cad PEER disconnected (closed by peer) 1 records 19 bytes
+cad PEER connected ($aes, $app1)
+cad PEER: CA directory, other CA
+cad PEER disconnected (closed by peer) 1 records 23 bytes
+cs PEER connected (TLSv1.3 TLS_CHACHA20_POLY1305_SHA256)
+cs PEER: chacha 1.3
+cs PEER disconnected (closed by peer) 1 records 11 bytes
+cs PEER connected (TLSv1.2 ECDHE-ECDSA-CHACHA20-POLY1305)
+cs PEER: chacha 1.2
+cs PEER disconnected (closed by peer) 1 records 11 bytes
+EOF
+{
+	records cad
+	records cs
+} > "$DIR/cad.got"
+expect_file "$DIR/cad.want" "$DIR/cad.got"
 for l in rexp rca rrev; do
 	grep -q "^$l " "$OUT" && fail "$l: a record of a refused client"
 done
