@@ -1,13 +1,14 @@
 #!/bin/sh
 # tls.sh: TLS listeners with real clients (openssl s_client, socat
-# OPENSSL:) and certificates made at test time (tls-certs.sh).
+# OPENSSL:) and certificates made at test time (tls-lib.sh).
 #
 # - Lines arrive whole from s_client and socat; the connected event says
 #   the version, the cipher and the client (text and JSON, where every
 #   record of a verified client carries tls_client); a close with
 #   close_notify is "closed by peer".
 # - tls_verify_client none, optional (no certificate: in; a valid one:
-#   verified; an untrusted one: in, "not verified"), require (no certificate, expired,
+#   verified; an untrusted or expired one: in, "not verified"; one
+#   revoked in tls_crl: out), require (no certificate, expired,
 #   another CA, revoked in tls_crl: out); tls_allowed_names with
 #   "*.example.com" (one label: app1 and a CN-only certificate in,
 #   a.b.example.com out) and an exact name; tls_ca a directory of two
@@ -47,7 +48,7 @@ config_global timestamps=no
 config_listener n tls=yes max_line=2097152 \
     'tls_certificate=${CREDENTIALS_DIRECTORY}/server.pem' \
     'tls_key=${CREDENTIALS_DIRECTORY}/server.key'
-tls_listener o tls_verify_client=optional
+tls_listener o tls_verify_client=optional "tls_crl=$PKI/crl.pem"
 tls_listener rq tls_verify_client=require "tls_crl=$PKI/crl.pem"
 tls_listener rexp tls_verify_client=require
 tls_listener rca tls_verify_client=require
@@ -106,6 +107,8 @@ accepted n '' 3 'over TLS 1.2' -tls1_2
 accepted o '' 1 'optional, no certificate'
 accepted o app1 2 'optional, app1'
 accepted o other 3 'optional, other CA'
+accepted o expired 4 'optional, expired'
+refused o revoked 1
 accepted rq app1 1 'require, app1'
 refused rq '' 1
 refused rexp expired 1
@@ -159,6 +162,9 @@ o PEER disconnected (closed by peer) 1 records 15 bytes
 o PEER connected ($aes, client CN=app1.example.com not verified)
 o PEER: optional, other CA
 o PEER disconnected (closed by peer) 1 records 19 bytes
+o PEER connected ($aes, client CN=app1.example.com not verified)
+o PEER: optional, expired
+o PEER disconnected (closed by peer) 1 records 18 bytes
 EOF
 records o > "$DIR/o.got"
 expect_file "$DIR/o.want" "$DIR/o.got"
@@ -219,7 +225,7 @@ grep -q 'must not arrive' "$OUT" && fail "data of a refused client"
 
 # Every refusal was counted once and said on stderr with OpenSSL's
 # reason (one listener each, so no line holds another back).
-for lr in 'o 0' 'rq 1' 'rexp 1' 'rca 1' 'rrev 1' 'w 2' 'w2 1' 'v13 1' \
+for lr in 'o 1' 'rq 1' 'rexp 1' 'rca 1' 'rrev 1' 'w 2' 'w2 1' 'v13 1' \
     'n 1'; do
 	# shellcheck disable=SC2086 # two words
 	set -- $lr
@@ -233,7 +239,7 @@ cr='TLS client certificate refused: '
 hf='TLS handshake failed: '
 for lr in "rexp ${cr}certificate has expired" \
     "rca ${cr}unable to get local issuer certificate" \
-    "rrev ${cr}certificate revoked" \
+    "rrev ${cr}certificate revoked" "o ${cr}certificate revoked" \
     "rq ${cr}peer did not return a certificate" \
     "w ${cr}name not allowed" "w2 ${cr}name not allowed" \
     "v13 ${hf}unsupported protocol" "n ${hf}unsupported protocol"; do
