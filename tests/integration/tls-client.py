@@ -26,6 +26,9 @@ memory BIOs, so the test decides which encrypted bytes go out and when.
   tls-client.py hold PORT CA CERT HEXDATA
       handshake, send HEXDATA, wait until tcplogd has read it all, print
       "sent", then read until tcplogd closes.
+  tls-client.py split PORT CA CERT HEXDATA
+      handshake, send each byte of HEXDATA in a TLS record of its own,
+      then a close_notify, and read until tcplogd closes.
   tls-client.py stall PORT CA CERT HEXDATA K close|finish GOFILE
       handshake, make HEXDATA one TLS record, send its first K bytes,
       wait until tcplogd has read them, print "stalled", then wait for
@@ -115,6 +118,20 @@ def hold(port, ca, cert, data):
     drain(s)
 
 
+def split(port, ca, cert, data):
+    s, tls, out = handshake(port, ca, cert)
+    for i in range(len(data)):
+        tls.write(data[i:i + 1])
+        s.sendall(out.read())
+    try:
+        tls.unwrap()
+    except ssl.SSLWantReadError:
+        pass
+    s.sendall(out.read())
+    s.shutdown(socket.SHUT_WR)
+    drain(s)
+
+
 def stall(port, ca, cert, data, k, end, gofile):
     s, tls, out = handshake(port, ca, cert)
     tls.write(data)
@@ -146,11 +163,13 @@ def main():
         noclose(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
     elif len(a) == 5 and a[0] == "hold":
         hold(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
+    elif len(a) == 5 and a[0] == "split":
+        split(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
     elif len(a) == 8 and a[0] == "stall" and a[6] in ("close", "finish"):
         stall(int(a[1]), a[2], a[3], bytes.fromhex(a[4]), int(a[5]), a[6],
               a[7])
     else:
-        die("usage: noclose|hold PORT CA CERT HEX | "
+        die("usage: noclose|hold|split PORT CA CERT HEX | "
             "stall PORT CA CERT HEX K close|finish GOFILE")
 
 

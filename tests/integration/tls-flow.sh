@@ -8,7 +8,9 @@
 #    and goes on; close ends the connection ("line too long"; how many
 #    bytes it read by then is not compared).
 # 3. idle_timeout ends an idle TLS connection ("idle timeout").
-# 4. SIGTERM while TLS clients hold their connections after two lines
+# 4. A reload that removes a TLS listener: its connection ends with
+#    "disconnected (reload)", one in its handshake ends with no record.
+# 5. SIGTERM while TLS clients hold their connections after two lines
 #    and a partial one: the lines, the partial one flagged, then
 #    "disconnected (shutdown)" for each, and exit 0.
 
@@ -22,12 +24,18 @@ need_cmd socat
 need_python
 tls_make_certs
 
-config_global timestamps=no shutdown_timeout=60
-tls_listener b
-tls_listener t max_line=16 overlong=truncate
-tls_listener c max_line=16 overlong=close
-tls_listener i idle_timeout=1
-tls_listener s
+# conf [g]: the config, with listener g or without.
+conf()
+{
+	config_global timestamps=no shutdown_timeout=60
+	tls_listener b
+	tls_listener t max_line=16 overlong=truncate
+	tls_listener c max_line=16 overlong=close
+	tls_listener i idle_timeout=1
+	tls_listener s
+	[ -z "${1:-}" ] || tls_listener g
+}
+conf g
 fifo_reader
 start_daemon
 
@@ -93,7 +101,40 @@ wait_match "$DIR/sink" "^i $pi disconnected "
 records_of "$DIR/sink" "$pi" > "$DIR/idle.got"
 expect_file "$DIR/idle.want" "$DIR/idle.got"
 
-# 4. SIGTERM with clients that hold their connections.
+# 4. A reload removes listener g.
+tlsc hold "$(port_of g)" "$PKI/ca.pem" - "$(printf 'on g\n' | hexof)" \
+    > "$DIR/g.out" 2> "$DIR/g.err" &
+g_pid=$!
+bg_track "$g_pid"
+wait_match "$DIR/g.out" '^sent$' 20
+{
+	printf '\026\003\001\002\000\001\000\001\374\003\003'
+	head -c 27 /dev/zero
+} > "$DIR/hello"
+tsend_bg "$DIR/gh.out" "$DIR/gh.err" -v -e hold -f "$DIR/hello" \
+    127.0.0.1 "$(port_of g)"
+gh_pid=$BG_PID
+wait_match "$DIR/gh.out" '^c0 sent ' 20
+wait_until 10 active_is g 2 ||
+    fail "g: not 2 connections: $(counters_now g)"
+conf
+kill -HUP "$DPID"
+wait_match "$ERR" '^tcplogd: listener g removed$'
+wait_pid "$g_pid" 20 || fail "the client of g failed: $(cat "$DIR/g.err")"
+wait_pid "$gh_pid" 20
+grep -q '^c0 closed by server' "$DIR/gh.out" ||
+    fail "the handshake on g was not ended: $(cat "$DIR/gh.out")"
+pg=$(sed -n 's/^peer //p' "$DIR/g.out")
+wait_match "$DIR/sink" "^g $pg disconnected "
+cat > "$DIR/g.want" <<EOF
+g $pg connected ($aes)
+g $pg: on g
+g $pg disconnected (reload) 1 records 5 bytes
+EOF
+grep '^g ' "$DIR/sink" > "$DIR/g.got"
+expect_file "$DIR/g.want" "$DIR/g.got"
+
+# 5. SIGTERM with clients that hold their connections.
 k=3
 j=0
 while [ "$j" -lt "$k" ]; do

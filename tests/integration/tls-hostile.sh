@@ -15,7 +15,8 @@
 #    record, a TLS failure each, said on stderr.
 # 3. A client that stops in the middle of a TLS record: it holds no one
 #    else up; when it closes, the record is lost and the connection ends
-#    without close_notify; when it sends the rest, the line arrives.
+#    without close_notify; when it sends the rest, the line arrives.  A
+#    client that sends each byte in a record of its own: whole lines.
 # 4. Renegotiation (s_client's "R" on TLS 1.2) is refused: the line
 #    before it arrives, the connection ends with a TLS error; a TLS 1.3
 #    key update ("k") is fine.
@@ -58,21 +59,6 @@ start_daemon
 	printf '\026\003\001\002\000\001\000\001\374\003\003'
 	head -c 27 /dev/zero
 } > "$DIR/hello"
-
-active_of()	# LISTENER: its active connections now
-{
-	counters_now "$1" | sed -E 's/.* active ([0-9]+) .*/\1/'
-}
-
-active_is()	# LISTENER N
-{
-	[ "$(active_of "$1")" -eq "$2" ]
-}
-
-counter_of()	# LISTENER NAME: the counter NAME of LISTENER now
-{
-	counters_now "$1" | sed -E "s/.* $2 ([0-9]+)( .*)?\$/\\1/"
-}
 
 # 1. Floods.
 tsend_bg "$DIR/fa.out" "$DIR/fa.err" -v -c "$n" -e hold -f "$DIR/hello" \
@@ -189,6 +175,14 @@ EOF
 	records_of "$OUT" "$pb"
 } > "$DIR/st.got"
 expect_file "$DIR/st.want" "$DIR/st.got"
+awk 'BEGIN { for (i = 1; i <= 50; i++) printf "byte record line %02d\n", i }' \
+    > "$DIR/split.in"
+tlsc split "$(port_of p)" "$PKI/ca.pem" - "$(hexof < "$DIR/split.in")" \
+    > "$DIR/split.out" || fail "tls-client.py split failed"
+ps=$(sed -n 's/^peer //p' "$DIR/split.out")
+wait_match "$OUT" "^p $ps disconnected \\(closed by peer\\) 50 records $(wc -c < "$DIR/split.in") bytes\$"
+sed -n "s/^p $ps: //p" "$OUT" > "$DIR/split.got"
+expect_file "$DIR/split.in" "$DIR/split.got"
 
 # 4. Renegotiation and key update, through s_client's command letters
 # (one line of its stdin each, so each is a read of its own).
@@ -225,8 +219,8 @@ wait_match "$OUT" '^p [^ ]+ disconnected \(closed by peer\) 2 records 17 bytes$'
 
 # 5. Names with quotes, escapes and UTF-8.
 esc=$(printf '\033')
-tls_cert ca weird "we\"ird\\\\ $(printf '\303\251') $esc[31m,red" \
-    "DNS:x$esc[2J.example.com" client
+tls_cert ca weird "we\"ird\\\\ $(printf '\303\251') ${esc}[31m,red" \
+    "DNS:x${esc}[2J.example.com" client
 openssl x509 -in "$PKI/weird.pem" -noout -subject \
     -nameopt RFC2253,-esc_msb | sed 's/^subject=//' > "$DIR/subject"
 printf 'weird\n' | sclient q weird ||

@@ -193,6 +193,21 @@ failures_reach()	# LISTENER N
 	[ "$(counters_now "$1" | sed 's/.* tls_failures //')" -ge "$2" ]
 }
 
+active_of()	# LISTENER: its active connections now
+{
+	counters_now "$1" | sed -E 's/.* active ([0-9]+) .*/\1/'
+}
+
+active_is()	# LISTENER N
+{
+	[ "$(active_of "$1")" -eq "$2" ]
+}
+
+counter_of()	# LISTENER NAME: the counter NAME of LISTENER now
+{
+	counters_now "$1" | sed -E "s/.* $2 ([0-9]+)( .*)?\$/\\1/"
+}
+
 # tls_notes LISTENER [ERE]: how many events LISTENER's diagnostics told
 # of ("L: PEER: why", then "L: PEER: why (N more)"), of those whose text
 # matches ERE (default: all).

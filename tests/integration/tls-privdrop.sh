@@ -28,13 +28,14 @@ mkdir -m 0755 "$DIR/tls" || hard_error "mkdir failed"
 # root:nogroup 0640.
 install_key()
 {
-	cp "$PKI/$1.pem" "$DIR/tls/server.pem" &&
+	if ! { cp "$PKI/$1.pem" "$DIR/tls/server.pem" &&
 	    cp "$PKI/$1.key" "$DIR/tls/server.key.new" &&
 	    chown root:nogroup "$DIR/tls/server.key.new" &&
 	    chmod 0640 "$DIR/tls/server.key.new" &&
 	    chmod 0644 "$DIR/tls/server.pem" &&
-	    mv "$DIR/tls/server.key.new" "$DIR/tls/server.key" ||
-	    hard_error "cannot install $1"
+	    mv "$DIR/tls/server.key.new" "$DIR/tls/server.key"; }; then
+		hard_error "cannot install $1"
+	fi
 }
 install_key server
 config_global timestamps=no user=nobody group=nogroup
