@@ -18,13 +18,14 @@
 #    without close_notify; when it sends the rest, the line arrives.  A
 #    client that sends each byte in a record of its own: whole lines.
 # 4. Renegotiation (s_client's "R" on TLS 1.2) is refused: the line
-#    before it arrives, the connection ends with a TLS error; a TLS 1.3
-#    key update ("k") is fine.
+#    before it arrives, the connection ends with a TLS error; TLS 1.3
+#    key updates ("k", and "K" that asks for one back) are fine.
 # 5. A client certificate whose subject and SAN hold quotes, backslashes,
-#    a comma, UTF-8 and an ANSI escape: the connected event stays one
-#    line with no raw control byte, the text escapes OpenSSL's RFC 2253
-#    subject as data is escaped, the JSON gives back the subject and the
-#    SAN exactly (tls_client too).
+#    a comma, UTF-8, an ANSI escape and bytes that are not UTF-8: the
+#    connected event stays one line with no raw control byte, the text
+#    escapes OpenSSL's RFC 2253 subject as data is escaped, the JSON
+#    (valid UTF-8) gives back the subject and the SANs exactly (tls_client
+#    too), but for U+FFFD in place of each byte that is not UTF-8.
 # 6. SIGTERM while K connections are in their handshake: tcplogd exits
 #    at once with status 0 and writes no record of them.
 
@@ -216,11 +217,18 @@ wait_match "$OUT" '^p [^ ]+: after k$'
 exec 3>&-
 wait_pid "$ia_pid" 20 || fail "s_client with a key update failed"
 wait_match "$OUT" '^p [^ ]+ disconnected \(closed by peer\) 2 records 17 bytes$'
+# A key update that asks for tcplogd's in return.
+interactive -tls1_3 K KEYUPDATE
+echo 'after K' >&3
+wait_match "$OUT" '^p [^ ]+: after K$'
+exec 3>&-
+wait_pid "$ia_pid" 20 || fail "s_client with a requested key update failed"
+wait_count "$OUT" '^p [^ ]+ disconnected \(closed by peer\) 2 records 17 bytes$' 2
 
 # 5. Names with quotes, escapes and UTF-8.
 esc=$(printf '\033')
 tls_cert ca weird "we\"ird\\\\ $(printf '\303\251') ${esc}[31m,red" \
-    "DNS:x${esc}[2J.example.com" client
+    "DNS:x${esc}[2J.example.com,DNS:a$(printf '\377\300\257')b.example.com" client
 openssl x509 -in "$PKI/weird.pem" -noout -subject \
     -nameopt RFC2253,-esc_msb | sed 's/^subject=//' > "$DIR/subject"
 printf 'weird\n' | sclient q weird ||
@@ -242,10 +250,12 @@ head -n 1 "$DIR/q.out" | sed -E 's/^q [^ ]+//' > "$DIR/q.got"
 printf '%s\n' "$want" > "$DIR/q.want"
 expect_file "$DIR/q.want" "$DIR/q.got"
 jq -r 'select(.event == "connected") | .tls.client_subject, .tls_client,
-    .tls.client_san[0]' < "$DIR/qj.out" > "$DIR/qj.got"
+    .tls.client_san[]' < "$DIR/qj.out" > "$DIR/qj.got"
+# A byte that is not UTF-8 is U+FFFD.
 {
 	cat "$DIR/subject" "$DIR/subject"
 	printf 'x\033[2J.example.com\n'
+	printf 'a\357\277\275\357\277\275\357\277\275b.example.com\n'
 } > "$DIR/qj.want"
 expect_file "$DIR/qj.want" "$DIR/qj.got"
 

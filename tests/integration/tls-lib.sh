@@ -38,6 +38,11 @@
 need_cmd openssl
 PKI=$DIR/pki
 
+# A tcplogd built without OpenSSL refuses tls = yes: nothing to test.
+printf '[listener x]\nlisten = 127.0.0.1:0\ntls = yes\n' > "$DIR/need-tls.conf"
+"$TCPLOGD" -t -f "$DIR/need-tls.conf" < /dev/null 2>&1 |
+    grep -q 'built without OpenSSL' && skip "tcplogd was built without OpenSSL"
+
 # tls_ca NAME SUBJECT: a self-signed CA in $PKI/NAME/ with its openssl ca
 # configuration (database, serial, CRL number).
 tls_ca()
