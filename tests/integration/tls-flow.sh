@@ -4,6 +4,8 @@
 # 1. Backpressure: stdout stalls (its reader stopped) while socat sends
 #    N lines over TLS; once the reader goes on, every line arrives once,
 #    whole and in order, and the connection ends "closed by peer".
+#    Clients that connect during the stall (their handshakes go on) lose
+#    nothing either.
 # 2. Overlong lines over TLS: truncate keeps the first max_line bytes
 #    and goes on; close ends the connection ("line too long"; how many
 #    bytes it read by then is not compared).
@@ -54,10 +56,31 @@ timeout $((60 * scale)) socat -t $((30 * scale)) "OPEN:$DIR/in.txt" \
 socat_pid=$!
 bg_track "$socat_pid"
 wait_match "$ERR" '^tcplogd: stdout: output stalled ' 30
+# Clients that come during the stall: a handshake (with a line in the
+# flight of its Finished), and one that ends without close_notify.
+printf 'during the stall\n' | sclient b '' &
+sc_pid=$!
+bg_track "$sc_pid"
+tlsc noclose "$(port_of b)" "$PKI/ca.pem" - \
+    "$(printf 'noclose in the stall\n' | hexof)" > "$DIR/nc.out" 2>&1 &
+nc_pid=$!
+bg_track "$nc_pid"
+# Their handshakes are done and their lines sent (not yet read, as
+# tcplogd reads nothing while it waits for stdout).
+wait_until 20 active_is b 3 || fail "not 3 connections: $(counters_now b)"
 kill -CONT "$CAT_PID"
 wait_pid "$socat_pid" 60 || fail "socat failed: $(cat "$DIR/socat.out")"
-wait_match "$DIR/sink" '^b [^ ]+ disconnected ' 60
-sed -n 's/^b [^ ]*: //p' "$DIR/sink" > "$DIR/b.got"
+wait_pid "$sc_pid" 30 || fail "s_client failed: $(cat "$DIR/sc.err")"
+wait_pid "$nc_pid" 30 || fail "tls-client.py failed: $(cat "$DIR/nc.out")"
+wait_count "$DIR/sink" '^b [^ ]+ disconnected ' 3 30
+grep -Eq '^b [^ ]+: during the stall$' "$DIR/sink" ||
+    fail "the line of the client that came during the stall is lost"
+grep -Eq '^b [^ ]+: noclose in the stall$' "$DIR/sink" ||
+    fail "the line of the noclose client that came during the stall is lost"
+grep -Eq '^b [^ ]+ disconnected \(closed without TLS close_notify\) 1 records 21 bytes$' \
+    "$DIR/sink" || fail "wrong disconnect: $(grep '^b .* disconnected' "$DIR/sink")"
+grep -v -e 'during the stall' -e 'noclose in the stall' "$DIR/sink" > "$DIR/sink.b"
+sed -n 's/^b [^ ]*: //p' "$DIR/sink.b" > "$DIR/b.got"
 cmp -s "$DIR/in.txt" "$DIR/b.got" ||
     fail "not every line once and in order ($(wc -l < "$DIR/b.got") of $n)"
 grep -Eq "^b [^ ]+ disconnected \\(closed by peer\\) $n records $(wc -c < "$DIR/in.txt") bytes\$" \

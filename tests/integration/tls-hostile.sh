@@ -45,7 +45,7 @@ p=$((n / 10))
 m=$((p + p / 2))
 # Long enough for the test to see the floods hold their places, however
 # slow the machine.
-hs=$((3 * scale))
+hs=$((4 * scale))
 config_global timestamps=no
 tls_listener h "max_per_peer=$p" "max_connections=$m" \
     "tls_handshake_timeout=$hs"
