@@ -29,6 +29,11 @@ memory BIOs, so the test decides which encrypted bytes go out and when.
   tls-client.py split PORT CA CERT HEXDATA
       handshake, send each byte of HEXDATA in a TLS record of its own,
       then a close_notify, and read until tcplogd closes.
+  tls-client.py midway PORT CA CERT HEXDATA GOFILE
+      start the handshake and stop before the client's last flight
+      (its certificate and Finished): print "midway", wait for GOFILE to
+      exist, then finish the handshake, send HEXDATA and a close_notify,
+      and read until tcplogd closes.
   tls-client.py stall PORT CA CERT HEXDATA K close|finish GOFILE
       handshake, make HEXDATA one TLS record, send its first K bytes,
       wait until tcplogd has read them, print "stalled", then wait for
@@ -64,8 +69,17 @@ def die(msg):
     sys.exit(1)
 
 
-def handshake(port, ca, cert):
-    """Connect and complete a TLS handshake; (socket, SSLObject, out BIO)."""
+def wait_go(gofile):
+    deadline = time.monotonic() + TIMEOUT
+    while not os.path.exists(gofile):
+        if time.monotonic() > deadline:
+            die("no %s in time" % gofile)
+        time.sleep(0.01)
+
+
+def handshake(port, ca, cert, gofile=None):
+    """Connect and complete a TLS handshake; (socket, SSLObject, out BIO).
+    With GOFILE, the client's last flight waits for it."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(ca)
     if cert != "-":
@@ -84,6 +98,9 @@ def handshake(port, ca, cert):
             if not data:
                 die("closed by server during the handshake")
             inc.write(data)
+    if gofile is not None:
+        print("midway", flush=True)
+        wait_go(gofile)
     s.sendall(out.read())
     return s, tls, out
 
@@ -118,11 +135,8 @@ def hold(port, ca, cert, data):
     drain(s)
 
 
-def split(port, ca, cert, data):
-    s, tls, out = handshake(port, ca, cert)
-    for i in range(len(data)):
-        tls.write(data[i:i + 1])
-        s.sendall(out.read())
+def close_notify(s, tls, out):
+    """Say close_notify, shut down the writing side, read until closed."""
     try:
         tls.unwrap()
     except ssl.SSLWantReadError:
@@ -130,6 +144,21 @@ def split(port, ca, cert, data):
     s.sendall(out.read())
     s.shutdown(socket.SHUT_WR)
     drain(s)
+
+
+def midway(port, ca, cert, data, gofile):
+    s, tls, out = handshake(port, ca, cert, gofile)
+    tls.write(data)
+    s.sendall(out.read())
+    close_notify(s, tls, out)
+
+
+def split(port, ca, cert, data):
+    s, tls, out = handshake(port, ca, cert)
+    for i in range(len(data)):
+        tls.write(data[i:i + 1])
+        s.sendall(out.read())
+    close_notify(s, tls, out)
 
 
 def stall(port, ca, cert, data, k, end, gofile):
@@ -141,20 +170,13 @@ def stall(port, ca, cert, data, k, end, gofile):
     s.sendall(rec[:k])
     client.wait_read(s.getsockname(), s.getpeername())
     print("stalled", flush=True)
-    deadline = time.monotonic() + TIMEOUT
-    while not os.path.exists(gofile):
-        if time.monotonic() > deadline:
-            die("no %s in time" % gofile)
-        time.sleep(0.01)
+    wait_go(gofile)
     if end == "finish":
         s.sendall(rec[k:])
-        try:
-            tls.unwrap()
-        except ssl.SSLWantReadError:
-            pass
-        s.sendall(out.read())
-    s.shutdown(socket.SHUT_WR)
-    drain(s)
+        close_notify(s, tls, out)
+    else:
+        s.shutdown(socket.SHUT_WR)
+        drain(s)
 
 
 def main():
@@ -163,6 +185,8 @@ def main():
         noclose(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
     elif len(a) == 5 and a[0] == "hold":
         hold(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
+    elif len(a) == 6 and a[0] == "midway":
+        midway(int(a[1]), a[2], a[3], bytes.fromhex(a[4]), a[5])
     elif len(a) == 5 and a[0] == "split":
         split(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
     elif len(a) == 8 and a[0] == "stall" and a[6] in ("close", "finish"):
@@ -170,6 +194,7 @@ def main():
               a[7])
     else:
         die("usage: noclose|hold|split PORT CA CERT HEX | "
+            "midway PORT CA CERT HEX GOFILE | "
             "stall PORT CA CERT HEX K close|finish GOFILE")
 
 

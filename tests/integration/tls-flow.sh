@@ -12,6 +12,9 @@
 # 3. idle_timeout ends an idle TLS connection ("idle timeout").
 # 4. A reload that removes a TLS listener: its connection ends with
 #    "disconnected (reload)", one in its handshake ends with no record.
+#    The same reload gives listener m another certificate and allowed
+#    names: a handshake half done before it ends under the old ones (in,
+#    verified), a new one gets the new ones (refused).
 # 5. SIGTERM while TLS clients hold their connections after two lines
 #    and a partial one: the lines, the partial one flagged, then
 #    "disconnected (shutdown)" for each, and exit 0.
@@ -26,7 +29,8 @@ need_cmd socat
 need_python
 tls_make_certs
 
-# conf [g]: the config, with listener g or without.
+# conf [g]: the config, with listener g and m's first settings, or
+# without g and with m's second ones.
 conf()
 {
 	config_global timestamps=no shutdown_timeout=60
@@ -35,7 +39,16 @@ conf()
 	tls_listener c max_line=16 overlong=close
 	tls_listener i idle_timeout=1
 	tls_listener s
-	[ -z "${1:-}" ] || tls_listener g
+	if [ -n "${1:-}" ]; then
+		tls_listener g
+		tls_listener m tls_verify_client=require \
+		    'tls_allowed_names=*.example.com'
+	else
+		tls_listener m tls_verify_client=require \
+		    tls_allowed_names=nothere.example.org \
+		    "tls_certificate=$PKI/server2.pem" \
+		    "tls_key=$PKI/server2.key"
+	fi
 }
 conf g
 fifo_reader
@@ -140,9 +153,32 @@ gh_pid=$BG_PID
 wait_match "$DIR/gh.out" '^c0 sent ' 20
 wait_until 10 active_is g 2 ||
     fail "g: not 2 connections: $(counters_now g)"
+rm -f "$DIR/go"
+tlsc midway "$(port_of m)" "$PKI/ca.pem" "$PKI/app1" \
+    "$(printf 'half before the reload\n' | hexof)" "$DIR/go" \
+    > "$DIR/mw.out" 2> "$DIR/mw.err" &
+mw_pid=$!
+bg_track "$mw_pid"
+wait_match "$DIR/mw.out" '^midway$' 20
 conf
 kill -HUP "$DPID"
 wait_match "$ERR" '^tcplogd: listener g removed$'
+wait_match "$ERR" '^tcplogd: reloaded: [0-9]+ listeners$'
+: > "$DIR/go"
+wait_pid "$mw_pid" 20 || fail "the midway client failed: $(cat "$DIR/mw.err")"
+pm=$(sed -n 's/^peer //p' "$DIR/mw.out")
+wait_match "$DIR/sink" "^m $pm disconnected "
+cat > "$DIR/m.want" <<EOF
+m $pm connected ($aes, client CN=app1.example.com verified)
+m $pm: half before the reload
+m $pm disconnected (closed by peer) 1 records 23 bytes
+EOF
+records_of "$DIR/sink" "$pm" > "$DIR/m.got"
+expect_file "$DIR/m.want" "$DIR/m.got"
+printf 'must not arrive\n' | sclient m app1
+wait_until 10 failures_reach m 1 ||
+    fail "m: app1 not refused after the reload: $(counters_now m)"
+grep -q 'must not arrive' "$DIR/sink" && fail "m: a refused client's line"
 wait_pid "$g_pid" 20 || fail "the client of g failed: $(cat "$DIR/g.err")"
 wait_pid "$gh_pid" 20
 grep -q '^c0 closed by server' "$DIR/gh.out" ||

@@ -153,20 +153,29 @@ tls_client_args()
 }
 
 # tls_listener NAME [KEY=VALUE...]: a TLS listener with the test server
-# certificate and CA (unless a tls_ca= is given).
+# certificate and key and the test CA, unless KEY=VALUE gives others.
 tls_listener()
 {
 	tl_name=$1
 	shift
+	tl_cert=tls_certificate=$PKI/server.pem
+	tl_key=tls_key=$PKI/server.key
 	tl_ca=tls_ca=$PKI/ca.pem
-	case " $* " in
-	*" tls_ca="*)
-		tl_ca=
-		;;
-	esac
-	config_listener "$tl_name" tls=yes \
-	    "tls_certificate=$PKI/server.pem" "tls_key=$PKI/server.key" \
-	    ${tl_ca:+"$tl_ca"} "$@"
+	for tl_kv in "$@"; do
+		case $tl_kv in
+		tls_certificate=*)
+			tl_cert=
+			;;
+		tls_key=*)
+			tl_key=
+			;;
+		tls_ca=*)
+			tl_ca=
+			;;
+		esac
+	done
+	config_listener "$tl_name" tls=yes ${tl_cert:+"$tl_cert"} \
+	    ${tl_key:+"$tl_key"} ${tl_ca:+"$tl_ca"} "$@"
 }
 
 # sclient LISTENER CERT [ARGS...]: openssl s_client sends its stdin to
