@@ -12,7 +12,9 @@
 #    connection is counted (accepted + refused), every accepted one as
 #    a TLS failure, and the diagnostics told of them all.
 # 2. Plain text, an HTTP request and random bytes on the TLS port: no
-#    record, a TLS failure each, said on stderr.
+#    record, a TLS failure each, said on stderr.  A ClientHello sent one
+#    byte every 100 ms is cut at tls_handshake_timeout, although it
+#    never stops: the timeout is for the whole handshake.
 # 3. A client that stops in the middle of a TLS record: it holds no one
 #    else up; when it closes, the record is lost and the connection ends
 #    without close_notify; when it sends the rest, the line arrives.  A
@@ -51,6 +53,7 @@ tls_listener h "max_per_peer=$p" "max_connections=$m" \
     "tls_handshake_timeout=$hs"
 tls_listener p "tls_handshake_timeout=$((60 * scale))"
 tls_listener q tls_verify_client=optional
+tls_listener sl tls_handshake_timeout=2
 tls_listener qj tls_verify_client=optional format=json
 start_daemon
 
@@ -138,6 +141,19 @@ done
 grep -q '^p ' "$OUT" && fail "a record of a client that does not speak TLS"
 wait_until 5 notes_are p 3 'TLS handshake failed: ' ||
     fail "the diagnostics told of $(tls_notes p) failures, not 3"
+# The whole record the ClientHello start announces, 517 bytes: 52 s.
+{
+	cat "$DIR/hello"
+	head -c 479 /dev/zero
+} > "$DIR/slow"
+tsend_bg "$DIR/slow.out" "$DIR/slow.err" -v -e hold -k 1 -d 100 \
+    -f "$DIR/slow" 127.0.0.1 "$(port_of sl)"
+slow_pid=$BG_PID
+wait_match "$ERR" '^tcplogd: sl: 127\.0\.0\.1:[0-9]+: TLS handshake timed out after 2 s$' 20
+wait_pid "$slow_pid" 20
+grep -q '^c0 sent 517 bytes' "$DIR/slow.out" &&
+    fail "the slow ClientHello was not cut: $(cat "$DIR/slow.out")"
+grep -q '^sl ' "$OUT" && fail "a record of the slow ClientHello"
 
 # 3. A client that stops in the middle of a record, then closes; one that
 # stops, then sends the rest.  Others are served meanwhile.
