@@ -5,7 +5,7 @@
 #    N lines over TLS; once the reader goes on, every line arrives once,
 #    whole and in order, and the connection ends "closed by peer".
 #    Clients that connect during the stall (their handshakes go on) lose
-#    nothing either.
+#    nothing either, and tcplogd does not spin while it waits.
 # 2. Overlong lines over TLS: truncate keeps the first max_line bytes
 #    and goes on; close ends the connection ("line too long"; how many
 #    bytes it read by then is not compared).
@@ -81,6 +81,20 @@ bg_track "$nc_pid"
 # Their handshakes are done and their lines sent (not yet read, as
 # tcplogd reads nothing while it waits for stdout).
 wait_until 20 active_is b 3 || fail "not 3 connections: $(counters_now b)"
+# While it waits, tcplogd waits: over a second it uses less than half a
+# second of CPU (a read event left armed on a paused connection would
+# make it spin: /work/notes/tls-bugs.md, 1).
+cpu_ticks()
+{
+	awk '{ print $14 + $15 }' "/proc/$DPID/stat"
+}
+hz=$(getconf CLK_TCK)
+c0=$(cpu_ticks)
+sleep 1		# a measuring window, not a wait for an event
+c1=$(cpu_ticks)
+[ $((c1 - c0)) -lt $((hz / 2)) ] ||
+    fail "tcplogd spins while its output is stalled:" \
+    "$((c1 - c0)) of $hz ticks in a second"
 kill -CONT "$CAT_PID"
 wait_pid "$socat_pid" 60 || fail "socat failed: $(cat "$DIR/socat.out")"
 wait_pid "$sc_pid" 30 || fail "s_client failed: $(cat "$DIR/sc.err")"

@@ -31,6 +31,7 @@
 #   revoked.pem/.key      CN=revoked.example.com, listed in crl.pem
 #   crl.pem               the CA's CRL (revoked.pem in it)
 #   other.pem/.key        CN=app1.example.com from another CA (other-ca.pem)
+#   nosubject.pem/.key    an empty subject, SAN DNS:nosubject.example.com
 # Serial numbers: the CA numbers its certificates from hex 1000 in the
 # order above, so x509 -serial says 1000 of server.pem, 1001 of
 # server2.pem.
@@ -72,7 +73,7 @@ unique_subject = no
 email_in_dn = no
 copy_extensions = none
 [ test_policy ]
-commonName = supplied
+commonName = optional
 [ req ]
 distinguished_name = req_dn
 [ req_dn ]
@@ -90,7 +91,8 @@ EOF
 
 # tls_cert CA NAME CN SAN server|client [STARTDATE ENDDATE]: a key and a
 # certificate signed by CA into $PKI/NAME.key and $PKI/NAME.pem; SAN is
-# an openssl subjectAltName value or "" for none.
+# an openssl subjectAltName value or "" for none; CN "" is an empty
+# subject (then the SAN is critical, as RFC 5280 asks).
 tls_cert()
 {
 	tc_d=$PKI/$1
@@ -102,13 +104,19 @@ tls_cert()
 		else
 			echo 'extendedKeyUsage = clientAuth'
 		fi
-		[ -z "$4" ] || echo "subjectAltName = $4"
+		if [ -z "$3" ]; then
+			echo "subjectAltName = critical,$4"
+		elif [ -n "$4" ]; then
+			echo "subjectAltName = $4"
+		fi
 	} > "$PKI/$2.ext"
+	tc_subj=/CN=$3
+	[ -n "$3" ] || tc_subj=/
 	tc_dates=
 	[ -z "${6:-}" ] || tc_dates="-startdate $6 -enddate $7"
 	openssl req -new -utf8 -config "$tc_d/ca.cnf" -newkey ec \
 	    -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/$2.key" \
-	    -out "$PKI/$2.csr" -subj "/CN=$3" > "$PKI/$2.log" 2>&1 ||
+	    -out "$PKI/$2.csr" -subj "$tc_subj" > "$PKI/$2.log" 2>&1 ||
 	    hard_error "openssl: cannot make $2: $(cat "$PKI/$2.log")"
 	# shellcheck disable=SC2086 # tc_dates is words
 	openssl ca -batch -config "$tc_d/ca.cnf" -notext \
@@ -136,6 +144,7 @@ tls_make_certs()
 	    20200101000000Z 20210101000000Z
 	tls_cert ca revoked revoked.example.com DNS:revoked.example.com client
 	tls_cert other other app1.example.com DNS:app1.example.com client
+	tls_cert ca nosubject '' DNS:nosubject.example.com client
 	openssl ca -batch -config "$PKI/ca/ca.cnf" -revoke "$PKI/revoked.pem" \
 	    > "$PKI/crl.log" 2>&1 ||
 	    hard_error "openssl: cannot revoke: $(cat "$PKI/crl.log")"
