@@ -21,7 +21,8 @@
 #   refused everywhere; TLS 1.2 is in by default.
 # - Paths with ${CREDENTIALS_DIRECTORY}; SIGHUP with a rotated
 #   certificate: new connections get it, a live one goes on; a broken
-#   key fails the reload and the old certificate stays.
+#   key fails the reload and the old certificate stays, on every
+#   listener (all or nothing).
 # - -t names the file and line of a missing key, a key that is not the
 #   certificate's, a garbage certificate, CA or CRL.
 # - A verified client whose certificate has an empty subject and a SAN
@@ -366,9 +367,17 @@ echo 'live after' >&3
 peer=$(grep '^n [^ ]*: live before$' "$OUT" | awk '{ sub(/:$/, "", $2); print $2 }')
 wait_match "$OUT" "^n $peer: live after\$"
 
-# A broken key: the reload fails, the rotated certificate stays.
+# A broken key: the reload fails, the rotated certificate stays; all or
+# nothing: the other listeners, whose certificate changed on disk
+# meanwhile (the good server2 pair), keep the one they had too.
 printf -- '-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n' \
     > "$CREDENTIALS_DIRECTORY/server.key"
+[ "$(server_cert o | tr '\n' ' ')" = 'subject=CN = localhost serial=1000 ' ] ||
+    fail "o: not the first certificate: $(server_cert o)"
+cp "$PKI/server.pem" "$PKI/server1.pem"
+cp "$PKI/server.key" "$PKI/server1.key"
+cp "$PKI/server2.pem" "$PKI/server.pem"
+cp "$PKI/server2.key" "$PKI/server.key"
 kill -HUP "$DPID"
 wait_match "$ERR" '^tcplogd: reload failed: keeping the running configuration$'
 grep -Eq "^tcplogd: .*tcplogd\\.conf:[0-9]+: tls_key: .*$CREDENTIALS_DIRECTORY/server\\.key" \
@@ -376,6 +385,10 @@ grep -Eq "^tcplogd: .*tcplogd\\.conf:[0-9]+: tls_key: .*$CREDENTIALS_DIRECTORY/s
 daemon_alive || fail "a broken key killed tcplogd"
 [ "$(server_cert n | tr '\n' ' ')" = 'subject=CN = server-two serial=1001 ' ] ||
     fail "n: not the kept certificate after a failed reload: $(server_cert n)"
+[ "$(server_cert o | tr '\n' ' ')" = 'subject=CN = localhost serial=1000 ' ] ||
+    fail "o: a failed reload changed its certificate: $(server_cert o)"
+cp "$PKI/server1.pem" "$PKI/server.pem"
+cp "$PKI/server1.key" "$PKI/server.key"
 echo 'live still' >&3
 wait_match "$OUT" "^n $peer: live still\$"
 exec 3>&-
