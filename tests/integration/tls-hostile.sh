@@ -11,7 +11,8 @@
 #    then a client from the flooding address gets in.  Every flooding
 #    connection is counted (accepted + refused), every accepted one as
 #    a TLS failure, and the diagnostics told of them all.
-# 2. Plain text, an HTTP request and random bytes on the TLS port: no
+# 2. Plain text, an HTTP request, random bytes and nothing at all (a
+#    connect and close, as a TCP health check does) on the TLS port: no
 #    record, a TLS failure each, said on stderr.  A ClientHello sent one
 #    byte every 100 ms is cut at tls_handshake_timeout, although it
 #    never stops: the timeout is for the whole handshake.
@@ -130,8 +131,9 @@ done || exit 1
 printf 'plain text on a TLS port\nsecond line\n' > "$DIR/plain"
 printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n' > "$DIR/http"
 head -c 65536 /dev/urandom > "$DIR/random"
+: > "$DIR/empty"
 k=0
-for f in plain http random; do
+for f in plain http random empty; do
 	k=$((k + 1))
 	tsend -e half -f "$DIR/$f" 127.0.0.1 "$(port_of p)" \
 	    > "$DIR/$f.out" 2>&1
@@ -139,8 +141,8 @@ for f in plain http random; do
 	    fail "$f: not a TLS failure: $(counters_now p)"
 done
 grep -q '^p ' "$OUT" && fail "a record of a client that does not speak TLS"
-wait_until 5 notes_are p 3 'TLS handshake failed: ' ||
-    fail "the diagnostics told of $(tls_notes p) failures, not 3"
+wait_until 5 notes_are p 4 'TLS handshake failed: ' ||
+    fail "the diagnostics told of $(tls_notes p) failures, not 4"
 # The whole record the ClientHello start announces, 517 bytes: 52 s.
 {
 	cat "$DIR/hello"
