@@ -14,7 +14,9 @@
 #    "disconnected (reload)", one in its handshake ends with no record.
 #    The same reload gives listener m another certificate and allowed
 #    names: a handshake half done before it ends under the old ones (in,
-#    verified), a new one gets the new ones (refused).
+#    verified), a new one gets the new ones (refused); and turns TLS off
+#    on listener x: its TLS connection goes on over TLS, a new one is
+#    plain.
 # 5. Ten reloads while a TLS client stays connected: it sends a line
 #    after each and loses none (and under valgrind nothing leaks).
 # 6. SIGTERM while TLS clients hold their connections after two lines
@@ -42,6 +44,7 @@ conf()
 	tls_listener i idle_timeout=1
 	tls_listener s
 	if [ -n "${1:-}" ]; then
+		tls_listener x
 		tls_listener g
 		tls_listener m tls_verify_client=require \
 		    'tls_allowed_names=*.example.com'
@@ -50,6 +53,7 @@ conf()
 		    tls_allowed_names=nothere.example.org \
 		    "tls_certificate=$PKI/server2.pem" \
 		    "tls_key=$PKI/server2.key"
+		config_listener x
 	fi
 }
 conf g
@@ -166,6 +170,15 @@ gh_pid=$BG_PID
 wait_match "$DIR/gh.out" '^c0 sent ' 20
 wait_until 10 active_is g 2 ||
     fail "g: not 2 connections: $(counters_now g)"
+mkfifo "$DIR/x.in" || hard_error "mkfifo failed"
+openssl s_client -connect "127.0.0.1:$(port_of x)" -servername localhost \
+    -CAfile "$PKI/ca.pem" -verify_return_error -quiet -no_ign_eof \
+    < "$DIR/x.in" > "$DIR/x.out" 2> "$DIR/x.err" &
+x_pid=$!
+bg_track "$x_pid"
+exec 4> "$DIR/x.in"
+echo 'x over TLS' >&4
+wait_match "$DIR/sink" '^x [^ ]+: x over TLS$'
 rm -f "$DIR/go"
 tlsc midway "$(port_of m)" "$PKI/ca.pem" "$PKI/app1" \
     "$(printf 'half before the reload\n' | hexof)" "$DIR/go" \
@@ -192,6 +205,24 @@ printf 'must not arrive\n' | sclient m app1
 wait_until 10 failures_reach m 1 ||
     fail "m: app1 not refused after the reload: $(counters_now m)"
 grep -q 'must not arrive' "$DIR/sink" && fail "m: a refused client's line"
+echo 'x still over TLS' >&4
+wait_match "$DIR/sink" '^x [^ ]+: x still over TLS$'
+exec 4>&-
+wait_pid "$x_pid" 20 || fail "s_client to x failed: $(cat "$DIR/x.err")"
+printf 'x in plain\n' | tsend -e half -f - 127.0.0.1 "$(port_of x)" ||
+    fail "plain client to x failed"
+wait_count "$DIR/sink" '^x [^ ]+ disconnected ' 2
+sed -E 's/^x 127\.0\.0\.1:[0-9]+/x PEER/' "$DIR/sink" | grep '^x ' > "$DIR/x.got"
+cat > "$DIR/x.want" <<EOF
+x PEER connected ($aes)
+x PEER: x over TLS
+x PEER: x still over TLS
+x PEER disconnected (closed by peer) 2 records 28 bytes
+x PEER connected
+x PEER: x in plain
+x PEER disconnected (closed by peer) 1 records 11 bytes
+EOF
+expect_file "$DIR/x.want" "$DIR/x.got"
 wait_pid "$g_pid" 20 || fail "the client of g failed: $(cat "$DIR/g.err")"
 wait_pid "$gh_pid" 20
 grep -q '^c0 closed by server' "$DIR/gh.out" ||
