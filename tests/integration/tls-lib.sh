@@ -32,6 +32,10 @@
 #   crl.pem               the CA's CRL (revoked.pem in it)
 #   other.pem/.key        CN=app1.example.com from another CA (other-ca.pem)
 #   nosubject.pem/.key    an empty subject, SAN DNS:nosubject.example.com
+#   inter.pem             an intermediate CA under ca.pem
+#   srvchain.pem          CN=localhost by inter.pem, then inter.pem
+#                         (key srvinter.key)
+#   app3.pem/.key         CN=app3.example.com by inter.pem
 # Serial numbers: the CA numbers its certificates from hex 1000 in the
 # order above, so x509 -serial says 1000 of server.pem, 1001 of
 # server2.pem.
@@ -44,8 +48,9 @@ printf '[listener x]\nlisten = 127.0.0.1:0\ntls = yes\n' > "$DIR/need-tls.conf"
 "$TCPLOGD" -t -f "$DIR/need-tls.conf" < /dev/null 2>&1 |
     grep -q 'built without OpenSSL' && skip "tcplogd was built without OpenSSL"
 
-# tls_ca NAME SUBJECT: a self-signed CA in $PKI/NAME/ with its openssl ca
-# configuration (database, serial, CRL number).
+# tls_ca NAME SUBJECT [PARENT]: a CA in $PKI/NAME/, self-signed or signed
+# by CA PARENT, with its openssl ca configuration (database, serial, CRL
+# number).
 tls_ca()
 {
 	tc_d=$PKI/$1
@@ -82,11 +87,22 @@ basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
 EOF
-	openssl req -x509 -new -config "$tc_d/ca.cnf" -extensions v3_ca \
-	    -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$tc_d/ca.key" -out "$tc_d/ca.pem" -days 30 \
-	    -subj "$2" > "$tc_d/log" 2>&1 ||
+	if [ -z "${3:-}" ]; then
+		openssl req -x509 -new -config "$tc_d/ca.cnf" -extensions v3_ca \
+		    -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout "$tc_d/ca.key" -out "$tc_d/ca.pem" -days 30 \
+		    -subj "$2" > "$tc_d/log" 2>&1 ||
+		    hard_error "openssl: cannot make CA $1: $(cat "$tc_d/log")"
+		return
+	fi
+	openssl req -new -config "$tc_d/ca.cnf" -newkey ec \
+	    -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tc_d/ca.key" \
+	    -out "$tc_d/ca.csr" -subj "$2" > "$tc_d/log" 2>&1 ||
 	    hard_error "openssl: cannot make CA $1: $(cat "$tc_d/log")"
+	openssl ca -batch -config "$PKI/$3/ca.cnf" -notext -extensions v3_ca \
+	    -extfile "$tc_d/ca.cnf" -in "$tc_d/ca.csr" -out "$tc_d/ca.pem" \
+	    >> "$tc_d/log" 2>&1 ||
+	    hard_error "openssl: cannot sign CA $1: $(cat "$tc_d/log")"
 }
 
 # tls_cert CA NAME CN SAN server|client [STARTDATE ENDDATE]: a key and a
@@ -145,6 +161,11 @@ tls_make_certs()
 	tls_cert ca revoked revoked.example.com DNS:revoked.example.com client
 	tls_cert other other app1.example.com DNS:app1.example.com client
 	tls_cert ca nosubject '' DNS:nosubject.example.com client
+	tls_ca inter '/CN=tcplogd intermediate CA' ca
+	cp "$PKI/inter/ca.pem" "$PKI/inter.pem"
+	tls_cert inter srvinter localhost "$lh" server
+	cat "$PKI/srvinter.pem" "$PKI/inter.pem" > "$PKI/srvchain.pem"
+	tls_cert inter app3 app3.example.com DNS:app3.example.com client
 	openssl ca -batch -config "$PKI/ca/ca.cnf" -revoke "$PKI/revoked.pem" \
 	    > "$PKI/crl.log" 2>&1 ||
 	    hard_error "openssl: cannot revoke: $(cat "$PKI/crl.log")"

@@ -12,7 +12,9 @@
 #   another CA, revoked in tls_crl: out); tls_allowed_names with
 #   "*.example.com" (one label: app1 and a CN-only certificate in,
 #   a.b.example.com out) and an exact name; tls_ca a directory of two
-#   CAs; tls_ciphersuites and tls_ciphers.  A refused handshake writes
+#   CAs; tls_ciphersuites and tls_ciphers.  Chains: a server certificate
+#   file with its intermediate CA (clients that trust only the root
+#   verify it), a client that sends its intermediate with its leaf.  A refused handshake writes
 #   no record, counts tls_failures and says why on stderr, once.
 # - A close without close_notify after a whole line loses nothing; an
 #   unfinished last line is [partial]; both say "closed without TLS
@@ -65,6 +67,8 @@ tls_listener j tls_verify_client=require format=json
 tls_listener jn format=json
 tls_listener jo format=json tls_verify_client=optional
 tls_listener jns format=json tls_verify_client=require
+tls_listener ch tls_verify_client=require "tls_certificate=$PKI/srvchain.pem" \
+    "tls_key=$PKI/srvinter.key"
 mkdir "$DIR/cadir" || hard_error "mkdir failed"
 cp "$PKI/ca.pem" "$PKI/other-ca.pem" "$DIR/cadir/" || hard_error "cp failed"
 tls_listener cad tls_verify_client=require "tls_ca=$DIR/cadir"
@@ -139,6 +143,8 @@ for v in 1_1 1; do
 done
 accepted cad app1 1 'CA directory, app1'
 accepted cad other 2 'CA directory, other CA'
+accepted ch app3 1 'chain app3' -cert_chain "$PKI/inter.pem"
+accepted ch app1 2 'chain app1'
 accepted cs '' 1 'chacha 1.3'
 accepted cs '' 2 'chacha 1.2' -tls1_2
 
@@ -218,6 +224,12 @@ cad PEER disconnected (closed by peer) 1 records 19 bytes
 cad PEER connected ($aes, $app1)
 cad PEER: CA directory, other CA
 cad PEER disconnected (closed by peer) 1 records 23 bytes
+ch PEER connected ($aes, client CN=app3.example.com verified)
+ch PEER: chain app3
+ch PEER disconnected (closed by peer) 1 records 11 bytes
+ch PEER connected ($aes, $app1)
+ch PEER: chain app1
+ch PEER disconnected (closed by peer) 1 records 11 bytes
 cs PEER connected (TLSv1.3 TLS_CHACHA20_POLY1305_SHA256)
 cs PEER: chacha 1.3
 cs PEER disconnected (closed by peer) 1 records 11 bytes
@@ -227,6 +239,7 @@ cs PEER disconnected (closed by peer) 1 records 11 bytes
 EOF
 {
 	records cad
+	records ch
 	records cs
 } > "$DIR/cad.got"
 expect_file "$DIR/cad.want" "$DIR/cad.got"
