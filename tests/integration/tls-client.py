@@ -42,8 +42,15 @@ memory BIOs, so the test decides which encrypted bytes go out and when.
       rest of the record and a close_notify, then reads until tcplogd
       closes.
 
-Each prints "peer ADDR:PORT" (tcplogd's name for it) first and "closed
-by server" at the end.  Every wait is bounded by TCPLOGD_CLIENT_TIMEOUT
+  tls-client.py load PORT CA CONNS LINES SIZE
+      CONNS connections at once (one thread each), each sends LINES
+      lines as tcplogd-send makes them ("c<CONN>-l<LINE> " padded with
+      'x' to SIZE bytes), several to a TLS record, then a close_notify;
+      it prints what tcplogd-send -v prints ("cN connected ADDR:PORT",
+      "cN sent BYTES bytes"), for check_generated in lib.sh.
+
+But for load, each prints "peer ADDR:PORT" (tcplogd's name for it)
+first and "closed by server" at the end.  Every wait is bounded by TCPLOGD_CLIENT_TIMEOUT
 seconds (default 30).
 """
 
@@ -52,6 +59,7 @@ import os
 import socket
 import ssl
 import sys
+import threading
 import time
 
 TIMEOUT = float(os.environ.get("TCPLOGD_CLIENT_TIMEOUT", "30"))
@@ -179,12 +187,56 @@ def stall(port, ca, cert, data, k, end, gofile):
         drain(s)
 
 
+def load_one(port, ctx, c, nlines, size, out, lock):
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    t = ctx.wrap_socket(s, server_hostname="localhost")
+    with lock:
+        out.append("c%d connected %s:%d" % ((c,) + t.getsockname()))
+    sent = 0
+    buf = []
+    for i in range(nlines):
+        line = b"c%d-l%d " % (c, i)
+        buf.append(line + b"x" * (size - len(line)) + b"\n")
+        if len(buf) == 37 or i == nlines - 1:   # records of ~37 lines
+            data = b"".join(buf)
+            t.sendall(data)
+            sent += len(data)
+            buf = []
+    t.unwrap()
+    s.close()
+    with lock:
+        out.append("c%d sent %d bytes" % (c, sent))
+
+
+def load(port, ca, conns, nlines, size):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(ca)
+    out, errors, lock = [], [], threading.Lock()
+
+    def run(c):
+        try:
+            load_one(port, ctx, c, nlines, size, out, lock)
+        except Exception as e:   # reported below, the others go on
+            with lock:
+                errors.append("c%d: %r" % (c, e))
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(conns)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    print("\n".join(out), flush=True)
+    if errors:
+        die("; ".join(errors[:5]))
+
+
 def main():
     a = sys.argv[1:]
     if len(a) == 5 and a[0] == "noclose":
         noclose(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
     elif len(a) == 5 and a[0] == "hold":
         hold(int(a[1]), a[2], a[3], bytes.fromhex(a[4]))
+    elif len(a) == 6 and a[0] == "load":
+        load(int(a[1]), a[2], int(a[3]), int(a[4]), int(a[5]))
     elif len(a) == 6 and a[0] == "midway":
         midway(int(a[1]), a[2], a[3], bytes.fromhex(a[4]), a[5])
     elif len(a) == 5 and a[0] == "split":
@@ -195,6 +247,7 @@ def main():
     else:
         die("usage: noclose|hold|split PORT CA CERT HEX | "
             "midway PORT CA CERT HEX GOFILE | "
+            "load PORT CA CONNS LINES SIZE | "
             "stall PORT CA CERT HEX K close|finish GOFILE")
 
 
