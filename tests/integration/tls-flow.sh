@@ -8,7 +8,8 @@
 #    nothing either, and tcplogd does not spin while it waits.
 # 2. Overlong lines over TLS: truncate keeps the first max_line bytes
 #    and goes on; close ends the connection ("line too long"; how many
-#    bytes it read by then is not compared).
+#    bytes it read by then is not compared); split cuts a 200 kB line
+#    (13 TLS records) into max_line pieces that give it back whole.
 # 3. idle_timeout ends an idle TLS connection ("idle timeout").
 # 4. A reload that removes a TLS listener: its connection ends with
 #    "disconnected (reload)", one in its handshake ends with no record.
@@ -41,6 +42,7 @@ conf()
 	tls_listener b
 	tls_listener t max_line=16 overlong=truncate
 	tls_listener c max_line=16 overlong=close
+	tls_listener sp max_line=1000 overlong=split
 	tls_listener i idle_timeout=1
 	tls_listener s
 	if [ -n "${1:-}" ]; then
@@ -139,6 +141,22 @@ c PEER [truncated]: 0123456789abcdef
 c PEER disconnected (line too long) 2 records BYTES
 EOF
 expect_file "$DIR/ol.want" "$DIR/ol.got"
+
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "%09d ", i; printf "\nend\n" }' \
+    > "$DIR/long.in"
+sclient sp '' < "$DIR/long.in" ||
+    fail "s_client to sp failed: $(cat "$DIR/sc.err")"
+wait_match "$DIR/sink" '^sp [^ ]+ disconnected '
+# 200000 bytes in 200 pieces of 1000 (the last one whole, with its LF),
+# then "end".
+grep -c '^sp [^ ]* \[split\]: ' "$DIR/sink" | grep -qx 199 ||
+    fail "sp: not 199 split records"
+awk '$1 == "sp" && $3 == "[split]:" { printf "%s", substr($0, index($0, ": ") + 2) }
+    $1 == "sp" && $2 ~ /:$/ { print substr($0, index($0, ": ") + 2) }' \
+    "$DIR/sink" > "$DIR/long.got"
+expect_file "$DIR/long.in" "$DIR/long.got"
+grep -Eq '^sp [^ ]+ disconnected \(closed by peer\) 201 records 200005 bytes$' \
+    "$DIR/sink" || fail "sp: wrong disconnect"
 
 # 3. idle_timeout.
 tlsc hold "$(port_of i)" "$PKI/ca.pem" - "$(printf 'then idle\n' | hexof)" \
