@@ -120,6 +120,8 @@ accepted o expired 4 'optional, expired'
 refused o revoked 1
 accepted rq app1 1 'require, app1'
 refused rq '' 1
+accepted rq app1 2 'require, TLS 1.2' -tls1_2
+refused rq expired 2 -tls1_2
 refused rexp expired 1
 refused rca other 1
 refused rrev revoked 1
@@ -190,6 +192,9 @@ cat > "$DIR/rq.want" <<EOF
 rq PEER connected ($aes, $app1)
 rq PEER: require, app1
 rq PEER disconnected (closed by peer) 1 records 14 bytes
+rq PEER connected ($ecdhe, $app1)
+rq PEER: require, TLS 1.2
+rq PEER disconnected (closed by peer) 1 records 17 bytes
 EOF
 records rq > "$DIR/rq.got"
 expect_file "$DIR/rq.want" "$DIR/rq.got"
@@ -250,7 +255,7 @@ grep -q 'must not arrive' "$OUT" && fail "data of a refused client"
 
 # Every refusal was counted once and said on stderr with OpenSSL's
 # reason (one listener each, so no line holds another back).
-for lr in 'o 1' 'rq 1' 'rexp 1' 'rca 1' 'rrev 1' 'w 2' 'w2 1' 'v13 1' \
+for lr in 'o 1' 'rq 2' 'rexp 1' 'rca 1' 'rrev 1' 'w 2' 'w2 1' 'v13 1' \
     'n 2'; do
 	# shellcheck disable=SC2086 # two words
 	set -- $lr
