@@ -6,7 +6,9 @@
 # "ossl", mode 1, auth mode x509/name: it checks that tcplogd's
 # certificate names localhost) and a client certificate, octet-counted,
 # to a listener with tls_verify_client = require and tls_allowed_names =
-# *.example.com, JSON, parse = syslog.  Every line arrives exactly once
+# *.example.com, JSON, parse = syslog; and with LF framing (rsyslog's
+# traditional template) to a listener with mode = syslog, which must
+# find the framing in the decrypted stream.  Every line arrives exactly once
 # and in order, each record carries tls_client, the connected event
 # names the client's certificate (subject, SAN, verified), rsyslog's
 # close at its SIGTERM is a close_notify ("closed by peer"), and nothing
@@ -29,6 +31,7 @@ n=$(load 10000 100)
 config_global timestamps=no parse=syslog format=json output=file
 tls_listener t mode=octet-counted "file=$DIR/t.json" \
     tls_verify_client=require 'tls_allowed_names=*.example.com'
+tls_listener s mode=syslog "file=$DIR/s.json" tls_verify_client=require
 start_daemon
 
 awk -v n="$n" 'BEGIN {
@@ -52,6 +55,11 @@ if \$programname == "seqapp" then {
 	    StreamDriver="ossl" StreamDriverMode="1"
 	    StreamDriverAuthMode="x509/name"
 	    StreamDriverPermittedPeers="localhost")
+	action(type="omfwd" name="tls-lf" target="127.0.0.1" port="$(port_of s)"
+	    protocol="tcp" TCP_Framing="traditional"
+	    StreamDriver="ossl" StreamDriverMode="1"
+	    StreamDriverAuthMode="x509/name"
+	    StreamDriverPermittedPeers="localhost")
 	stop
 }
 action(type="omfile" file="$DIR/rs/other.log")
@@ -64,9 +72,11 @@ RS_PID=$!
 bg_track "$RS_PID"
 
 wait_count "$DIR/t.json" '"event":"data"' "$n" 60
+wait_count "$DIR/s.json" '"event":"data"' "$n" 60
 kill -TERM "$RS_PID"
 wait_pid "$RS_PID" 20 || fail "rsyslogd failed: $(cat "$DIR/rs/rsyslogd.out")"
 wait_match "$DIR/t.json" '"event":"disconnected"'
+wait_match "$DIR/s.json" '"event":"disconnected"'
 stop_daemon
 if [ -s "$DIR/rs/other.log" ]; then
 	log "rsyslogd said:"
@@ -109,4 +119,18 @@ log "rsyslog spoke $(jq -r 'select(.event == "connected") |
     "\(.tls.version) \(.tls.cipher)"' < "$DIR/t.json")"
 grep -Eq "^tcplogd: listener t: .* framing_errors 0 parse_errors 0 tls_failures 0\$" \
     "$ERR" || fail "errors counted: $(grep "listener t:" "$ERR")"
+# mode = syslog finds LF framing (traditional template) after the
+# handshake: the same lines, parsed.
+check_json "$DIR/s.json"
+jq -r 'select(.event == "data") |
+	if .tls_client != "CN=app1.example.com" then "no tls_client: \(tojson)"
+	elif .syslog.app_name != "seqapp" then "wrong fields: \(tojson)"
+	else .syslog.msg end' < "$DIR/s.json" > "$DIR/s.msgs" ||
+    fail "jq failed"
+if ! cmp -s "$DIR/in.txt" "$DIR/s.msgs"; then
+	diff "$DIR/in.txt" "$DIR/s.msgs" | head -n 20 >&2
+	fail "s: not the lines sent, once each and in order"
+fi
+grep -Eq "^tcplogd: listener s: .* framing_errors 0 parse_errors 0 tls_failures 0\$" \
+    "$ERR" || fail "errors counted: $(grep "listener s:" "$ERR")"
 exit 0
