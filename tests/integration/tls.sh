@@ -8,14 +8,16 @@
 #   close_notify is "closed by peer".
 # - tls_verify_client none, optional (no certificate: in; a valid one:
 #   verified; an untrusted or expired one: in, "not verified"; one
-#   revoked in tls_crl: out), require (no certificate, expired,
-#   another CA, revoked in tls_crl: out); tls_allowed_names with
-#   "*.example.com" (one label: app1 and a CN-only certificate in,
-#   a.b.example.com out) and an exact name; tls_ca a directory of two
-#   CAs; tls_ciphersuites and tls_ciphers.  Chains: a server certificate
-#   file with its intermediate CA (clients that trust only the root
-#   verify it), a client that sends its intermediate with its leaf.  A refused handshake writes
-#   no record, counts tls_failures and says why on stderr, once.
+#   revoked in tls_crl: out), require (no certificate, expired, another
+#   CA, revoked in tls_crl: out; over TLS 1.3 and 1.2); tls_allowed_names
+#   with "*.example.com" (one label, any case: app1, App5.Example.COM
+#   and a CN-only certificate in, a.b.example.com out) and an exact
+#   name; tls_ca a directory of two CAs; tls_ciphersuites and
+#   tls_ciphers.  Chains: a server certificate file with its
+#   intermediate CA (clients that trust only the root verify it), a
+#   client that sends its intermediate with its leaf.  A refused
+#   handshake writes no record, counts tls_failures and says why on
+#   stderr, once.
 # - A close without close_notify after a whole line loses nothing; an
 #   unfinished last line is [partial]; both say "closed without TLS
 #   close_notify".  A 1 MiB line arrives whole.
@@ -41,6 +43,7 @@ need_jq
 need_cmd socat
 need_python
 tls_make_certs
+tls_cert ca upper APP5.EXAMPLE.COM DNS:App5.Example.COM client
 
 # The server's certificate comes through systemd's credentials directory.
 CREDENTIALS_DIRECTORY=$DIR/creds
@@ -127,11 +130,12 @@ refused rca other 1
 refused rrev revoked 1
 accepted w app1 1 'wildcard app1'
 accepted w cnonly 2 'wildcard cnonly'
+accepted w upper 3 'wildcard, upper case'
 refused w deep 1
 refused w evil 2
 accepted w2 evil 1 'exact evil'
 # An empty subject, a SAN: checked at the end (a known bug of tls.c).
-accepted w nosubject 3 'no subject'
+accepted w nosubject 4 'no subject'
 accepted jns nosubject 1 'no subject'
 refused w2 app1 1
 refused v13 '' 1 -tls1_2
@@ -205,8 +209,11 @@ w PEER disconnected (closed by peer) 1 records 14 bytes
 w PEER connected ($aes, client CN=cnonly.example.com verified)
 w PEER: wildcard cnonly
 w PEER disconnected (closed by peer) 1 records 16 bytes
+w PEER connected ($aes, client CN=APP5.EXAMPLE.COM verified)
+w PEER: wildcard, upper case
+w PEER disconnected (closed by peer) 1 records 21 bytes
 EOF
-records w | head -n 6 > "$DIR/w.got"
+records w | head -n 9 > "$DIR/w.got"
 expect_file "$DIR/w.want" "$DIR/w.got"
 cat > "$DIR/w2.want" <<EOF
 w2 PEER connected ($aes, client CN=evil.example.org verified)
