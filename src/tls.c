@@ -120,6 +120,7 @@ static void	 tls_conn_free(struct tls_conn *);
 static void	 tls_info_build(struct tls_conn *);
 static char	*tls_subject(X509 *);
 static size_t	 tls_utf8_cut(const u_char *, size_t, size_t);
+static char	*tls_name(char *, size_t, const GENERAL_NAMES *, size_t *);
 static void	 tls_fail(struct conn *, struct tls_conn *, int);
 static enum conn_reason tls_read_error(struct conn *, struct tls_conn *,
 		    int);
@@ -883,8 +884,8 @@ tls_info_build(struct tls_conn *t)
 	const GENERAL_NAME	*gn;
 	const ASN1_STRING	*s;
 	const char		*version, *cipher, *cut = "";
-	char			*subject = NULL, *o;
-	size_t			 slen = 0, max, nlen;
+	char			*subject = NULL, *name = NULL, *o;
+	size_t			 slen = 0, max, nlen, namelen = 0;
 	int			 verified, i, nsans = 0, first = 1;
 
 	version = SSL_get_version(t->ssl);
@@ -899,17 +900,19 @@ tls_info_build(struct tls_conn *t)
 			cut = TLS_INFO_CUT;
 		}
 		sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+		name = tls_name(subject, slen, sans, &namelen);
 	}
 
-	/* " (VERSION CIPHER, client SUBJECT verified)" */
-	max = strlen(version) + strlen(cipher) + format_escape_max(slen) + 64;
+	/* " (VERSION CIPHER, client NAME verified)" */
+	max = strlen(version) + strlen(cipher) + format_escape_max(namelen) +
+	    64;
 	o = info->text = xmalloc(max);
 	o += snprintf(o, max, " (%s %s", version, cipher);
 	if (x != NULL) {
 		o += snprintf(o, 16, ", client ");
-		o += format_escape(o, (const u_char *)subject, slen);
-		o += snprintf(o, 32, "%s %s", cut, verified ? "verified" :
-		    "not verified");
+		o += format_escape(o, (const u_char *)name, namelen);
+		o += snprintf(o, 32, "%s %s", slen > 0 ? cut : "",
+		    verified ? "verified" : "not verified");
 	}
 	*o++ = ')';
 	info->text_len = o - info->text;
@@ -951,15 +954,52 @@ tls_info_build(struct tls_conn *t)
 
 	/* ,"tls_client":"SUBJECT" */
 	if (verified) {
-		max = format_json_escape_max(slen) + 32;
+		max = format_json_escape_max(namelen) + 32;
 		o = info->client = xmalloc(max);
 		o += snprintf(o, max, ",\"tls_client\":\"");
-		o += format_json_escape(o, (const u_char *)subject, slen);
-		o += snprintf(o, 8, "%s\"", cut);
+		o += format_json_escape(o, (const u_char *)name, namelen);
+		o += snprintf(o, 8, "%s\"", slen > 0 ? cut : "");
 		info->client_len = o - info->client;
 	}
 	GENERAL_NAMES_free(sans);
+	if (name != subject)
+		free(name);
 	free(subject);
+}
+
+/*
+ * Who the client is, for the text and tls_client: its subject, or when
+ * that is empty (RFC 5280 allows it with a SAN) its first DNS name as
+ * "DNS:NAME".  Returns subject itself, or a new string.
+ */
+static char *
+tls_name(char *subject, size_t slen, const GENERAL_NAMES *sans,
+    size_t *len)
+{
+	const GENERAL_NAME	*gn;
+	const ASN1_STRING	*s;
+	char			*name;
+	size_t			 n;
+	int			 i;
+
+	*len = slen;
+	if (slen > 0)
+		return (subject);
+	for (i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+		gn = sk_GENERAL_NAME_value(sans, i);
+		if (gn->type != GEN_DNS)
+			continue;
+		s = gn->d.dNSName;
+		n = tls_utf8_cut(ASN1_STRING_get0_data(s),
+		    ASN1_STRING_length(s), TLS_INFO_SAN_MAX);
+		name = xmalloc(n + 5);
+		memcpy(name, "DNS:", 4);
+		memcpy(name + 4, ASN1_STRING_get0_data(s), n);
+		name[n + 4] = '\0';
+		*len = n + 4;
+		return (name);
+	}
+	return (subject);
 }
 
 /*

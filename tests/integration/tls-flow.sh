@@ -91,7 +91,7 @@ bg_track "$nc_pid"
 wait_until 20 active_is b 3 || fail "not 3 connections: $(counters_now b)"
 # While it waits, tcplogd waits: over a second it uses less than half a
 # second of CPU (a read event left armed on a paused connection would
-# make it spin: /work/notes/tls-bugs.md, 1).
+# make it spin, as one did once).
 cpu_ticks()
 {
 	awk '{ print $14 + $15 }' "/proc/$DPID/stat"

@@ -30,8 +30,7 @@
 # - -t names the file and line of a missing key, a key that is not the
 #   certificate's, a garbage certificate, CA or CRL.
 # - A verified client whose certificate has an empty subject and a SAN
-#   is named all the same (text and tls_client): checked last, as
-#   tls.c does not yet (/work/notes/tls-bugs.md, T1).
+#   is named all the same, as DNS:NAME (text and tls_client).
 
 TEST_TIMEOUT=120
 # shellcheck source=lib.sh
@@ -134,7 +133,7 @@ accepted w upper 3 'wildcard, upper case'
 refused w deep 1
 refused w evil 2
 accepted w2 evil 1 'exact evil'
-# An empty subject, a SAN: checked at the end (a known bug of tls.c).
+# An empty subject, a SAN: checked at the end.
 accepted w nosubject 4 'no subject'
 accepted jns nosubject 1 'no subject'
 refused w2 app1 1
