@@ -43,7 +43,10 @@
  *
  * Single-threaded, epoll, non-blocking.  At most P connects are in flight
  * at once (-p), so that a listen backlog never drops SYNs and turns the
- * benchmark into a measurement of TCP's retransmission timer.  A
+ * benchmark into a measurement of TCP's retransmission timer; with -T a
+ * connection is in flight until its handshake is done, so that the
+ * server's memory after the handshakes is what held connections take,
+ * not what thousands of half-done handshakes left behind.  A
  * connection that has sent its lines half-closes and counts as open
  * until the server closes it too (reading and discarding anything the
  * server sends), so "C at a time" holds at the server as well; -q closes
@@ -375,7 +378,7 @@ close_conn(uint64_t id)
 {
 	struct lconn	*c = &conns[id];
 
-	if (c->state == ST_CONNECTING)
+	if (c->state == ST_CONNECTING || c->state == ST_HANDSHAKE)
 		pending--;
 	if (c->state == ST_HELD)
 		held--;
@@ -555,7 +558,6 @@ send_some(uint64_t id)
 			conn_failed(id, "connect", err != 0 ? err : errno);
 			return;
 		}
-		pending--;
 		c->state = ST_SENDING;
 		if (verbose)
 			fprintf(stderr, "loadgen: c%" PRIu64 " connected\n",
@@ -569,6 +571,8 @@ send_some(uint64_t id)
 			c->state = ST_HANDSHAKE;
 		}
 #endif
+		if (c->state == ST_SENDING)
+			pending--;
 	}
 #ifdef HAVE_OPENSSL
 	if (c->state == ST_HANDSHAKE) {
@@ -580,6 +584,7 @@ send_some(uint64_t id)
 			fprintf(stderr, "loadgen: %s %s\n",
 			    SSL_get_version(c->ssl),
 			    SSL_get_cipher_name(c->ssl));
+		pending--;
 		c->state = ST_SENDING;
 		watch(id, EPOLLOUT);
 	}
