@@ -62,6 +62,7 @@ struct tls_conf {
 	enum lconf_tls_verify	 verify;
 	char			*names;		/* owned, allowed names or
 						   NULL: any */
+	int			 asked;		/* for a passphrase */
 };
 
 /*
@@ -79,8 +80,8 @@ struct tls_conn {
 	int			 transport;	/* the transport owns us */
 	int			 fatal;		/* no close_notify to send */
 	int			 refused;	/* allowed names said no */
-	int			 more;		/* the last read filled the
-						   buffer: read again */
+	int			 more;		/* read again without waiting
+						   for the socket */
 	enum conn_reason	 end;		/* met after data, said next */
 	struct tls_info		 info;
 };
@@ -88,10 +89,15 @@ struct tls_conn {
 static int	 tls_path(const char *, char **, char **);
 static const char *tls_reason(void);
 static int	 tls_password_cb(char *, int, int, void *);
+static void	 tls_key_error(struct tls_conf *, const char *, const char *,
+		    char **);
 static int	 tls_load_ca(SSL_CTX *, const char *, char **);
 static int	 tls_load_ca_file(X509_STORE *, const char *, char **);
 static int	 tls_load_crl(SSL_CTX *, const char *, char **);
-static int	 tls_set_client_cas(SSL_CTX *);
+static int	 tls_set_client_cas(SSL_CTX *, const char *, char **);
+static int	 tls_load_optional(SSL_CTX *, const char *, const char *,
+		    int (*)(SSL_CTX *, const char *, char **), const char **,
+		    char **);
 static int	 tls_verify_cb(int, X509_STORE_CTX *);
 static int	 tls_cert_allowed(const char *, X509 *);
 static int	 tls_bio_setup(void);
@@ -186,9 +192,37 @@ tls_reason(void)
 /* A key with a passphrase cannot be used: there is no one to ask. */
 static int
 tls_password_cb(char *buf __unused, int size __unused, int rw __unused,
-    void *arg __unused)
+    void *arg)
 {
+	struct tls_conf	*tc = arg;
+
+	tc->asked = 1;
 	return (-1);
+}
+
+/* Why the key in path cannot be used with the certificate in cert. */
+static void
+tls_key_error(struct tls_conf *tc, const char *path, const char *cert,
+    char **cause)
+{
+	unsigned long	e = ERR_peek_error();
+
+	if (tc->asked) {
+		ERR_clear_error();
+		xasprintf(cause, "'%s' is encrypted: tcplogd needs a key "
+		    "without a passphrase", path);
+	} else if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+	    (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
+	    ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH)) {
+		xasprintf(cause, "'%s' does not match the certificate in "
+		    "'%s': %s", path, cert, tls_reason());
+	} else if (ERR_GET_LIB(e) == ERR_LIB_OSSL_DECODER) {
+		ERR_clear_error();
+		xasprintf(cause, "cannot load a private key from '%s': no "
+		    "PEM private key found", path);
+	} else
+		xasprintf(cause, "cannot load a private key from '%s': %s",
+		    path, tls_reason());
 }
 
 /* Certificates (and CRLs) of one PEM file into the store. */
@@ -222,8 +256,11 @@ tls_load_ca(SSL_CTX *ctx, const char *path, char **cause)
 		    strerror(errno));
 		return (-1);
 	}
-	if (!S_ISDIR(sb.st_mode))
-		return (tls_load_ca_file(store, path, cause));
+	if (!S_ISDIR(sb.st_mode)) {
+		if (tls_load_ca_file(store, path, cause) == -1)
+			return (-1);
+		return (tls_set_client_cas(ctx, path, cause));
+	}
 	if ((dir = opendir(path)) == NULL) {
 		xasprintf(cause, "cannot read '%s': %s", path,
 		    strerror(errno));
@@ -232,7 +269,8 @@ tls_load_ca(SSL_CTX *ctx, const char *path, char **cause)
 	while (rc == 0 && (de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		xasprintf(&file, "%s/%s", path, de->d_name);
+		xasprintf(&file, "%s%s%s", path,
+		    path[strlen(path) - 1] == '/' ? "" : "/", de->d_name);
 		if (stat(file, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			rc = tls_load_ca_file(store, file, cause);
 			n++;
@@ -244,6 +282,30 @@ tls_load_ca(SSL_CTX *ctx, const char *path, char **cause)
 		xasprintf(cause, "no CA certificate file in '%s'", path);
 		rc = -1;
 	}
+	if (rc == 0)
+		rc = tls_set_client_cas(ctx, path, cause);
+	return (rc);
+}
+
+/*
+ * An optional file of the config (none if value is NULL): its path
+ * expanded, then read by load; on error *key is the config key.
+ */
+static int
+tls_load_optional(SSL_CTX *ctx, const char *name, const char *value,
+    int (*load)(SSL_CTX *, const char *, char **), const char **key,
+    char **cause)
+{
+	char	*path;
+	int	 rc;
+
+	if (value == NULL)
+		return (0);
+	*key = name;
+	if (tls_path(value, &path, cause) == -1)
+		return (-1);
+	rc = load(ctx, path, cause);
+	free(path);
 	return (rc);
 }
 
@@ -274,7 +336,7 @@ tls_load_crl(SSL_CTX *ctx, const char *path, char **cause)
  * with several certificates picks one these issued.
  */
 static int
-tls_set_client_cas(SSL_CTX *ctx)
+tls_set_client_cas(SSL_CTX *ctx, const char *path, char **cause)
 {
 	STACK_OF(X509_OBJECT)	*objs;
 	STACK_OF(X509_NAME)	*names;
@@ -283,7 +345,7 @@ tls_set_client_cas(SSL_CTX *ctx)
 	int			 i;
 
 	if ((names = sk_X509_NAME_new_null()) == NULL)
-		return (-1);
+		goto fail;
 	objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx));
 	for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
 		x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
@@ -293,11 +355,15 @@ tls_set_client_cas(SSL_CTX *ctx)
 		    sk_X509_NAME_push(names, name) == 0) {
 			X509_NAME_free(name);
 			sk_X509_NAME_pop_free(names, X509_NAME_free);
-			return (-1);
+			goto fail;
 		}
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
 	return (0);
+
+fail:
+	xasprintf(cause, "cannot list the CAs of '%s': %s", path, tls_reason());
+	return (-1);
 }
 
 /*
@@ -345,6 +411,7 @@ tls_conf_load(struct lconf *lc, const char **key, char **cause)
 	SSL_CTX_set_session_id_context(ctx, (const u_char *)TLS_SID_CONTEXT,
 	    strlen(TLS_SID_CONTEXT));
 	SSL_CTX_set_default_passwd_cb(ctx, tls_password_cb);
+	SSL_CTX_set_default_passwd_cb_userdata(ctx, tc);
 	SSL_CTX_set_app_data(ctx, tc);
 
 	*key = "tls_certificate";
@@ -370,35 +437,22 @@ tls_conf_load(struct lconf *lc, const char **key, char **cause)
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1) {
-		xasprintf(cause, "cannot load a private key from '%s': %s",
-		    path, tls_reason());
+		tls_key_error(tc, path, cert, cause);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
+		/* A key of another type went to a slot of its own. */
 		xasprintf(cause, "'%s' does not match the certificate in "
-		    "'%s': %s", path, cert, tls_reason());
+		    "'%s': %s", path, cert, ERR_GET_REASON(ERR_peek_error()) ==
+		    SSL_R_NO_CERTIFICATE_ASSIGNED ? "not the same key type" :
+		    tls_reason());
 		goto fail;
 	}
 
-	if (lc->tls_ca != NULL) {
-		*key = "tls_ca";
-		free(path);
-		if (tls_path(lc->tls_ca, &path, cause) == -1 ||
-		    tls_load_ca(ctx, path, cause) == -1)
-			goto fail;
-		if (tls_set_client_cas(ctx) == -1) {
-			xasprintf(cause, "cannot list the CAs of '%s': %s",
-			    path, tls_reason());
-			goto fail;
-		}
-	}
-	if (lc->tls_crl != NULL) {
-		*key = "tls_crl";
-		free(path);
-		if (tls_path(lc->tls_crl, &path, cause) == -1 ||
-		    tls_load_crl(ctx, path, cause) == -1)
-			goto fail;
-	}
+	if (tls_load_optional(ctx, "tls_ca", lc->tls_ca, tls_load_ca, key,
+	    cause) == -1 || tls_load_optional(ctx, "tls_crl", lc->tls_crl,
+	    tls_load_crl, key, cause) == -1)
+		goto fail;
 
 	switch (lc->tls_verify_client) {
 	case TLS_VERIFY_NONE:
@@ -455,8 +509,9 @@ tls_conf_free(struct tls_conf *tc)
 /*
  * Client certificate verification.  Under optional, a chain that does
  * not verify is let through (the connection is then not "verified");
- * under require it fails the handshake.  Either way, the leaf's names
- * must match tls_allowed_names if set, or the handshake fails.
+ * under require it fails the handshake.  Either way, a revoked
+ * certificate fails it, and the leaf's names must match
+ * tls_allowed_names if set.
  */
 static int
 tls_verify_cb(int ok, X509_STORE_CTX *xs)
@@ -471,7 +526,8 @@ tls_verify_cb(int ok, X509_STORE_CTX *xs)
 	t = SSL_get_app_data(ssl);
 	tc = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	if (!ok)
-		return (tc->verify == TLS_VERIFY_OPTIONAL);
+		return (tc->verify == TLS_VERIFY_OPTIONAL &&
+		    X509_STORE_CTX_get_error(xs) != X509_V_ERR_CERT_REVOKED);
 	if (X509_STORE_CTX_get_error_depth(xs) != 0 || tc->names == NULL)
 		return (1);
 	x = X509_STORE_CTX_get_current_cert(xs);
@@ -538,7 +594,8 @@ tls_cert_allowed(const char *list, X509 *x)
 			continue;
 		ndns++;
 		s = gn->d.dNSName;
-		ok = tls_name_allowed(list, (const char *)ASN1_STRING_get0_data(s),
+		ok = tls_name_allowed(list,
+		    (const char *)ASN1_STRING_get0_data(s),
 		    ASN1_STRING_length(s));
 	}
 	GENERAL_NAMES_free(sans);
@@ -744,14 +801,11 @@ tls_fail(struct conn *c, struct tls_conn *t, int e)
 
 	t->fatal = 1;
 	c->l->stats.tls_failures++;
-	if (t->refused) {
+	if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(err) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
 		ERR_clear_error();
 		listener_note(c->l, NOTE_TLS_CERT, c->peer, "TLS client "
-		    "certificate refused: name not allowed");
-	} else if (vr != X509_V_OK) {
-		ERR_clear_error();
-		listener_note(c->l, NOTE_TLS_CERT, c->peer, "TLS client "
-		    "certificate refused: %s",
+		    "certificate refused: %s", t->refused ? "name not allowed" :
 		    X509_verify_cert_error_string(vr));
 	} else if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
 	    ERR_GET_REASON(err) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
@@ -920,8 +974,10 @@ tls_read_error(struct conn *c, struct tls_conn *t, int e)
 		return (CONN_ERROR);
 	}
 	if (e == SSL_ERROR_WANT_WRITE) {
-		/* Only a KeyUpdate reply or an alert; a client that reads
-		 * none of them is not worth waiting for. */
+		/*
+		 * Only a KeyUpdate reply or an alert: a client that reads
+		 * none of them is not worth waiting for.
+		 */
 		log_debug("%s: %s: TLS: cannot write", c->conf->name,
 		    c->peer);
 		return (CONN_TLS);
@@ -932,7 +988,11 @@ tls_read_error(struct conn *c, struct tls_conn *t, int e)
 
 /*
  * Decrypt into buf as long as whole records are there, up to len bytes:
- * one call takes what one plain read would.  Returns the bytes read, 0
+ * one call takes what one plain read would (one protocol call per 256
+ * KiB, not per 16 KiB record).  It stops only when the socket is empty
+ * (more = 0: with read_ahead OpenSSL may hold the start of a record, but
+ * never a whole one, so waiting for the socket is right) or when buf is
+ * full (more = 1: conn.c calls again at once).  Returns the bytes read, 0
  * if there is nothing now, or -1 with *reason at the end; an end met
  * after some bytes is said by the next call.
  */
