@@ -41,7 +41,11 @@
  * one peer and no two connections share a peer at once, and with -e that
  * every connection has one connected and one disconnected record with
  * the right counts (reason "closed by peer", M records, M times the
- * bytes of a framed line).  -r: the lines were sent with CRLF (a raw
+ * bytes of a framed line).  A connected record may carry TLS details,
+ * text "connected (TLSv1.3 CIPHER[, client SUBJECT verified])", JSON a
+ * "tls" object; with -T every one must, for TLS 1.3, and with -V also
+ * name a verified client certificate (and every JSON data record its
+ * "tls_client").  -r: the lines were sent with CRLF (a raw
  * sink may keep the CR; tcplogd strips it and counts it).  -o: they were
  * sent octet-counted ("S " before each, no LF).  -y: each line is
  * loadgen's RFC 5424 message, its fixed head (CHECK_SYSLOG_HEAD) first.
@@ -169,6 +173,7 @@ static void	check_fields(const struct field *, const char *, const char *,
 static void	tcplogd_data(const char *, size_t, const char *, size_t,
 		    size_t);
 static void	tcplogd_connected(const char *, size_t, const char *, size_t);
+static void	tcplogd_tls(int, int, const char *, size_t);
 static void	tcplogd_disconnected(const char *, size_t, const char *,
 		    size_t, uint64_t, uint64_t, const char *, size_t);
 static int	parse_u64(const char **, const char *, uint64_t *);
@@ -182,6 +187,7 @@ static int	json_u64(const char *, uint64_t *);
 
 static uint64_t	 nconns, nlines, size, frame_bytes;
 static int	 crlf, octet, syslog5424, events, tcplogd;
+static int	 want_tls, want_verified;	/* -T, -V */
 static enum fmt	 format;
 static size_t	 headlen;	/* -y: strlen(CHECK_SYSLOG_HEAD) */
 static struct jleaf jleaves[JSON_LEAVES];
@@ -200,7 +206,7 @@ static char	 alphabet[2 * 26];
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: check [-eory] [-f raw|tcplogd|tcplogd-json|"
+	fprintf(stderr, "usage: check [-eoryTV] [-f raw|tcplogd|tcplogd-json|"
 	    "rsyslog-json|syslog-ng-json]\n"
 	    "             -n conns -m lines -s size file\n");
 	exit(64);
@@ -399,6 +405,21 @@ tcplogd_connected(const char *peer, size_t plen, const char *line,
 	pe->records = 0;
 }
 
+/*
+ * A connected record's TLS details: tls (TLS 1.3 agreed and said so),
+ * verified (a verified client certificate named), as -T and -V want.
+ */
+static void
+tcplogd_tls(int tls, int verified, const char *line, size_t lineno)
+{
+	if (want_tls && !tls)
+		problem(E_EVENTS, line, lineno, "connected without TLS 1.3 "
+		    "details");
+	else if (want_verified && !verified)
+		problem(E_EVENTS, line, lineno, "connected without a verified "
+		    "client");
+}
+
 /* tcplogd's disconnected record: reason[0..rlen), records, bytes. */
 static void
 tcplogd_disconnected(const char *peer, size_t plen, const char *reason,
@@ -471,6 +492,18 @@ check_tcplogd(const char *p, size_t len, size_t lineno)
 	s = q + 1;
 	if ((size_t)(end - s) == 9 && memcmp(s, "connected", 9) == 0) {
 		tcplogd_connected(peer, plen, p, lineno);
+		tcplogd_tls(0, 0, p, lineno);
+		return;
+	}
+	/* "connected (TLSv1.3 CIPHER[, client SUBJECT verified])" */
+	if (end - s > 11 && memcmp(s, "connected (", 11) == 0 &&
+	    end[-1] == ')') {
+		tcplogd_connected(peer, plen, p, lineno);
+		s += 11;
+		tcplogd_tls(end - s > 9 && memcmp(s, "TLSv1.3 ", 8) == 0 &&
+		    s[8] != ',' && s[8] != ')', end - s > 20 &&
+		    memmem(s, end - s, ", client ", 9) != NULL &&
+		    memcmp(end - 10, " verified)", 10) == 0, p, lineno);
 		return;
 	}
 	if (end - s > 14 && memcmp(s, "disconnected (", 14) == 0) {
@@ -765,7 +798,7 @@ check_tcplogd_json(const char *p, size_t len, size_t lineno)
 	static const char	*flags[] = {
 		"partial", "truncated", "split", "framing_error", NULL
 	};
-	const struct jleaf	*ev, *peer, *data, *msg, *reason;
+	const struct jleaf	*ev, *peer, *data, *msg, *reason, *v, *cv;
 	uint64_t		 nrecs, nbytes;
 	size_t			 i;
 
@@ -781,6 +814,12 @@ check_tcplogd_json(const char *p, size_t len, size_t lineno)
 	}
 	if (strcmp(ev->value, "connected") == 0) {
 		tcplogd_connected(peer->value, peer->len, p, lineno);
+		v = json_get("tls.version");
+		cv = json_get("tls.client_verified");
+		tcplogd_tls(v != NULL && v->string &&
+		    strcmp(v->value, "TLSv1.3") == 0 &&
+		    json_get("tls.cipher") != NULL, cv != NULL && !cv->string &&
+		    strcmp(cv->value, "true") == 0, p, lineno);
 		return;
 	}
 	if (strcmp(ev->value, "disconnected") == 0) {
@@ -805,6 +844,9 @@ check_tcplogd_json(const char *p, size_t len, size_t lineno)
 			return;
 		}
 	}
+	if (want_verified && ((v = json_get("tls_client")) == NULL ||
+	    !v->string || v->len == 0))
+		problem(E_EVENTS, p, lineno, "no tls_client");
 	tcplogd_data(peer->value, peer->len, data->value, data->len, lineno);
 	if (!syslog5424)
 		return;
@@ -853,8 +895,14 @@ main(int argc, char **argv)
 	size_t		 lineno = 0;
 	int		 ch, fd, k;
 
-	while ((ch = getopt(argc, argv, "ef:m:n:ors:y")) != -1) {
+	while ((ch = getopt(argc, argv, "ef:m:n:ors:TVy")) != -1) {
 		switch (ch) {
+		case 'T':
+			want_tls = 1;
+			break;
+		case 'V':
+			want_tls = want_verified = 1;
+			break;
 		case 'e':
 			events = 1;
 			break;
@@ -895,7 +943,7 @@ main(int argc, char **argv)
 		usage();
 	format = k;
 	tcplogd = format == F_TCPLOGD || format == F_TCPLOGD_JSON;
-	if (events && !tcplogd)
+	if ((events || want_tls) && !tcplogd)
 		usage();
 	if ((format == F_RSYSLOG_JSON || format == F_SYSLOG_NG_JSON) &&
 	    !syslog5424) {

@@ -26,7 +26,18 @@
  * logger pays.  At the end of a connection a last line without LF is
  * written with one.
  *
- *	floor [-P portfile] [-p port] outfile
+ *	floor [-P portfile] [-p port] [-T certfile -K keyfile [-A cafile]
+ *	    [-N tickets]] outfile
+ *
+ * With -T (built with OpenSSL, -DHAVE_OPENSSL) it is the TLS floor: the
+ * same loop behind the least a TLS server does, OpenSSL's own defaults
+ * but for these: TLS 1.3 only; SSL_MODE_RELEASE_BUFFERS (no idle
+ * connection keeps its record buffers); no session cache and no session
+ * tickets (-N to send some: no client here resumes a session, so they
+ * would be work for nothing); with -A, a client certificate is required
+ * and checked against cafile.  Each accepted connection handshakes
+ * (SSL_accept), then is read with SSL_read until close_notify, which it
+ * answers with its own before closing.
  *
  * It listens on 127.0.0.1 only (port 0, the default, lets the kernel
  * choose), writes "floor 127.0.0.1:PORT" to the port file (via a rename),
@@ -49,27 +60,44 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef HAVE_OPENSSL
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
+
 #define READ_SIZE	(256 * 1024)	/* one read(2) at most */
 #define OUT_SIZE	(2 * 1024 * 1024)
 #define FLUSH_AT	(256 * 1024)	/* as tcplogd writes, cache-sized */
 #define MAX_LINE	(64 * 1024)	/* a longer line is cut */
 #define MAX_EVENTS	256
 
-/* A connection's incomplete last line. */
+/* A connection and its incomplete last line. */
 struct fconn {
 	int	 fd;
 	char	*rest;
 	size_t	 len;
+	int	 eof;		/* the end, or an error: close */
+#ifdef HAVE_OPENSSL
+	SSL	*ssl;		/* -T */
+	int	 handshaking;
+	int	 notified;	/* close_notify came */
+#endif
 };
 
 static void	fail(const char *) __attribute__((noreturn));
 static void	out_flush(void);
 static void	out_append(const char *, size_t);
+static size_t	conn_recv(struct fconn *, char *, size_t);
 static void	conn_read(struct fconn *);
 static void	conn_close(struct fconn *);
 static void	stop_cb(int);
 
-static int			 out_fd = -1;
+static int			 out_fd = -1, ep = -1;
+#ifdef HAVE_OPENSSL
+static SSL_CTX			*tls_ctx;
+static void	tls_init(const char *, const char *, const char *, long);
+static size_t	tls_recv(struct fconn *, char *, size_t);
+#endif
 static char			*out, *rbuf;
 static size_t			 out_len;
 static volatile sig_atomic_t	 stopping;
@@ -122,22 +150,119 @@ out_append(const char *p, size_t len)
 	out_len += len;
 }
 
+#ifdef HAVE_OPENSSL
+/* The server's TLS context (see the top of the file). */
+static void
+tls_init(const char *cert, const char *key, const char *ca, long tickets)
+{
+	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		fail("SSL_CTX_new");
+	if (SSL_CTX_set_min_proto_version(tls_ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(tls_ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(tls_ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(tls_ctx) != 1) {
+		fprintf(stderr, "floor: %s, %s: cannot load the certificate "
+		    "and its key\n", cert, key);
+		exit(1);
+	}
+	SSL_CTX_set_mode(tls_ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_session_cache_mode(tls_ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(tls_ctx, tickets);
+	if (ca != NULL) {
+		if (SSL_CTX_load_verify_locations(tls_ctx, ca, NULL) != 1) {
+			fprintf(stderr, "floor: %s: cannot load the CA\n", ca);
+			exit(1);
+		}
+		SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER |
+		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
+}
+
+/*
+ * TLS: finish the handshake, then SSL_read until buf is full or the
+ * socket has nothing more (SSL_read gives a record at a time, and a
+ * level-triggered epoll sees only what is left in the kernel).
+ */
+static size_t
+tls_recv(struct fconn *c, char *buf, size_t cap)
+{
+	struct epoll_event	 ev;
+	size_t			 got = 0;
+	int			 r, e;
+
+	if (c->handshaking) {
+		if ((r = SSL_accept(c->ssl)) != 1) {
+			e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_WANT_READ ||
+			    e == SSL_ERROR_WANT_WRITE) {
+				memset(&ev, 0, sizeof ev);
+				ev.events = e == SSL_ERROR_WANT_READ ?
+				    EPOLLIN : EPOLLOUT;
+				ev.data.ptr = c;
+				if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) ==
+				    -1)
+					fail("epoll_ctl");
+			} else
+				c->eof = 1;
+			return (0);
+		}
+		c->handshaking = 0;
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLIN;
+		ev.data.ptr = c;
+		if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+			fail("epoll_ctl");
+	}
+	while (got < cap) {
+		if ((r = SSL_read(c->ssl, buf + got, cap - got)) > 0) {
+			got += r;
+			continue;
+		}
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_READ)
+			break;
+		c->notified = e == SSL_ERROR_ZERO_RETURN;
+		c->eof = 1;
+		break;
+	}
+	return (got);
+}
+#endif
+
+/* Up to cap bytes off connection c; at its end (or an error), c->eof. */
+static size_t
+conn_recv(struct fconn *c, char *buf, size_t cap)
+{
+	ssize_t	n;
+
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL)
+		return (tls_recv(c, buf, cap));
+#endif
+	n = read(c->fd, buf, cap);
+	if (n > 0)
+		return (n);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return (0);
+	c->eof = 1;
+	return (0);
+}
+
 /* Read once; append whole lines; keep the rest. */
 static void
 conn_read(struct fconn *c)
 {
-	ssize_t	 n;
+	size_t	 n;
 	char	*p, *nl;
 	size_t	 have;
 
 	/* The rest of the last read goes first. */
 	if (c->len > 0)
 		memcpy(rbuf, c->rest, c->len);
-	n = read(c->fd, rbuf + c->len, READ_SIZE);
-	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		conn_close(c);
+	n = conn_recv(c, rbuf + c->len, READ_SIZE);
+	if (n == 0) {
+		if (c->eof)
+			conn_close(c);
 		return;
 	}
 	have = c->len + n;
@@ -163,6 +288,8 @@ conn_read(struct fconn *c)
 	}
 	if (out_len >= FLUSH_AT)
 		out_flush();
+	if (c->eof)
+		conn_close(c);
 }
 
 /* End of a connection: its last line without LF gets one. */
@@ -173,6 +300,14 @@ conn_close(struct fconn *c)
 		out_append(c->rest, c->len);
 		out_append("\n", 1);
 	}
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL) {
+		if (c->notified)
+			(void)SSL_shutdown(c->ssl);	/* ours back */
+		SSL_free(c->ssl);
+		ERR_clear_error();
+	}
+#endif
 	close(c->fd);
 	free(c->rest);
 	free(c);
@@ -188,14 +323,32 @@ main(int argc, char **argv)
 	struct fconn		*c;
 	sigset_t		 block, waitmask;
 	socklen_t		 len = sizeof sin;
-	const char		*portfile = NULL;
+	const char		*portfile = NULL, *cert = NULL, *key = NULL;
+	const char		*ca = NULL;
+	long			 tickets = 0;
 	char			 tmp[4096];
 	FILE			*f;
-	int			 ch, lfd, ep, fd, i, n, one = 1;
+	int			 ch, lfd, fd, i, n, one = 1;
 	long			 port = 0;
 
-	while ((ch = getopt(argc, argv, "P:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:K:N:P:p:T:")) != -1) {
 		switch (ch) {
+		case 'A':
+			ca = optarg;
+			break;
+		case 'K':
+			key = optarg;
+			break;
+		case 'N':
+			tickets = strtol(optarg, NULL, 10);
+			if (tickets < 0 || tickets > 10) {
+				fprintf(stderr, "floor: -N: 0 to 10\n");
+				exit(64);
+			}
+			break;
+		case 'T':
+			cert = optarg;
+			break;
 		case 'P':
 			portfile = optarg;
 			break;
@@ -215,9 +368,22 @@ main(int argc, char **argv)
 	if (argc != 1) {
 usage:
 		fprintf(stderr, "usage: floor [-P portfile] [-p port] "
-		    "outfile\n");
+		    "[-T certfile -K keyfile [-A cafile] [-N tickets]]\n"
+		    "             outfile\n");
 		exit(64);
 	}
+	if ((cert == NULL) != (key == NULL) ||
+	    (cert == NULL && (ca != NULL || tickets != 0)))
+		goto usage;
+#ifdef HAVE_OPENSSL
+	if (cert != NULL)
+		tls_init(cert, key, ca, tickets);
+#else
+	if (cert != NULL) {
+		fprintf(stderr, "floor: -T: built without OpenSSL\n");
+		exit(64);
+	}
+#endif
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -299,6 +465,15 @@ usage:
 				if ((c = calloc(1, sizeof *c)) == NULL)
 					fail("calloc");
 				c->fd = fd;
+#ifdef HAVE_OPENSSL
+				if (tls_ctx != NULL) {
+					if ((c->ssl = SSL_new(tls_ctx)) ==
+					    NULL || SSL_set_fd(c->ssl, fd) != 1)
+						fail("SSL_new");
+					SSL_set_accept_state(c->ssl);
+					c->handshaking = 1;
+				}
+#endif
 				ev.events = EPOLLIN;
 				ev.data.ptr = c;
 				if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)

@@ -33,16 +33,27 @@
  * LF), as logger --octet-count and rsyslog's TCP_Framing="octet-counted"
  * send them.
  *
+ * With -T (built with OpenSSL, -DHAVE_OPENSSL) every connection speaks
+ * TLS 1.3 first: a full handshake each (no session resumption), with the
+ * client certificate -C and its key -K if given, checking the server's
+ * chain against -A if given.  Lines go out as SSL_write()s of up to
+ * CHUNK bytes, and a connection that has sent them sends close_notify
+ * (SSL_shutdown) before it half-closes, as a well-behaved TLS client
+ * does; held ones (-H) send it when they close.
+ *
  * Single-threaded, epoll, non-blocking.  At most P connects are in flight
  * at once (-p), so that a listen backlog never drops SYNs and turns the
- * benchmark into a measurement of TCP's retransmission timer.  A
+ * benchmark into a measurement of TCP's retransmission timer; with -T a
+ * connection is in flight until its handshake is done, so that the
+ * server's memory after the handshakes is what held connections take,
+ * not what thousands of half-done handshakes left behind.  A
  * connection that has sent its lines half-closes and counts as open
  * until the server closes it too (reading and discarding anything the
  * server sends), so "C at a time" holds at the server as well; -q closes
  * at once instead.
  *
  * At the end it prints one line on stdout:
- *	loadgen: conns N failed N lines N bytes N seconds S
+ *	loadgen: conns N failed N lines N bytes N seconds S[ handshakes N]
  * With -H, once every connection has sent its lines, it prints
  *	loadgen: holding N connections
  * and waits for SIGUSR1 (or the hold time) before closing them.  Exit
@@ -66,6 +77,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_OPENSSL
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
+
 #define CHUNK		(64 * 1024)	/* bytes per write(2) at most */
 #define MAX_SIZE	(1024 * 1024)	/* longest line, -s */
 #define MAX_EVENTS	256
@@ -78,7 +94,9 @@
 enum state {
 	ST_IDLE,		/* not started yet */
 	ST_CONNECTING,
+	ST_HANDSHAKE,		/* -T: TLS handshake */
 	ST_SENDING,
+	ST_SHUTDOWN,		/* -T: all sent, close_notify going out */
 	ST_CLOSING,		/* all sent, half-closed, reading to EOF */
 	ST_HELD,		/* all sent, kept open (-H) */
 	ST_DONE			/* closed */
@@ -88,6 +106,10 @@ struct lconn {
 	int		fd;
 	enum state	state;
 	uint64_t	sent;	/* bytes of this connection sent */
+	uint32_t	events;	/* epoll events it waits for */
+#ifdef HAVE_OPENSSL
+	SSL		*ssl;	/* -T, once connected */
+#endif
 };
 
 static void	usage(void) __attribute__((noreturn));
@@ -104,6 +126,13 @@ static void	conn_failed(uint64_t, const char *, int);
 static void	send_some(uint64_t);
 static void	read_some(uint64_t);
 static void	stop_cb(int);
+static void	watch(uint64_t, uint32_t);
+static ssize_t	conn_write(uint64_t, const char *, size_t);
+static int	conn_finish(uint64_t);
+#ifdef HAVE_OPENSSL
+static void	tls_init(const char *, const char *, const char *);
+static int	tls_want(uint64_t, int, const char *);
+#endif
 
 static struct lconn	*conns;
 static uint64_t		 nconns = 1, nlines = 1, size = 100;
@@ -124,15 +153,20 @@ static char		*scratch, *linebuf;
 static uint64_t		 next_id, active, pending, held, failed;
 static uint64_t		 lines_sent, bytes_sent;
 static volatile sig_atomic_t	 got_signal;
+static int		 tls;		/* -T */
+#ifdef HAVE_OPENSSL
+static SSL_CTX		*tls_ctx;
+static uint64_t		 handshakes;
+#endif
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen [-orvy] [-n conns] [-c concurrent] [-m lines] "
+	    "usage: loadgen [-oqrTvy] [-n conns] [-c concurrent] [-m lines] "
 	    "[-s size]\n"
-	    "               [-p pending] [-H seconds] [-q] [-t seconds] "
-	    "host port\n"
+	    "               [-p pending] [-H seconds] [-t seconds]\n"
+	    "               [-A cafile] [-C certfile -K keyfile] host port\n"
 	    "  -n  connections in all (default 1)\n"
 	    "  -c  connections open at a time (default: all at once)\n"
 	    "  -m  lines per connection (default 1)\n"
@@ -147,6 +181,11 @@ usage(void)
 	    "      and wait until the server closes)\n"
 	    "  -t  give up after this many seconds in all (default 60)\n"
 	    "  -v  say on stderr what is going on\n"
+	    "  -T  TLS 1.3, a full handshake per connection, close_notify\n"
+	    "      before closing (OpenSSL)\n"
+	    "  -A  -T: check the server's certificate against this CA file\n"
+	    "  -C  -T: present this client certificate (PEM, chain after)\n"
+	    "  -K  -T: the client certificate's key\n"
 	    "host: a numeric address in 127.0.0.0/8, or ::1.\n");
 	exit(64);
 }
@@ -307,22 +346,51 @@ start_conn(uint64_t id)
 		return;
 	}
 	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLOUT;
+	ev.events = c->events = EPOLLOUT;
 	ev.data.u64 = id;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
 		die("epoll_ctl: %s", strerror(errno));
 }
 
-/* Close connection id. */
+/* Wait for exactly these events on connection id. */
+static void
+watch(uint64_t id, uint32_t events)
+{
+	struct lconn		*c = &conns[id];
+	struct epoll_event	 ev;
+
+	if (c->events == events)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.events = c->events = events;
+	ev.data.u64 = id;
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+		die("epoll_ctl: %s", strerror(errno));
+}
+
+/*
+ * Close connection id.  A held TLS connection says close_notify first
+ * (its socket is empty, so one non-blocking try is enough), so that the
+ * server sees a client that closed as it should.
+ */
 static void
 close_conn(uint64_t id)
 {
 	struct lconn	*c = &conns[id];
 
-	if (c->state == ST_CONNECTING)
+	if (c->state == ST_CONNECTING || c->state == ST_HANDSHAKE)
 		pending--;
 	if (c->state == ST_HELD)
 		held--;
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL) {
+		if (c->state == ST_HELD)
+			(void)SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+		ERR_clear_error();
+	}
+#endif
 	if (c->fd != -1)
 		close(c->fd);	/* also leaves the epoll set */
 	c->fd = -1;
@@ -339,7 +407,141 @@ conn_failed(uint64_t id, const char *what, int err)
 	close_conn(id);
 }
 
-/* Connection id is writable: send what the socket takes. */
+#ifdef HAVE_OPENSSL
+/*
+ * The client's TLS context: TLS 1.3 only, no session cache (every
+ * connection makes a full handshake, the cost a server pays per new
+ * client), SSL_write() may return after some records and be called
+ * again from a rebuilt buffer (fill() makes the same bytes again).
+ */
+static void
+tls_init(const char *ca, const char *cert, const char *key)
+{
+	if ((tls_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		die("SSL_CTX_new failed");
+	if (SSL_CTX_set_min_proto_version(tls_ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(tls_ctx, TLS1_3_VERSION) != 1)
+		die("cannot limit TLS to 1.3");
+	SSL_CTX_set_session_cache_mode(tls_ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (ca != NULL) {
+		if (SSL_CTX_load_verify_locations(tls_ctx, ca, NULL) != 1)
+			die("%s: cannot load the CA", ca);
+		SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
+	}
+	if (cert != NULL) {
+		if (SSL_CTX_use_certificate_chain_file(tls_ctx, cert) != 1)
+			die("%s: cannot load the certificate", cert);
+		if (SSL_CTX_use_PrivateKey_file(tls_ctx, key,
+		    SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(tls_ctx) != 1)
+			die("%s: cannot load the key, or it does not match",
+			    key);
+	}
+}
+
+/*
+ * OpenSSL said r: wait for what it wants and return 1, or fail the
+ * connection with its reason and return 0.
+ */
+static int
+tls_want(uint64_t id, int r, const char *what)
+{
+	struct lconn	*c = &conns[id];
+	unsigned long	 e;
+	char		 buf[256];
+
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		watch(id, EPOLLIN);
+		return (1);
+	case SSL_ERROR_WANT_WRITE:
+		watch(id, EPOLLOUT);
+		return (1);
+	case SSL_ERROR_SYSCALL:
+		if ((e = ERR_peek_error()) == 0) {
+			conn_failed(id, what, errno != 0 ? errno : EPIPE);
+			return (0);
+		}
+		break;
+	}
+	e = ERR_get_error();
+	ERR_error_string_n(e, buf, sizeof buf);
+	fprintf(stderr, "loadgen: c%" PRIu64 ": %s: %s\n", id, what,
+	    e != 0 ? buf : "TLS error");
+	failed++;
+	close_conn(id);
+	return (0);
+}
+#endif
+
+/*
+ * Write up to n bytes on connection id: how many went, 0 if it must
+ * wait (watching what it waits for), -1 if it failed (and is closed).
+ */
+static ssize_t
+conn_write(uint64_t id, const char *buf, size_t n)
+{
+	struct lconn	*c = &conns[id];
+	ssize_t		 w;
+
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL) {
+		if ((w = SSL_write(c->ssl, buf, n)) > 0)
+			return (w);
+		return (tls_want(id, w, "SSL_write") ? 0 : -1);
+	}
+#endif
+	for (;;) {
+		w = write(c->fd, buf, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && errno == EAGAIN)
+			return (0);
+		if (w <= 0) {
+			conn_failed(id, "write", w == 0 ? EIO : errno);
+			return (-1);
+		}
+		return (w);
+	}
+}
+
+/*
+ * Connection id has sent its lines: close_notify first over TLS, then
+ * half-close and read to the server's EOF, or close (-q).  Returns 0
+ * while it waits to write close_notify.
+ */
+static int
+conn_finish(uint64_t id)
+{
+	struct lconn	*c = &conns[id];
+	int		 r;
+
+	c->state = ST_SHUTDOWN;
+#ifdef HAVE_OPENSSL
+	/* 0: sent, the server's is not read (nor needed); -1: wait. */
+	if (c->ssl != NULL && (r = SSL_shutdown(c->ssl)) < 0)
+		return (tls_want(id, r, "SSL_shutdown") ? 0 : -1);
+#else
+	(void)r;
+#endif
+	if (!quick) {
+		if (shutdown(c->fd, SHUT_WR) == -1) {
+			conn_failed(id, "shutdown", errno);
+			return (-1);
+		}
+		watch(id, EPOLLIN);
+		c->state = ST_CLOSING;
+		return (1);
+	}
+	if (verbose)
+		fprintf(stderr, "loadgen: c%" PRIu64 " done\n", id);
+	close_conn(id);
+	return (1);
+}
+
+/* Connection id is ready: connect, handshake, send what it takes. */
 static void
 send_some(uint64_t id)
 {
@@ -356,28 +558,50 @@ send_some(uint64_t id)
 			conn_failed(id, "connect", err != 0 ? err : errno);
 			return;
 		}
-		pending--;
 		c->state = ST_SENDING;
 		if (verbose)
 			fprintf(stderr, "loadgen: c%" PRIu64 " connected\n",
 			    id);
+#ifdef HAVE_OPENSSL
+		if (tls) {
+			if ((c->ssl = SSL_new(tls_ctx)) == NULL ||
+			    SSL_set_fd(c->ssl, c->fd) != 1)
+				die("SSL_new failed");
+			SSL_set_connect_state(c->ssl);
+			c->state = ST_HANDSHAKE;
+		}
+#endif
+		if (c->state == ST_SENDING)
+			pending--;
+	}
+#ifdef HAVE_OPENSSL
+	if (c->state == ST_HANDSHAKE) {
+		if ((err = SSL_connect(c->ssl)) != 1) {
+			(void)tls_want(id, err, "TLS handshake");
+			return;
+		}
+		if (handshakes++ == 0)
+			fprintf(stderr, "loadgen: %s %s\n",
+			    SSL_get_version(c->ssl),
+			    SSL_get_cipher_name(c->ssl));
+		pending--;
+		c->state = ST_SENDING;
+		watch(id, EPOLLOUT);
+	}
+#endif
+	if (c->state == ST_SHUTDOWN) {
+		(void)conn_finish(id);
+		return;
 	}
 	while (c->sent < conn_bytes) {
 		n = fill(scratch, CHUNK, id, c->sent);
-		w = write(c->fd, scratch, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && errno == EAGAIN)
+		if ((w = conn_write(id, scratch, n)) <= 0)
 			return;
-		if (w <= 0) {
-			conn_failed(id, "write", w == 0 ? EIO : errno);
-			return;
-		}
 		before = c->sent / linelen;
 		c->sent += w;
 		bytes_sent += w;
 		lines_sent += c->sent / linelen - before;
-		if ((size_t)w < n)
+		if (!tls && (size_t)w < n)
 			return;		/* the socket is full */
 	}
 	if (hold >= 0) {
@@ -387,24 +611,7 @@ send_some(uint64_t id)
 		held++;
 		return;
 	}
-	if (!quick) {
-		struct epoll_event	ev;
-
-		memset(&ev, 0, sizeof ev);
-		ev.events = EPOLLIN;
-		ev.data.u64 = id;
-		if (shutdown(c->fd, SHUT_WR) == -1) {
-			conn_failed(id, "shutdown", errno);
-			return;
-		}
-		if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
-			die("epoll_ctl: %s", strerror(errno));
-		c->state = ST_CLOSING;
-		return;
-	}
-	if (verbose)
-		fprintf(stderr, "loadgen: c%" PRIu64 " done\n", id);
-	close_conn(id);
+	(void)conn_finish(id);
 }
 
 /* Half-closed connection id: read to the server's EOF, then close. */
@@ -414,6 +621,10 @@ read_some(uint64_t id)
 	struct lconn	*c = &conns[id];
 	ssize_t		 r;
 
+	/*
+	 * Over TLS too, raw: close_notify has gone, so what comes now
+	 * (session tickets, the server's close_notify) is only drained.
+	 */
 	for (;;) {
 		r = read(c->fd, scratch, CHUNK);
 		if (r > 0)
@@ -441,10 +652,23 @@ main(int argc, char **argv)
 	struct sigaction	 sa;
 	double			 limit = 60, t0, deadline, hold_end = 0, left;
 	uint64_t		 id, need;
+	const char		*ca = NULL, *cert = NULL, *key = NULL;
 	int			 ch, i, n, timeout, holding = 0, timed_out = 0;
 
-	while ((ch = getopt(argc, argv, "c:H:m:n:op:qrs:t:vy")) != -1) {
+	while ((ch = getopt(argc, argv, "A:C:c:H:K:m:n:op:qrs:Tt:vy")) != -1) {
 		switch (ch) {
+		case 'A':
+			ca = optarg;
+			break;
+		case 'C':
+			cert = optarg;
+			break;
+		case 'K':
+			key = optarg;
+			break;
+		case 'T':
+			tls = 1;
+			break;
 		case 'c':
 			concurrent = number(optarg, 1, 10000000, "-c");
 			break;
@@ -505,6 +729,23 @@ main(int argc, char **argv)
 		fprintf(stderr, "loadgen: -o and -r do not go together\n");
 		exit(64);
 	}
+	if ((ca != NULL || cert != NULL || key != NULL) && !tls) {
+		fprintf(stderr, "loadgen: -A, -C and -K go with -T\n");
+		exit(64);
+	}
+	if ((cert == NULL) != (key == NULL)) {
+		fprintf(stderr, "loadgen: -C and -K go together\n");
+		exit(64);
+	}
+#ifdef HAVE_OPENSSL
+	if (tls)
+		tls_init(ca, cert, key);
+#else
+	if (tls) {
+		fprintf(stderr, "loadgen: -T: built without OpenSSL\n");
+		exit(64);
+	}
+#endif
 	/* The longest prefix must fit: "c<id>-l<seq> ", after the head. */
 	headlen = syslog5424 ? strlen(LOADGEN_SYSLOG_HEAD) : 0;
 	need = headlen + snprintf(NULL, 0, "c%" PRIu64 "-l%" PRIu64 " ",
@@ -602,7 +843,9 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			id = evs[i].data.u64;
 			if (conns[id].state == ST_CONNECTING ||
-			    conns[id].state == ST_SENDING)
+			    conns[id].state == ST_HANDSHAKE ||
+			    conns[id].state == ST_SENDING ||
+			    conns[id].state == ST_SHUTDOWN)
 				send_some(id);
 			else if (conns[id].state == ST_CLOSING)
 				read_some(id);
@@ -613,7 +856,12 @@ main(int argc, char **argv)
 			close_conn(id);
 	}
 	printf("loadgen: conns %" PRIu64 " failed %" PRIu64 " lines %" PRIu64
-	    " bytes %" PRIu64 " seconds %.3f\n", next_id, failed, lines_sent,
+	    " bytes %" PRIu64 " seconds %.3f", next_id, failed, lines_sent,
 	    bytes_sent, now() - t0);
+#ifdef HAVE_OPENSSL
+	if (tls)
+		printf(" handshakes %" PRIu64, handshakes);
+#endif
+	printf("\n");
 	return (failed > 0 || timed_out ? 1 : 0);
 }

@@ -9,7 +9,11 @@
 # each prints one well-formed row with 0 errors.  Then bench/check, fed
 # outputs with a line lost, two swapped, one twice, one changed, a line
 # from the wrong peer, a disconnected record missing, and parsed syslog
-# fields changed, lost or added, must find exactly those.  Last,
+# fields changed, lost or added, must find exactly those.  With OpenSSL,
+# tiny-tls (TLS 1.3, a verified client certificate) against the TLS
+# floor and tcplogd-stdout (skipped if tcplogd was built without it),
+# and bench/check -V must find a connected record without TLS details.
+# Last,
 # bench/compare runs the tiny workload twice on the floor and
 # tcplogd-stdout, the sinks in turn, and writes its table and report.
 # No timing is asserted, and Twisted, rsyslog and syslog-ng are not
@@ -129,6 +133,38 @@ sed -e '/"c0-l3 /s/"hostname":"host"/"hostname":"hast"/' \
     fail "check found nothing wrong"
 grep -Fqx 'check: lines 4000 expected 4000 errors 4 (malformed 0 order 0 duplicate 0 missing 0 peer 0 events 0 fields 4)' \
     "$DIR/check.out" || fail "check: $(cat "$DIR/check.out" "$DIR/check.err")"
+
+# TLS: loadgen -T with a client certificate, the TLS floor, tcplogd.
+workload=tiny-tls
+if ! pkg-config --exists openssl 2>/dev/null ||
+    ! command -v openssl > /dev/null 2>&1; then
+	log "no OpenSSL (libssl-dev, openssl): the TLS case is skipped"
+else
+	run_row floor
+	grep -q '| TLSv1.3 [^|]*, client certificate; ' "$DIR/row" ||
+	    fail "tiny-tls floor: $(cat "$DIR/row")"
+	/bin/sh "$bench/run" -k tiny-tls tcplogd-stdout > "$DIR/row" \
+	    2> "$DIR/run.err"
+	rc=$?
+	if [ "$rc" -eq 77 ]; then
+		log "tiny-tls tcplogd-stdout: $(cat "$DIR/row")"
+	else
+		[ "$rc" -eq 0 ] && grep -Eq "^\\| tiny-tls \\| tcplogd-stdout \\| $dec2 \\| .*\\| 0 \\| TLSv1\\.3 [^|]*, client certificate; " \
+		    "$DIR/row" || fail "bench/run tiny-tls tcplogd-stdout:" \
+		    "exit $rc: $(cat "$DIR/row" "$DIR/run.err")"
+		log "$(cat "$DIR/row")"
+		kept_s=$(sed -n 's/^bench\/run: files kept in //p' \
+		    "$DIR/run.err")
+		sed '0,/ connected (/s/ connected (.*)$/ connected/' \
+		    "$kept_s/out" > "$DIR/bad_s"
+		"$BENCH_BIN/check" -f tcplogd -e -V -n 4 -m 1000 -s 100 \
+		    "$DIR/bad_s" > "$DIR/check.out" 2> "$DIR/check.err" &&
+		    fail "check -V found nothing wrong"
+		grep -Fqx 'check: lines 4000 expected 4000 errors 1 (malformed 0 order 0 duplicate 0 missing 0 peer 0 events 1 fields 0)' \
+		    "$DIR/check.out" ||
+		    fail "check -V: $(cat "$DIR/check.out" "$DIR/check.err")"
+	fi
+fi
 
 BENCH_WARMUP_MB=0 /bin/sh "$bench/compare" -r 2 -W tiny \
     -S "floor tcplogd-stdout" -w "$DIR/report.md" > "$DIR/table" \
