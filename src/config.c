@@ -314,7 +314,7 @@ static void	config_validate(struct config_parse *);
 static int	config_key_line(struct config_parse *,
 		    struct config_section *, int);
 static void	config_only_with(struct config_parse *,
-		    struct config_section *, int, const char *);
+		    struct config_section *, int, const char *, const char *);
 static void	config_validate_proxy(struct config_parse *,
 		    struct config_section *);
 static void	config_validate_tls(struct config_parse *,
@@ -1147,20 +1147,22 @@ config_key_line(struct config_parse *cp, struct config_section *cs, int k)
 }
 
 /*
- * The keys after key k in config_keys[] whose names start as its name
- * and "_" belong to it: given in a listener where it is off, each is an
- * error.  (In [tcplogd] they are only defaults.)
+ * The keys after key k in config_keys[] whose names start with prefix
+ * belong to it: given in a listener where it is off, each is an error.
+ * (In [tcplogd] they are only defaults.)
  */
 static void
 config_only_with(struct config_parse *cp, struct config_section *cs, int k,
-    const char *on)
+    const char *prefix, const char *on)
 {
-	size_t	len = strlen(config_keys[k].name);
+	size_t	len = strlen(prefix);
 	int	i;
 
+	/* An invalid value of the key itself says enough. */
+	if (cs->set[k] && config_has_error(cp, cs->set[k]))
+		return;
 	for (i = k + 1; i < (int)CONFIG_NKEYS &&
-	    strncmp(config_keys[i].name, config_keys[k].name, len) == 0 &&
-	    config_keys[i].name[len] == '_'; i++) {
+	    strncmp(config_keys[i].name, prefix, len) == 0; i++) {
 		if (cs->set[i])
 			config_error(cp, cs->set[i], "%s: applies only with "
 			    "%s", config_keys[i].name, on);
@@ -1178,7 +1180,7 @@ config_validate_proxy(struct config_parse *cp, struct config_section *cs)
 
 	if (lc->proxy_protocol == PROXY_NO) {
 		config_only_with(cp, cs, config_key_find("proxy_protocol"),
-		    "proxy_protocol = v1, v2 or any");
+		    "proxy_", "proxy_protocol = v1, v2 or any");
 		return;
 	}
 	if (lc->nproxy_from == 0)
@@ -1204,7 +1206,7 @@ config_validate_tls(struct config_parse *cp, struct config_section *cs)
 
 	tls = config_key_find("tls");
 	if (!lc->tls) {
-		config_only_with(cp, cs, tls, "tls = yes");
+		config_only_with(cp, cs, tls, "tls_", "tls = yes");
 		return;
 	}
 #ifndef HAVE_OPENSSL

@@ -128,6 +128,10 @@ proxy_parse_v1(const u_char *buf, size_t len, struct proxy_header *h)
 		return (PROXY_MORE);
 	}
 	end = cr - buf;
+	if (memchr(buf, '\n', end) != NULL) {
+		h->error = "PROXY v1 line ends without CR";
+		return (PROXY_INVALID);
+	}
 	if (end + 2 > PROXY_V1_MAX) {
 		h->error = "PROXY v1 line without CRLF within 107 bytes";
 		return (PROXY_INVALID);
