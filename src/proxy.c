@@ -29,6 +29,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,8 @@ struct proxy_state {
 	u_char		*buf;		/* owned, what came so far */
 	size_t		 len;
 	size_t		 size;
+	int		 self;		/* the header named the balancer's
+					   own connection: data next? */
 };
 
 static int	 proxy_enabled(const struct lconf *);
@@ -55,6 +59,11 @@ static int	 proxy_done(struct conn *, struct proxy_state *,
 		    enum conn_reason *);
 static int	 proxy_error(struct conn *, const char *,
 		    enum conn_reason *);
+static int	 proxy_self_wait(struct conn *, struct proxy_state *,
+		    enum conn_reason *);
+static int	 proxy_admit(struct conn *, enum conn_reason *);
+static int	 proxy_same_addr(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
 
 const struct stage_ops stage_proxy_ops = {
 	.name = "PROXY",
@@ -115,6 +124,8 @@ proxy_run(struct conn *c, void *arg, enum conn_reason *reason)
 	size_t			 want;
 	ssize_t			 n;
 
+	if (ps->self)
+		return (proxy_self_wait(c, ps, reason));
 	for (;;) {
 		r = proxy_parse(ps->buf, ps->len, c->conf->proxy_protocol, &h);
 		if (r != PROXY_MORE)
@@ -161,6 +172,7 @@ proxy_done(struct conn *c, struct proxy_state *ps, enum proxy_result r,
 		break;
 	}
 	conn_stage_unread(c, ps->buf + h->len, ps->len - h->len);
+	ps->self = proxy_same_addr(&h->src, &c->addr) && ps->len == h->len;
 	c->proxy = xstrdup(c->peer);
 	memset(&c->addr, 0, sizeof c->addr);
 	memcpy(&c->addr, &h->src, h->srclen);
@@ -168,10 +180,66 @@ proxy_done(struct conn *c, struct proxy_state *ps, enum proxy_result r,
 	    sizeof c->peer);
 	log_debug("%s: %s: PROXY v%d from %s", c->conf->name, c->peer,
 	    h->version, c->proxy);
+	if (ps->self)
+		return (proxy_self_wait(c, ps, reason));
+	return (proxy_admit(c, reason));
+}
+
+/*
+ * The header named the connection it came on as the client: HAProxy's
+ * health check with a v1 header does so, then closes.  Nothing is known
+ * until a byte comes: closed before one, it was a check (no record);
+ * data makes it a client like any other.
+ */
+static int
+proxy_self_wait(struct conn *c, struct proxy_state *ps,
+    enum conn_reason *reason)
+{
+	ssize_t	n;
+
+	n = conn_stage_read(c, ps->buf, ps->size, reason);
+	if (n == 0)
+		return (EV_READ);
+	if (n == -1) {
+		if (*reason != CONN_EOF && *reason != CONN_RESET)
+			return (-1);
+		c->l->stats.health_checks++;
+		*reason = CONN_HEALTH_CHECK;
+		return (-1);
+	}
+	conn_stage_unread(c, ps->buf, n);
+	return (proxy_admit(c, reason));
+}
+
+/* allow, deny and max_per_peer for the client, now known. */
+static int
+proxy_admit(struct conn *c, enum conn_reason *reason)
+{
 	if (listener_admit(c->l, c) == -1) {
 		*reason = CONN_REFUSED;
 		return (-1);
 	}
+	return (0);
+}
+
+/* The same address and port? */
+static int
+proxy_same_addr(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in	*a4 = (const struct sockaddr_in *)a;
+	const struct sockaddr_in	*b4 = (const struct sockaddr_in *)b;
+	const struct sockaddr_in6	*a6 = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6	*b6 = (const struct sockaddr_in6 *)b;
+
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET)
+		return (a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	if (a->ss_family == AF_INET6)
+		return (a6->sin6_port == b6->sin6_port &&
+		    IN6_ARE_ADDR_EQUAL(&a6->sin6_addr, &b6->sin6_addr));
 	return (0);
 }
 
