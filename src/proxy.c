@@ -258,5 +258,5 @@ proxy_expire(struct conn *c, void *arg __unused)
 {
 	c->l->stats.proxy_errors++;
 	listener_note(c->l, NOTE_PROXY_TIMEOUT, c->peer, "no complete PROXY "
-	    "header within %u seconds", c->conf->proxy_timeout);
+	    "header within %u s", c->conf->proxy_timeout);
 }
