@@ -235,8 +235,11 @@ conn_arm(struct conn *c)
 		event_add(c->ev, NULL);
 		return;
 	}
-	if (c->paused)
+	if (c->paused) {
+		/* A stage may have left it on: the input must wait. */
+		event_del(c->ev);
 		return;
+	}
 	if (c->quiet)
 		tv.tv_usec = CONN_QUIET_MSEC * 1000;
 	else if (c->conf->idle_timeout > 0)
@@ -325,6 +328,7 @@ conn_stage_begin(struct conn *c)
 {
 	const struct stage_ops	*so;
 	struct timeval		 tv = { 0, 0 };
+	int			 carried;
 
 	while (*c->stage != NULL && !(*c->stage)->enabled(c->conf))
 		c->stage++;
@@ -333,6 +337,12 @@ conn_stage_begin(struct conn *c)
 		conn_start(c);
 		return;
 	}
+	/*
+	 * What the last stage read past its end may be all there is (a
+	 * whole TLS ClientHello after a PROXY header): run at once even
+	 * if init() takes the bytes where conn_pending() cannot see them.
+	 */
+	carried = conn_pending(c) > 0;
 	c->sstate = so->init != NULL ? so->init(c) : NULL;
 	if (so->timeout != NULL && (tv.tv_sec = so->timeout(c->conf)) > 0) {
 		if (c->ev_stage == NULL && (c->ev_stage = evtimer_new(
@@ -341,6 +351,8 @@ conn_stage_begin(struct conn *c)
 		evtimer_add(c->ev_stage, &tv);
 	}
 	conn_wait_input(c);
+	if (carried)
+		event_active(c->ev, EV_READ, 0);
 }
 
 /* Free the running stage's state and stop its timer. */

@@ -48,7 +48,6 @@ static char	*format_hex(char *, u_char);
 static char	*format_u64(char *, uint64_t);
 static char	*format_str(char *, const char *);
 static int	format_utf8_valid(const u_char *, size_t);
-static size_t	format_json_escape(char *, const u_char *, size_t);
 static char	*format_json_str(char *, const char *, const char *);
 static char	*format_json_field(char *, const char *,
 		    const struct syslog_str *);
@@ -393,7 +392,7 @@ format_text_max(const struct record *rec)
 	n = FORMAT_TIME_LEN + 1 + CONF_NAME_MAX + 1 + CONN_PEER_LEN + 128;
 	if (rec->type == REC_DATA)
 		n += format_escape_max(rec->len);
-	if (rec->tls != NULL)
+	if (rec->type == REC_CONNECTED && rec->tls != NULL)
 		n += rec->tls->text_len;
 	return (n);
 }
@@ -495,15 +494,23 @@ format_utf8_valid(const u_char *p, size_t len)
 	return (1);
 }
 
+/* Worst-case size of format_json_escape() output for len input bytes. */
+size_t
+format_json_escape_max(size_t len)
+{
+	return (len * 6);
+}
+
 /*
  * Escape UTF-8 as the inside of a JSON string (RFC 8259 section 7): '"',
  * '\\' and the C0 controls as the RFC asks, and also DEL, the C1 controls
  * and U+2028/U+2029 as \uXXXX, so no terminal or JavaScript reader is
  * surprised.  A byte that is not part of valid UTF-8 becomes U+FFFD
  * (syslog fields; data is only escaped when valid).  At most 6 bytes out
- * per byte in.
+ * per byte in (format_json_escape_max()).  tls.c escapes certificate
+ * names with it.
  */
-static size_t
+size_t
 format_json_escape(char *dst, const u_char *src, size_t len)
 {
 	char		*o = dst;

@@ -306,11 +306,10 @@ sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
 	int	 flags = sink_format_flags(s, lc);
 	size_t	 hlen, hroom, n, need, avail, total = 0, i;
 
-	if ((flags & FORMAT_JSON_LINE) || rec->flags != 0)
-		return (sink_emit_each(s, lc, rec, v, nv));
 	rec->len = 0;
-	if (format_text_max(rec) > sizeof head)
-		fatalx("%s: record head too long", s->name);
+	if ((flags & FORMAT_JSON_LINE) || rec->flags != 0 ||
+	    format_text_max(rec) > sizeof head)
+		return (sink_emit_each(s, lc, rec, v, nv));
 	hlen = format_text(head, rec, flags & FORMAT_TIME) - 1; /* no LF */
 	/* The head is copied SINK_HEAD_COPY bytes at a time if it fits. */
 	if (hlen < SINK_HEAD_COPY)

@@ -361,6 +361,8 @@ extern int	 format_simd;
 
 size_t		 format_escape(char *, const u_char *, size_t);
 size_t		 format_escape_max(size_t);
+size_t		 format_json_escape(char *, const u_char *, size_t);
+size_t		 format_json_escape_max(size_t);
 void		 format_time(char *, const struct timeval *);
 size_t		 format_text_max(const struct record *);
 size_t		 format_text(char *, const struct record *, int);
@@ -517,6 +519,7 @@ extern const struct transport_ops transport_tcp_ops;
  */
 int		 tls_conf_load(struct lconf *, const char **, char **);
 void		 tls_conf_free(struct tls_conf *);
+int		 tls_name_allowed(const char *, const char *, size_t);
 extern const struct stage_ops stage_tls_ops;
 
 /*
