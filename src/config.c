@@ -128,6 +128,10 @@ static const struct config_word config_tls_verifies[] = {
 static const struct config_word config_tls_versions[] = {
 	{ "1.2", TLS_V1_2 }, { "1.3", TLS_V1_3 }, { NULL, 0 }
 };
+static const struct config_word config_proxies[] = {
+	{ "no", PROXY_NO }, { "v1", PROXY_V1 }, { "v2", PROXY_V2 },
+	{ "any", PROXY_ANY }, { NULL, 0 }
+};
 static const struct config_word config_formats[] = {
 	{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON }, { NULL, 0 }
 };
@@ -190,6 +194,18 @@ static const struct config_key config_keys[] = {
 	{ .name = "deny", .where = ANYWHERE, .type = CONFIG_LIST,
 	  LCONF(deny), .count = offsetof(struct lconf, ndeny),
 	  .item = config_cidr, .item_size = sizeof (struct cidr) },
+	/*
+	 * Behind a load balancer: the PROXY header first.  The
+	 * "proxy_protocol" row first, config_validate_proxy() relies on it.
+	 */
+	{ .name = "proxy_protocol", .where = ANYWHERE, .type = CONFIG_CHOICE,
+	  LCONF(proxy_protocol), .words = config_proxies, .def = "no" },
+	{ .name = "proxy_from", .where = ANYWHERE, .type = CONFIG_LIST,
+	  LCONF(proxy_from), .count = offsetof(struct lconf, nproxy_from),
+	  .item = config_cidr, .item_size = sizeof (struct cidr) },
+	{ .name = "proxy_timeout", .where = ANYWHERE, .type = CONFIG_UINT,
+	  LCONF(proxy_timeout), .min = 1, .max = 3600, .unit = "seconds",
+	  .def = CONFIG_STR(CONF_PROXY_TIMEOUT_DEFAULT) },
 	/* What it writes, and where. */
 	{ .name = "file", .where = ANYWHERE, .type = CONFIG_STRING,
 	  LCONF(file), .check = config_path },
@@ -297,6 +313,10 @@ static void	config_inherit(struct config_parse *, struct config_section *);
 static void	config_validate(struct config_parse *);
 static int	config_key_line(struct config_parse *,
 		    struct config_section *, int);
+static void	config_only_with(struct config_parse *,
+		    struct config_section *, int, const char *, const char *);
+static void	config_validate_proxy(struct config_parse *,
+		    struct config_section *);
 static void	config_validate_tls(struct config_parse *,
 		    struct config_section *);
 #ifdef HAVE_OPENSSL
@@ -1127,6 +1147,49 @@ config_key_line(struct config_parse *cp, struct config_section *cs, int k)
 }
 
 /*
+ * The keys after key k in config_keys[] whose names start with prefix
+ * belong to it: given in a listener where it is off, each is an error.
+ * (In [tcplogd] they are only defaults.)
+ */
+static void
+config_only_with(struct config_parse *cp, struct config_section *cs, int k,
+    const char *prefix, const char *on)
+{
+	size_t	len = strlen(prefix);
+	int	i;
+
+	/* An invalid value of the key itself says enough. */
+	if (cs->set[k] && config_has_error(cp, cs->set[k]))
+		return;
+	for (i = k + 1; i < (int)CONFIG_NKEYS &&
+	    strncmp(config_keys[i].name, prefix, len) == 0; i++) {
+		if (cs->set[i])
+			config_error(cp, cs->set[i], "%s: applies only with "
+			    "%s", config_keys[i].name, on);
+	}
+}
+
+/*
+ * A listener's PROXY settings: with the header on, proxy_from must say
+ * who may send it, or anyone could forge a peer.
+ */
+static void
+config_validate_proxy(struct config_parse *cp, struct config_section *cs)
+{
+	struct lconf	*lc = cs->lc;
+
+	if (lc->proxy_protocol == PROXY_NO) {
+		config_only_with(cp, cs, config_key_find("proxy_protocol"),
+		    "proxy_", "proxy_protocol = v1, v2 or any");
+		return;
+	}
+	if (lc->nproxy_from == 0)
+		config_error(cp, lc->line, "listener %s: proxy_protocol = %s "
+		    "needs proxy_from = CIDR LIST (the balancers' addresses)",
+		    lc->name, config_proxies[lc->proxy_protocol].name);
+}
+
+/*
  * A listener's TLS settings: what goes with what, then the files read
  * and checked by OpenSSL (tls_conf_load()), so that -t and a reload
  * find a missing, unreadable or mismatched key as a config error.
@@ -1136,16 +1199,14 @@ config_validate_tls(struct config_parse *cp, struct config_section *cs)
 {
 	struct lconf	*lc = cs->lc;
 	size_t		 errors = cp->nerrors;
-	int		 tls, k;
+	int		 tls;
+#ifdef HAVE_OPENSSL
+	int		 k;
+#endif
 
 	tls = config_key_find("tls");
 	if (!lc->tls) {
-		for (k = tls + 1; k < (int)CONFIG_NKEYS &&
-		    strncmp(config_keys[k].name, "tls_", 4) == 0; k++) {
-			if (cs->set[k])
-				config_error(cp, cs->set[k], "%s: applies only "
-				    "with tls = yes", config_keys[k].name);
-		}
+		config_only_with(cp, cs, tls, "tls_", "tls = yes");
 		return;
 	}
 #ifndef HAVE_OPENSSL
@@ -1223,6 +1284,7 @@ config_validate(struct config_parse *cp)
 			config_error(cp, a->lc->line,
 			    "listener %s: no listen address", a->lc->name);
 		}
+		config_validate_proxy(cp, a);
 		config_validate_tls(cp, a);
 		if ((a->lc->outputs & OUTPUT_FILE) && a->lc->file == NULL &&
 		    !a->set[file] && !cp->global.set[file]) {

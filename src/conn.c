@@ -88,6 +88,7 @@ static u_char	conn_buf[CONN_READ_SIZE];	/* every read lands here */
  * it.  A new stage is one file and one row.
  */
 const struct stage_ops *const conn_stages[] = {
+	&stage_proxy_ops,	/* a balancer's header comes first */
 #ifdef HAVE_OPENSSL
 	&stage_tls_ops,
 #endif
@@ -117,6 +118,29 @@ conn_peer_string(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 		break;
 	}
+}
+
+/*
+ * An IPv4 client of a dual-stack socket comes as ::ffff:a.b.c.d: make it
+ * the IPv4 address it is, so that records, allow/deny and max_per_peer
+ * see one address whatever the socket.  Returns the new length.
+ */
+socklen_t
+sockaddr_unmap(struct sockaddr_storage *ss, socklen_t len)
+{
+	struct sockaddr_in6	 sin6;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+
+	if (ss->ss_family != AF_INET6 || len < sizeof sin6)
+		return (len);
+	memcpy(&sin6, ss, sizeof sin6);
+	if (!IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr))
+		return (len);
+	memset(ss, 0, sizeof *ss);
+	sin->sin_family = AF_INET;
+	sin->sin_port = sin6.sin6_port;
+	memcpy(&sin->sin_addr, &sin6.sin6_addr.s6_addr[12], 4);
+	return (sizeof *sin);
 }
 
 /*
@@ -167,6 +191,7 @@ conn_record(struct conn *c, struct record *rec, enum rec_type type)
 	rec->label = c->label;
 	rec->label_len = c->label_len;
 	rec->tls = c->tls;
+	rec->proxy = c->proxy;
 }
 
 /* Write a connected or disconnected record if the listener wants them. */
@@ -723,6 +748,7 @@ conn_close(struct conn *c, enum conn_reason reason)
 		event_free(c->ev_stage);
 	c->tops->close(c);
 	free(c->carry);
+	free(c->proxy);
 	lconf_unref(c->conf);
 	free(c->label);
 	free(c);

@@ -44,6 +44,8 @@ const struct counter listener_counters[] = {
 	{ "framing_errors", offsetof(struct listener_stats, framing_errors) },
 	{ "parse_errors", offsetof(struct listener_stats, parse_errors) },
 	{ "tls_failures", offsetof(struct listener_stats, tls_failures) },
+	{ "health_checks", offsetof(struct listener_stats, health_checks) },
+	{ "proxy_errors", offsetof(struct listener_stats, proxy_errors) },
 	{ NULL, 0 }
 };
 

@@ -732,6 +732,8 @@ format_json_max(const struct record *rec)
 	}
 	if (rec->tls != NULL)
 		n += rec->tls->json_len + rec->tls->client_len;
+	if (rec->proxy != NULL)
+		n += CONN_PEER_LEN + 16;
 	return (n);
 }
 
@@ -763,6 +765,8 @@ format_json(char *dst, const struct record *rec, int ts)
 	o = format_str(o, rec->listener);
 	*o++ = '"';
 	o = format_json_str(o, "peer", rec->peer);
+	if (rec->proxy != NULL)
+		o = format_json_str(o, "proxy", rec->proxy);
 	o = format_json_str(o, "event", events[rec->type]);
 	if (rec->tls != NULL && rec->tls->client != NULL) {
 		memcpy(o, rec->tls->client, rec->tls->client_len);

@@ -63,6 +63,11 @@ static int	lsocks_adopt(struct lsocks *, struct event_base *,
 static int	listener_same_addr(const struct sockaddr_storage *,
 		    const struct laddr *);
 static int	listener_refusal(struct listener *, const struct sockaddr *);
+static int	listener_refusal_client(struct listener *,
+		    const struct sockaddr *);
+static int	listener_over_per_peer(struct listener *,
+		    const struct sockaddr *, const struct conn *);
+static void	listener_refused(struct listener *, int, const char *);
 static void	listener_note_cb(evutil_socket_t, short, void *);
 static int	listener_notes_say(struct listener *);
 static int	listener_note_say(struct listener *, struct listener_note *);
@@ -615,16 +620,43 @@ listener_write_lines(struct listener *l, const struct lconf *lc,
 		    v, nv);
 }
 
-/* Why l must refuse a new peer at sa (a NOTE_REFUSE_*), or -1. */
+/*
+ * Why l must refuse a new connection from sa (a NOTE_REFUSE_*), or -1.
+ * Behind a balancer (proxy_protocol), sa is the balancer: only
+ * proxy_from and the caps apply now, the rest once the client is known
+ * (listener_admit()).
+ */
 static int
 listener_refusal(struct listener *l, const struct sockaddr *sa)
 {
 	struct listener_env	*env = l->env;
 	struct lconf		*lc = l->conf;
-	struct conn		*c;
 	size_t			 i;
-	u_int			 same = 0;
-	int			 allowed = lc->nallow == 0;
+	int			 why, from = 0;
+
+	if (lc->proxy_protocol != PROXY_NO) {
+		for (i = 0; i < lc->nproxy_from && !from; i++)
+			from = cidr_match(&lc->proxy_from[i], sa);
+		if (!from)
+			return (NOTE_REFUSE_PROXY);
+	} else if ((why = listener_refusal_client(l, sa)) != -1)
+		return (why);
+	if ((env->max_conns != 0 && env->active >= env->max_conns) ||
+	    (lc->max_conns != 0 && l->stats.active >= lc->max_conns))
+		return (NOTE_REFUSE_CAP);
+	if (lc->proxy_protocol == PROXY_NO &&
+	    listener_over_per_peer(l, sa, NULL))
+		return (NOTE_REFUSE_PEER);
+	return (-1);
+}
+
+/* allow and deny for a client at sa: NOTE_REFUSE_ACL, or -1. */
+static int
+listener_refusal_client(struct listener *l, const struct sockaddr *sa)
+{
+	struct lconf	*lc = l->conf;
+	size_t		 i;
+	int		 allowed = lc->nallow == 0;
 
 	for (i = 0; i < lc->ndeny; i++) {
 		if (cidr_match(&lc->deny[i], sa))
@@ -634,16 +666,52 @@ listener_refusal(struct listener *l, const struct sockaddr *sa)
 		allowed = cidr_match(&lc->allow[i], sa);
 	if (!allowed)
 		return (NOTE_REFUSE_ACL);
-	if ((env->max_conns != 0 && env->active >= env->max_conns) ||
-	    (lc->max_conns != 0 && l->stats.active >= lc->max_conns))
-		return (NOTE_REFUSE_CAP);
-	if (lc->max_per_peer != 0) {
-		TAILQ_FOREACH(c, &l->conns, entry) {
-			if (listener_same_host(&c->addr, sa) &&
-			    ++same >= lc->max_per_peer)
-				return (NOTE_REFUSE_PEER);
-		}
+	return (-1);
+}
+
+/*
+ * Has the host of sa max_per_peer connections open on l already, not
+ * counting self (a connection that just learnt its client)?
+ */
+static int
+listener_over_per_peer(struct listener *l, const struct sockaddr *sa,
+    const struct conn *self)
+{
+	struct conn	*c;
+	u_int		 same = 0;
+
+	if (l->conf->max_per_peer == 0)
+		return (0);
+	TAILQ_FOREACH(c, &l->conns, entry) {
+		/* Still reading its header: its client is not known. */
+		if (c->conf->proxy_protocol != PROXY_NO && c->proxy == NULL)
+			continue;
+		if (c != self && listener_same_host(&c->addr, sa) &&
+		    ++same >= l->conf->max_per_peer)
+			return (1);
 	}
+	return (0);
+}
+
+/*
+ * A connection behind a balancer has learnt its client from the PROXY
+ * header: allow, deny and max_per_peer apply to that client now.
+ * Refused, it is counted and noted as at accept (and not as accepted);
+ * returns -1 then, and the caller closes it without a record.
+ */
+int
+listener_admit(struct listener *l, struct conn *c)
+{
+	const struct sockaddr	*sa = (const struct sockaddr *)&c->addr;
+	int			 why;
+
+	if ((why = listener_refusal_client(l, sa)) == -1 &&
+	    listener_over_per_peer(l, sa, c))
+		why = NOTE_REFUSE_PEER;
+	if (why == -1)
+		return (0);
+	l->stats.accepted--;
+	listener_refused(l, why, c->peer);
 	return (-1);
 }
 
@@ -673,17 +741,33 @@ listener_accept_cb(struct evconnlistener *evl __unused, evutil_socket_t fd,
 {
 	struct listener		*l = arg;
 	struct listener_env	*env = l->env;
+	struct sockaddr_storage	 ss;
 	char			 peer[CONN_PEER_LEN];
+	socklen_t		 len;
 	int			 why;
 
 	env->cb->accepted(env->arg);
+	memset(&ss, 0, sizeof ss);
+	len = (size_t)salen <= sizeof ss ? (socklen_t)salen : sizeof ss;
+	memcpy(&ss, sa, len);
+	len = sockaddr_unmap(&ss, len);
+	sa = (struct sockaddr *)&ss;
 	if ((why = listener_refusal(l, sa)) == -1) {
-		conn_new(l, fd, sa, salen);
+		conn_new(l, fd, sa, len);
 		return;
 	}
 	close(fd);
-	l->stats.refused++;
 	conn_peer_string(sa, peer, sizeof peer);
+	listener_refused(l, why, peer);
+}
+
+/* A connection from peer refused for why (a NOTE_REFUSE_*): say so. */
+static void
+listener_refused(struct listener *l, int why, const char *peer)
+{
+	struct listener_env	*env = l->env;
+
+	l->stats.refused++;
 	switch (why) {
 	case NOTE_REFUSE_CAP:
 		listener_note(l, why, peer, "refused (max_connections "
@@ -693,6 +777,9 @@ listener_accept_cb(struct evconnlistener *evl __unused, evutil_socket_t fd,
 		break;
 	case NOTE_REFUSE_PEER:
 		listener_note(l, why, peer, "refused (max_per_peer reached)");
+		break;
+	case NOTE_REFUSE_PROXY:
+		listener_note(l, why, peer, "refused (not in proxy_from)");
 		break;
 	default:
 		listener_note(l, why, peer,

@@ -70,6 +70,10 @@ enum conn_reason {
 	CONN_TLS,		/* TLS: a fatal error after the handshake */
 	CONN_HANDSHAKE,		/* TLS: the handshake failed (no record) */
 	CONN_HANDSHAKE_TIMEOUT,	/* TLS: it took too long (no record) */
+	CONN_PROXY,		/* a bad PROXY header (no record) */
+	CONN_PROXY_TIMEOUT,	/* it took too long (no record) */
+	CONN_HEALTH_CHECK,	/* a balancer's own (no record) */
+	CONN_REFUSED,		/* its client refused (no record) */
 	CONN_REASON_COUNT
 };
 
@@ -92,6 +96,10 @@ conn_reason_string(enum conn_reason reason)
 		[CONN_TLS] = "TLS error",
 		[CONN_HANDSHAKE] = "TLS handshake failed",
 		[CONN_HANDSHAKE_TIMEOUT] = "TLS handshake timeout",
+		[CONN_PROXY] = "bad PROXY header",
+		[CONN_PROXY_TIMEOUT] = "PROXY header timeout",
+		[CONN_HEALTH_CHECK] = "health check",
+		[CONN_REFUSED] = "refused",
 	};
 
 	return ((u_int)reason < CONN_REASON_COUNT ? text[reason] : "?");
@@ -145,6 +153,8 @@ struct record {
 	const struct syslog_msg	*syslog;	/* borrowed: parse = syslog and
 						   the data parsed, or NULL */
 	const struct tls_info	*tls;		/* borrowed: over TLS, or NULL */
+	const char		*proxy;		/* borrowed: the balancer's
+						   "ip:port", or NULL */
 };
 
 /* config.c */
@@ -227,6 +237,16 @@ struct cidr {
 	u_int			 bits;
 };
 
+/* proxy_protocol: the PROXY header versions a listener reads. */
+enum lconf_proxy {
+	PROXY_NO = 0,
+	PROXY_V1 = 0x1,
+	PROXY_V2 = 0x2,
+	PROXY_ANY = PROXY_V1 | PROXY_V2
+};
+
+#define CONF_PROXY_TIMEOUT_DEFAULT	5
+
 /* Settings of one [listener NAME]; reference counted. */
 struct lconf {
 	int			 refs;
@@ -267,6 +287,10 @@ struct lconf {
 	char			*tls_ciphersuites; /* owned, or NULL */
 	u_int			 tls_handshake_timeout; /* seconds */
 	struct tls_conf		*tls_conf;	/* owned (tls.c), loaded */
+	enum lconf_proxy	 proxy_protocol;
+	struct cidr		*proxy_from;	/* owned; the balancers */
+	size_t			 nproxy_from;
+	u_int			 proxy_timeout;	/* seconds */
 	TAILQ_ENTRY(lconf)	 entry;
 };
 TAILQ_HEAD(lconf_list, lconf);
@@ -293,6 +317,35 @@ int		 laddr_parse(const char *, struct laddr *, char **);
 int		 laddr_conflict(const struct laddr *, const struct laddr *);
 int		 cidr_parse(const char *, struct cidr *, char **);
 int		 cidr_match(const struct cidr *, const struct sockaddr *);
+
+/*
+ * proxy_parse.c: the PROXY protocol header (HAProxy's versions 1 and 2)
+ * at the start of what a connection sent, without a socket.
+ */
+#define PROXY_V1_MAX		107	/* the longest v1 line, CRLF too */
+#define PROXY_V2_MAX		4096	/* the longest v2 header we take */
+#define PROXY_CMD_LOCAL		0
+#define PROXY_CMD_PROXY		1
+
+enum proxy_result {
+	PROXY_MORE,		/* may still become a header */
+	PROXY_ADDRESS,		/* a client's address: src */
+	PROXY_LOCAL,		/* no client: LOCAL, UNKNOWN, no address */
+	PROXY_INVALID		/* error says why */
+};
+
+struct proxy_header {
+	size_t			 len;		/* of the header */
+	int			 version;	/* 1 or 2 */
+	u_int			 command;	/* PROXY_CMD_* */
+	struct sockaddr_storage	 src;		/* the client */
+	socklen_t		 srclen;
+	const char		*error;		/* static */
+};
+
+enum proxy_result proxy_parse(const u_char *, size_t, int,
+		    struct proxy_header *);
+socklen_t	 sockaddr_unmap(struct sockaddr_storage *, socklen_t);
 
 /* format.c */
 #define FORMAT_TIME_LEN		27	/* 2026-11-28T08:22:55.123456Z */
@@ -451,6 +504,9 @@ struct transport_ops {
 
 extern const struct stage_ops *const conn_stages[];
 
+/* proxy.c */
+extern const struct stage_ops stage_proxy_ops;
+
 /* transport_tcp.c */
 extern const struct transport_ops transport_tcp_ops;
 
@@ -506,6 +562,9 @@ struct conn {
 	char			 peer[CONN_PEER_LEN];
 	char			*label;		/* owned, "LISTENER PEER" */
 	size_t			 label_len;
+	char			*proxy;		/* owned: the balancer that
+						   sent a PROXY header, or
+						   NULL */
 	const struct tls_info	*tls;		/* borrowed from the transport,
 						   NULL: not TLS */
 	struct sockaddr_storage	 addr;		/* of the peer */
@@ -568,6 +627,8 @@ struct listener_stats {
 	uint64_t		 framing_errors; /* connections closed so */
 	uint64_t		 parse_errors;	/* records parse = could not */
 	uint64_t		 tls_failures;	/* handshakes that failed */
+	uint64_t		 health_checks;	/* a balancer's, no client */
+	uint64_t		 proxy_errors;	/* bad or late PROXY headers */
 };
 
 #define LISTENER_MAX_SINKS	4
@@ -617,6 +678,9 @@ enum lnote {
 	NOTE_TLS_HANDSHAKE,	/* not TLS, or no agreement */
 	NOTE_TLS_CERT,		/* the client's certificate refused */
 	NOTE_TLS_TIMEOUT,	/* tls_handshake_timeout */
+	NOTE_REFUSE_PROXY,	/* not in proxy_from */
+	NOTE_PROXY,		/* a bad PROXY header */
+	NOTE_PROXY_TIMEOUT,	/* proxy_timeout */
 	NOTE_COUNT
 };
 
@@ -666,6 +730,7 @@ void		 listener_write(struct listener *, const struct lconf *,
 		    const struct record *);
 void		 listener_write_lines(struct listener *, const struct lconf *,
 		    struct record *, const struct iovec *, size_t);
+int		 listener_admit(struct listener *, struct conn *);
 void		 listener_note(struct listener *, enum lnote, const char *,
 		    const char *, ...)
 		    __attribute__((__format__(__printf__, 4, 5)));

@@ -1104,6 +1104,91 @@ START_TEST(test_err_several)
 END_TEST
 
 /* file, file_mode and format from [tcplogd], before and after it. */
+/*
+ * proxy_protocol and its keys: the versions, proxy_from as CIDR
+ * prefixes, proxy_timeout, defaults from [tcplogd] for the listeners
+ * that turn the header on.
+ */
+START_TEST(test_proxy_keys)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+
+	conf = load_text("[tcplogd]\n"
+	    "proxy_from = 10.0.0.0/8, 2001:db8::/32\n"
+	    "proxy_timeout = 2\n"
+	    "[listener plain]\nlisten = 127.0.0.1:0\n"
+	    "[listener v1]\nlisten = 127.0.0.1:0\nproxy_protocol = v1\n"
+	    "[listener v2]\nlisten = 127.0.0.1:0\nproxy_protocol = v2\n"
+	    "proxy_from = 127.0.0.1\nproxy_timeout = 3600\n"
+	    "[listener any]\nlisten = 127.0.0.1:0\nproxy_protocol = any\n");
+	ck_assert_ptr_nonnull(conf);
+	lc = find(conf, "plain");
+	ck_assert_int_eq(lc->proxy_protocol, PROXY_NO);
+	ck_assert_uint_eq(lc->proxy_timeout, 2);
+	lc = find(conf, "v1");
+	ck_assert_int_eq(lc->proxy_protocol, PROXY_V1);
+	ck_assert_uint_eq(lc->nproxy_from, 2);
+	ck_assert_int_eq(lc->proxy_from[0].family, AF_INET);
+	ck_assert_uint_eq(lc->proxy_from[0].bits, 8);
+	ck_assert_int_eq(lc->proxy_from[1].family, AF_INET6);
+	ck_assert_uint_eq(lc->proxy_from[1].bits, 32);
+	ck_assert_uint_eq(lc->proxy_timeout, 2);
+	lc = find(conf, "v2");
+	ck_assert_int_eq(lc->proxy_protocol, PROXY_V2);
+	ck_assert_uint_eq(lc->nproxy_from, 1);
+	ck_assert_uint_eq(lc->proxy_from[0].bits, 32);
+	ck_assert_uint_eq(lc->proxy_timeout, 3600);
+	lc = find(conf, "any");
+	ck_assert_int_eq(lc->proxy_protocol, PROXY_ANY);
+	ck_assert_uint_eq(lc->proxy_timeout, 2);
+	config_free(conf);
+
+	conf = load_text("[listener main]\nlisten = 127.0.0.1:0\n");
+	lc = find(conf, "main");
+	ck_assert_int_eq(lc->proxy_protocol, PROXY_NO);
+	ck_assert_uint_eq(lc->nproxy_from, 0);
+	ck_assert_uint_eq(lc->proxy_timeout, CONF_PROXY_TIMEOUT_DEFAULT);
+	config_free(conf);
+}
+END_TEST
+
+/*
+ * Without proxy_from anyone could forge a peer: an error, at the
+ * listener's line; the keys of a listener without the header are
+ * errors at their lines; bad values name the valid ones.
+ */
+START_TEST(test_err_proxy)
+{
+	static const char *const want1[] = {
+		":1: listener a: proxy_protocol = v2 needs proxy_from = CIDR "
+		    "LIST (the balancers' addresses)",
+		":6: proxy_from: applies only with proxy_protocol = v1, v2 "
+		    "or any",
+		":7: proxy_timeout: applies only with proxy_protocol = v1, v2 "
+		    "or any",
+		NULL
+	};
+	static const char *const want2[] = {
+		":3: proxy_protocol: invalid value 'v3' (expected no, v1, v2 "
+		    "or any)",
+		":4: proxy_timeout: invalid value '0' (expected 1 to 3600 "
+		    "seconds)",
+		":5: proxy_from: invalid prefix length in '10.0.0.0/33' "
+		    "(expected 0 to 32)",
+		NULL
+	};
+
+	check_text_errors("[listener a]\nlisten = 127.0.0.1:0\n"
+	    "proxy_protocol = v2\n"
+	    "[listener b]\nlisten = 127.0.0.1:0\n"
+	    "proxy_from = 127.0.0.1\nproxy_timeout = 3\n", want1);
+	check_text_errors("[listener a]\nlisten = 127.0.0.1:0\n"
+	    "proxy_protocol = v3\nproxy_timeout = 0\n"
+	    "proxy_from = 10.0.0.0/33\n", want2);
+}
+END_TEST
+
 START_TEST(test_file_defaults)
 {
 	struct config	*conf;
@@ -1585,6 +1670,8 @@ config_suite(void)
 	tcase_add_test(tc, test_err_listen_in_global);
 	tcase_add_test(tc, test_err_global_key_in_listener);
 	tcase_add_test(tc, test_err_several);
+	tcase_add_test(tc, test_proxy_keys);
+	tcase_add_test(tc, test_err_proxy);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values_invalid");

@@ -56,6 +56,7 @@ fuzz_octet)	runs=100000; max_len=2048; dict=$src/fuzz_octet.dict ;;
 fuzz_format)	runs=100000; max_len=2048; dict= ;;
 fuzz_config)	runs=80000; max_len=4096; dict=$src/fuzz_config.dict ;;
 fuzz_syslog)	runs=100000; max_len=2048; dict=$src/fuzz_syslog.dict ;;
+fuzz_proxy)	runs=100000; max_len=4200; dict=$src/fuzz_proxy.dict ;;
 *)
 	echo "run.sh: unknown target $name" >&2
 	exit 99

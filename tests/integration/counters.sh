@@ -56,19 +56,19 @@ wait_count "$DIR/sink" '^b .* disconnected ' 1
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener p: '
 f_size=$(wc -c < "$DIR/f.log")
-want="tcplogd: listener f: accepted 3 refused 1 active 1 records 14 bytes 126 overlong 1 partial 1 output_bytes $f_size pauses 0 framing_errors 0 parse_errors 0 tls_failures 0"
+want="tcplogd: listener f: accepted 3 refused 1 active 1 records 14 bytes 126 overlong 1 partial 1 output_bytes $f_size pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0"
 [ "$(counters f)" = "$want" ] ||
     fail "counters of f: $(counters f), want: $want"
 fj_size=$(wc -c < "$DIR/fj.log")
-want="tcplogd: listener fj: accepted 1 refused 0 active 0 records 2 bytes 9 overlong 0 partial 0 output_bytes $fj_size pauses 0 framing_errors 0 parse_errors 0 tls_failures 0"
+want="tcplogd: listener fj: accepted 1 refused 0 active 0 records 2 bytes 9 overlong 0 partial 0 output_bytes $fj_size pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0"
 [ "$(counters fj)" = "$want" ] ||
     fail "counters of fj: $(counters fj), want: $want"
 b_size=$(wc -c < "$DIR/b.log")
 cmp -s "$DIR/b.log" "$DIR/sink" || fail "b: stdout and the file differ"
-want="tcplogd: listener b: accepted 1 refused 0 active 0 records 1 bytes 5 overlong 0 partial 0 output_bytes $((2 * b_size)) pauses 0 framing_errors 0 parse_errors 0 tls_failures 0"
+want="tcplogd: listener b: accepted 1 refused 0 active 0 records 1 bytes 5 overlong 0 partial 0 output_bytes $((2 * b_size)) pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0"
 [ "$(counters b)" = "$want" ] ||
     fail "counters of b: $(counters b), want: $want"
-want="tcplogd: listener p: accepted 0 refused 0 active 0 records 0 bytes 0 overlong 0 partial 0 output_bytes 0 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0"
+want="tcplogd: listener p: accepted 0 refused 0 active 0 records 0 bytes 0 overlong 0 partial 0 output_bytes 0 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0"
 [ "$(counters p)" = "$want" ] ||
     fail "counters of p: $(counters p), want: $want"
 # output NAME: the last counters line of output NAME.
@@ -100,16 +100,16 @@ p_bytes=$(awk '$1 == "p" { n += length($0) + 1 } END { print n + 0 }' \
     "$DIR/sink")
 kill -USR1 "$DPID"
 wait_count "$ERR" '^tcplogd: listener p: ' 2
-want="tcplogd: listener p: accepted 4 refused 0 active 0 records 64000 bytes 6400000 overlong 0 partial 0 output_bytes $p_bytes pauses $nstall framing_errors 0 parse_errors 0 tls_failures 0"
+want="tcplogd: listener p: accepted 4 refused 0 active 0 records 64000 bytes 6400000 overlong 0 partial 0 output_bytes $p_bytes pauses $nstall framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0"
 [ "$(counters p)" = "$want" ] ||
     fail "counters of p: $(counters p), want: $want"
-counters b | grep -q " pauses $nstall framing_errors 0 parse_errors 0 tls_failures 0\$" ||
+counters b | grep -q " pauses $nstall framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0\$" ||
     fail "b: not $nstall pauses: $(counters b)"
-counters f | grep -q ' pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' || fail "f paused: $(counters f)"
+counters f | grep -q ' pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' || fail "f paused: $(counters f)"
 want_out="tcplogd: output stdout: written $(wc -c < "$DIR/sink") dropped 0 errors 0 stalls $nstall"
 [ "$(output_counters stdout)" = "$want_out" ] ||
     fail "counters of stdout: $(output_counters stdout), want: $want_out"
-counters fj | grep -q ' pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' || fail "fj paused: $(counters fj)"
+counters fj | grep -q ' pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' || fail "fj paused: $(counters fj)"
 
 # At shutdown too.
 stop_daemon

@@ -49,7 +49,7 @@ nvar=6
 wait_count "$DIR/sy.json" '"event":"disconnected"' "$nvar"
 stop_daemon
 check_json "$DIR/sy.json"
-grep -Eq '^tcplogd: listener sy: .* framing_errors 0 parse_errors 0 tls_failures 0$' \
+grep -Eq '^tcplogd: listener sy: .* framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' \
     "$ERR" || fail "errors counted: $(grep 'listener sy:' "$ERR")"
 
 # What each record says, one JSON array a line: tag, msg, facility,

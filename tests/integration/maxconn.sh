@@ -52,7 +52,7 @@ tsend -v -c 5 -e hold 127.0.0.1 "$port" > "$DIR/burst.out" ||
     fail "burst: not all closed by tcplogd"
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener main: accepted [0-9]+ refused 6 active 2 '
-grep -Eq '^tcplogd: listener main: accepted (2|8) refused 6 active 2 records 0 bytes 0 overlong 0 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' "$ERR" ||
+grep -Eq '^tcplogd: listener main: accepted (2|8) refused 6 active 2 records 0 bytes 0 overlong 0 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' "$ERR" ||
     fail "wrong counters: $(grep 'listener main' "$ERR")"
 [ "$(grep -c ' connected$' "$OUT")" -eq 2 ] ||
     fail "records for refused connections"

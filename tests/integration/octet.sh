@@ -190,14 +190,14 @@ size()
 	cat "$@" | wc -c | tr -d ' '
 }
 for want in \
-    "o: accepted 4 refused 0 active 0 records 16 bytes $(size "$DIR/good" "$DIR/good1" "$DIR/part1" "$DIR/part2") overlong 0 partial 2 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0" \
-    "t: accepted 2 refused 0 active 0 records 7 bytes $(size "$DIR/long_t" "$DIR/max9") overlong 4 partial 1 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0" \
-    "p: accepted 1 refused 0 active 0 records 10 bytes $(size "$DIR/long_p") overlong 3 partial 0 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0" \
-    "c: accepted 1 refused 0 active 0 records 2 bytes [0-9]+ overlong 1 partial 0 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0" \
-    "h0: accepted 1 refused 0 active 0 records 2 bytes $(size "$DIR/h0") overlong 0 partial 0 pauses 0 framing_errors 1 parse_errors 0 tls_failures 0" \
-    "h4: accepted 1 refused 0 active 0 records 2 bytes $(size "$DIR/h4") overlong 0 partial 0 pauses 0 framing_errors 1 parse_errors 0 tls_failures 0" \
-    "j: accepted 1 refused 0 active 0 records 2 bytes $(size "$DIR/json") overlong 0 partial 0 pauses 0 framing_errors 1 parse_errors 0 tls_failures 0" \
-    "s: accepted 3 refused 0 active 0 records 8 bytes $(size "$DIR/so" "$DIR/sbad" "$DIR/sl") overlong 0 partial 1 pauses 0 framing_errors 1 parse_errors 0 tls_failures 0"; do
+    "o: accepted 4 refused 0 active 0 records 16 bytes $(size "$DIR/good" "$DIR/good1" "$DIR/part1" "$DIR/part2") overlong 0 partial 2 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0" \
+    "t: accepted 2 refused 0 active 0 records 7 bytes $(size "$DIR/long_t" "$DIR/max9") overlong 4 partial 1 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0" \
+    "p: accepted 1 refused 0 active 0 records 10 bytes $(size "$DIR/long_p") overlong 3 partial 0 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0" \
+    "c: accepted 1 refused 0 active 0 records 2 bytes [0-9]+ overlong 1 partial 0 pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0" \
+    "h0: accepted 1 refused 0 active 0 records 2 bytes $(size "$DIR/h0") overlong 0 partial 0 pauses 0 framing_errors 1 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0" \
+    "h4: accepted 1 refused 0 active 0 records 2 bytes $(size "$DIR/h4") overlong 0 partial 0 pauses 0 framing_errors 1 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0" \
+    "j: accepted 1 refused 0 active 0 records 2 bytes $(size "$DIR/json") overlong 0 partial 0 pauses 0 framing_errors 1 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0" \
+    "s: accepted 3 refused 0 active 0 records 8 bytes $(size "$DIR/so" "$DIR/sbad" "$DIR/sl") overlong 0 partial 1 pauses 0 framing_errors 1 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0"; do
 	counters "${want%%:*}" | grep -Eqx "tcplogd: listener $want" ||
 	    fail "counters: $(counters "${want%%:*}"), wanted $want"
 done

@@ -106,8 +106,8 @@ wait_match "$ERR" "^tcplogd: c: $p: line longer than 10 bytes"
 
 stop_daemon
 # The counters at shutdown count each overlong line.
-grep -Eq '^tcplogd: listener t: accepted 1 refused 0 active 0 records 6 bytes [0-9]+ overlong 2 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' "$ERR" ||
+grep -Eq '^tcplogd: listener t: accepted 1 refused 0 active 0 records 6 bytes [0-9]+ overlong 2 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' "$ERR" ||
     fail "wrong or missing counters of t: $(grep 'listener t:' "$ERR")"
-grep -Eq '^tcplogd: listener c: accepted 1 refused 0 active 0 records 2 bytes [0-9]+ overlong 1 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' "$ERR" ||
+grep -Eq '^tcplogd: listener c: accepted 1 refused 0 active 0 records 2 bytes [0-9]+ overlong 1 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' "$ERR" ||
     fail "wrong or missing counters of c: $(grep 'listener c:' "$ERR")"
 exit 0

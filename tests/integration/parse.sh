@@ -154,9 +154,9 @@ expect_file "$DIR/in.text" "$DIR/t.text"
 # parse_errors: those of both connections (and none for logger's).
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener t: '
-grep -q "^tcplogd: listener p: .* parse_errors $nbad tls_failures 0\$" "$ERR" ||
+grep -q "^tcplogd: listener p: .* parse_errors $nbad tls_failures 0 health_checks 0 proxy_errors 0\$" "$ERR" ||
     fail "p: $(grep '^tcplogd: listener p: ' "$ERR")"
-grep -q "^tcplogd: listener t: .* parse_errors $nbad tls_failures 0\$" "$ERR" ||
+grep -q "^tcplogd: listener t: .* parse_errors $nbad tls_failures 0 health_checks 0 proxy_errors 0\$" "$ERR" ||
     fail "t: $(grep '^tcplogd: listener t: ' "$ERR")"
 # No diagnostic per record: nothing but the start and the counters.
 ! grep -v -e '^tcplogd: listener [a-z]*: accepted ' -e '^tcplogd: output ' \

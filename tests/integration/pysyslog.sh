@@ -66,8 +66,8 @@ for l in nul sy; do
 	expect_file "$DIR/$l.want2" "$DIR/$l.got"
 done
 tail_re='framing_errors 0 parse_errors'
-grep -Eq "^tcplogd: listener nul: .* partial 0 .* $tail_re 0 tls_failures 0\$" "$ERR" ||
+grep -Eq "^tcplogd: listener nul: .* partial 0 .* $tail_re 0 tls_failures 0 health_checks 0 proxy_errors 0\$" "$ERR" ||
     fail "nul: $(grep 'listener nul:' "$ERR")"
-grep -Eq "^tcplogd: listener sy: .* partial 0 .* $tail_re 2 tls_failures 0\$" "$ERR" ||
+grep -Eq "^tcplogd: listener sy: .* partial 0 .* $tail_re 2 tls_failures 0 health_checks 0 proxy_errors 0\$" "$ERR" ||
     fail "sy: $(grep 'listener sy:' "$ERR")"
 exit 0

@@ -115,7 +115,7 @@ check()
 	printf 'connected null null\ndisconnected closed by peer %d\n' \
 	    "$n" > "$DIR/$1.events.want"
 	expect_file "$DIR/$1.events.want" "$DIR/$1.events"
-	grep -Eq "^tcplogd: listener $1: .* framing_errors 0 parse_errors 0 tls_failures 0\$" \
+	grep -Eq "^tcplogd: listener $1: .* framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0\$" \
 	    "$ERR" || fail "$1: errors counted: $(grep "listener $1:" "$ERR")"
 }
 # rsyslog's RFC 5424 template ends with a LF, which octet counting keeps

@@ -105,6 +105,6 @@ END {
 		bad("no disconnect record")
 }' || fail "the stream's records are wrong"
 
-grep -Eq '^tcplogd: listener main: accepted 4 refused 0 active [0-9]+ records [0-9]+ bytes [0-9]+ overlong 0 partial [34] output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' "$ERR" ||
+grep -Eq '^tcplogd: listener main: accepted 4 refused 0 active [0-9]+ records [0-9]+ bytes [0-9]+ overlong 0 partial [34] output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' "$ERR" ||
     fail "wrong or missing counters at shutdown: $(grep 'listener main:' "$ERR")"
 exit 0

@@ -29,22 +29,22 @@ wait_match "$OUT" '^b .*: held$'
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener a: '
 wait_match "$ERR" '^tcplogd: listener b: '
-grep -q '^tcplogd: listener a: accepted 4 refused 0 active 0 records 32 bytes 640 overlong 0 partial 1 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' "$ERR" ||
+grep -q '^tcplogd: listener a: accepted 4 refused 0 active 0 records 32 bytes 640 overlong 0 partial 1 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' "$ERR" ||
     fail "wrong counters for a: $(grep 'listener a:' "$ERR")"
-grep -q '^tcplogd: listener b: accepted 2 refused 0 active 1 records 3 bytes 32 overlong 1 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' "$ERR" ||
+grep -q '^tcplogd: listener b: accepted 2 refused 0 active 1 records 3 bytes 32 overlong 1 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' "$ERR" ||
     fail "wrong counters for b: $(grep 'listener b:' "$ERR")"
 
 # Counters go on counting.
 printf 'more\n' | tsend -f - 127.0.0.1 "$pa" || fail "tcplogd-send failed"
 wait_count "$OUT" '^a .* disconnected ' 5
 kill -USR1 "$DPID"
-wait_match "$ERR" '^tcplogd: listener a: accepted 5 refused 0 active 0 records 33 bytes 645 overlong 0 partial 1 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$'
+wait_match "$ERR" '^tcplogd: listener a: accepted 5 refused 0 active 0 records 33 bytes 645 overlong 0 partial 1 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$'
 
 # At shutdown too.
 stop_daemon
-[ "$(grep -c '^tcplogd: listener a: accepted 5 refused 0 active 0 records 33 bytes 645 overlong 0 partial 1 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' "$ERR")" -eq 2 ] ||
+[ "$(grep -c '^tcplogd: listener a: accepted 5 refused 0 active 0 records 33 bytes 645 overlong 0 partial 1 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' "$ERR")" -eq 2 ] ||
     fail "no counters for a at shutdown: $(grep 'listener a:' "$ERR")"
 grep '^tcplogd: listener b: ' "$ERR" | tail -n 1 |
-    grep -Eq '^tcplogd: listener b: accepted 2 refused 0 active [01] records 3 bytes 32 overlong 1 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0$' ||
+    grep -Eq '^tcplogd: listener b: accepted 2 refused 0 active [01] records 3 bytes 32 overlong 1 partial 0 output_bytes [0-9][0-9]* pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' ||
     fail "no counters for b at shutdown: $(grep 'listener b:' "$ERR")"
 exit 0
