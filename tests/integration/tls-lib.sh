@@ -234,7 +234,7 @@ counters_now()
 
 failures_reach()	# LISTENER N
 {
-	[ "$(counters_now "$1" | sed 's/.* tls_failures //')" -ge "$2" ]
+	[ "$(counters_now "$1" | sed 's/.* tls_failures \([0-9]*\).*/\1/')" -ge "$2" ]
 }
 
 active_of()	# LISTENER: its active connections now

@@ -265,7 +265,7 @@ for lr in 'o 1' 'rq 2' 'rexp 1' 'rca 1' 'rrev 1' 'w 2' 'w2 1' 'v13 1' \
     'n 2'; do
 	# shellcheck disable=SC2086 # two words
 	set -- $lr
-	counters_now "$1" | grep -q " tls_failures $2\$" ||
+	counters_now "$1" | grep -Eq " tls_failures $2( |\$)" ||
 	    fail "$1: not $2 TLS failures: $(counters_now "$1")"
 	wait_until 5 notes_are "$1" "$2" ||
 	    fail "$1: the diagnostics told of $(tls_notes "$1") failures," \
