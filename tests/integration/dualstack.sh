@@ -23,20 +23,12 @@ sa_said()
 	grep -q 'Listening on\|Failed\|failed' "$ERR" 2>/dev/null
 }
 
-# Random ports outside the ephemeral range, as socketact.sh.
-eph=$(cat /proc/sys/net/ipv4/ip_local_port_range) ||
-    hard_error "cannot read ip_local_port_range"
+# Two fixed_ports (lib.sh), as socketact.sh.
 try=0
 while :; do
 	try=$((try + 1))
 	[ "$try" -le 20 ] || hard_error "no free ports"
-	p1=$(echo "$eph" | awk -v s="$$$try" '{
-		srand(s)
-		if ($1 > 11000)
-			print 10000 + int(rand() * ($1 - 10001))
-		else
-			print $2 + 1 + int(rand() * (65534 - $2))
-	}')
+	p1=$(fixed_port "$try")
 	p2=$((p1 + 1))
 	config_global timestamps=no
 	config_listener deny4 "listen=[::]:$p1" 'deny=127.0.0.0/8'

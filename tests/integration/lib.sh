@@ -609,6 +609,57 @@ check_generated()
 	}' "$1" "$2" || fail "$2: wrong records"
 }
 
+# fixed_port TRY: a port for a program that cannot take port 0, random
+# (seeded with the test's pid and TRY) outside the kernel's ephemeral
+# range (ip_local_port_range), where no client of this or another test
+# gets its port; with room for the next port too.  A caller that finds
+# it taken tries again with the next TRY.
+fixed_port()
+{
+	fp_eph=$(cat /proc/sys/net/ipv4/ip_local_port_range) ||
+	    hard_error "cannot read ip_local_port_range"
+	echo "$fp_eph" | awk -v s="$$$1" '{
+		srand(s)
+		# 10000 .. lo - 2, else hi + 1 .. 65534
+		if ($1 > 11000)
+			print 10000 + int(rand() * ($1 - 10001))
+		else
+			print $2 + 1 + int(rand() * (65534 - $2))
+	}'
+}
+
+# listening PORT: something listens on 127.0.0.1:PORT (/proc/net/tcp).
+listening()
+{
+	ln_hex=$(printf '%04X' "$1")
+	grep -q "^ *[0-9]*: 0100007F:$ln_hex [0-9A-F:]* 0A " /proc/net/tcp
+}
+
+# start_haproxy WRITER: HAProxy (Debian's haproxy) in the foreground,
+# on a fixed_port: WRITER PORT writes its configuration to stdout, whose
+# frontend binds 127.0.0.1:PORT; the next port is tried when that one is
+# taken.  Sets HPORT and HPID (killed by the trap); its output is in
+# $DIR/haproxy.out.
+start_haproxy()
+{
+	sh_try=0
+	while :; do
+		sh_try=$((sh_try + 1))
+		[ "$sh_try" -le 20 ] || hard_error "no free port for HAProxy"
+		HPORT=$(fixed_port "$sh_try")
+		"$1" "$HPORT" > "$DIR/haproxy.cfg"
+		haproxy -db -f "$DIR/haproxy.cfg" > "$DIR/haproxy.out" 2>&1 &
+		HPID=$!
+		bg_track "$HPID"
+		wait_until 10 listening "$HPORT" && return 0
+		proc_alive "$HPID" && hard_error "HAProxy runs but does" \
+		    "not listen: $(cat "$DIR/haproxy.out")"
+		grep -q 'cannot bind\|Address already in use' \
+		    "$DIR/haproxy.out" ||
+		    hard_error "HAProxy failed: $(cat "$DIR/haproxy.out")"
+	done
+}
+
 # rss_kb PID: resident set size in KiB.
 rss_kb()
 {

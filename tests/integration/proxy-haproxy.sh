@@ -52,30 +52,11 @@ v6=
 grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 \
     2>/dev/null && v6=1
 
-# hp_listening PORT: HAProxy listens on 127.0.0.1:PORT (state 0A).
-hp_listening()
+# haproxy_cfg PORT: the balancer: roundrobin over t1 (v1) and t2 (v2),
+# checks every 100 ms.
+haproxy_cfg()
 {
-	hl_hex=$(printf '%04X' "$1")
-	grep -q "^ *[0-9]*: 0100007F:$hl_hex [0-9A-F:]* 0A " /proc/net/tcp
-}
-
-# HAProxy cannot take port 0: a random port outside the ephemeral range,
-# the next when one is taken (as socketact.sh).
-eph=$(cat /proc/sys/net/ipv4/ip_local_port_range) ||
-    hard_error "cannot read ip_local_port_range"
-try=0
-while :; do
-	try=$((try + 1))
-	[ "$try" -le 20 ] || hard_error "no free port for HAProxy"
-	hport=$(echo "$eph" | awk -v s="$$$try" '{
-		srand(s)
-		if ($1 > 11000)
-			print 10000 + int(rand() * ($1 - 10000))
-		else
-			print $2 + 1 + int(rand() * (65535 - $2))
-	}')
-	{
-		cat <<EOF
+	cat <<EOF
 global
 	maxconn 4096
 	pidfile $DIR/haproxy.pid
@@ -88,10 +69,10 @@ defaults
 	timeout server 120s
 
 frontend fe
-	bind 127.0.0.1:$hport
+	bind 127.0.0.1:$1
 EOF
-		[ -n "$v6" ] && printf '\tbind [::1]:%s\n' "$hport"
-		cat <<EOF
+	[ -n "$v6" ] && printf '\tbind [::1]:%s\n' "$1"
+	cat <<EOF
 	default_backend be
 
 backend be
@@ -99,16 +80,9 @@ backend be
 	server t1 127.0.0.1:$p1 send-proxy check inter 100ms
 	server t2 127.0.0.1:$p2 send-proxy-v2 check inter 100ms
 EOF
-	} > "$DIR/haproxy.cfg"
-	haproxy -db -f "$DIR/haproxy.cfg" > "$DIR/haproxy.out" 2>&1 &
-	HPID=$!
-	bg_track "$HPID"
-	wait_until 10 hp_listening "$hport" && break
-	proc_alive "$HPID" &&
-	    hard_error "HAProxy runs but does not listen: $(cat "$DIR/haproxy.out")"
-	grep -q 'cannot bind\|Address already in use' "$DIR/haproxy.out" ||
-	    hard_error "HAProxy failed: $(cat "$DIR/haproxy.out")"
-done
+}
+start_haproxy haproxy_cfg
+hport=$HPORT
 
 # Both backends have been checked (a header without a client each time),
 # and the checks left no record.

@@ -24,29 +24,16 @@ sa_said()
 	grep -q 'Listening on\|Failed\|failed' "$ERR" 2>/dev/null
 }
 
-# systemd-socket-activate cannot take port 0: try random ports outside
-# the kernel's ephemeral range (ip_local_port_range), where no client of
-# this or another test gets its port, and take the next when one is in
-# use (another suite may run beside this one).  The previous try's
-# stderr is removed first, or its "Failed" could be read as this try's
-# answer.
-eph=$(cat /proc/sys/net/ipv4/ip_local_port_range) ||
-    hard_error "cannot read ip_local_port_range"
+# systemd-socket-activate cannot take port 0: a fixed_port (lib.sh),
+# the next when one is in use (another suite may run beside this one).
+# The previous try's stderr is removed first, or its "Failed" could be
+# read as this try's answer.
 try=0
 while :; do
 	try=$((try + 1))
 	[ "$try" -le 20 ] ||
 	    hard_error "no free port for systemd-socket-activate"
-	port=$(echo "$eph" | awk -v s="$$$try" '{
-		lo = $1
-		hi = $2
-		srand(s)
-		# 10000 .. lo - 1, else hi + 1 .. 65535
-		if (lo > 11000)
-			print 10000 + int(rand() * (lo - 10000))
-		else
-			print hi + 1 + int(rand() * (65535 - hi))
-	}')
+	port=$(fixed_port "$try")
 	config_global timestamps=no
 	config_listener main "listen=127.0.0.1:$port"
 	config_listener other
