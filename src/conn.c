@@ -62,6 +62,9 @@
 static void	conn_io_cb(evutil_socket_t, short, void *);
 static void	conn_stage_cb(evutil_socket_t, short, void *);
 static ssize_t	conn_read(struct conn *, size_t, enum conn_reason *);
+static ssize_t	conn_read_carried(struct conn *, size_t,
+		    enum conn_reason *);
+static size_t	conn_peer_inet(const struct sockaddr_in *, char *);
 static ssize_t	conn_take_carry(struct conn *, void *, size_t);
 static size_t	conn_pending(struct conn *);
 static void	conn_want(struct conn *, short);
@@ -102,12 +105,18 @@ conn_peer_string(const struct sockaddr *sa, char *buf, size_t len)
 	const struct sockaddr_in	*sin;
 	const struct sockaddr_in6	*sin6;
 	char				 host[INET6_ADDRSTRLEN];
+	size_t				 n;
 
+	if (len == 0)
+		return;
 	switch (sa->sa_family) {
 	case AF_INET:
 		sin = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+		n = conn_peer_inet(sin, host);
+		if (n >= len)
+			n = len - 1;
+		memcpy(buf, host, n);
+		buf[n] = '\0';
 		break;
 	case AF_INET6:
 		sin6 = (const struct sockaddr_in6 *)sa;
@@ -118,6 +127,35 @@ conn_peer_string(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 		break;
 	}
+}
+
+/*
+ * "a.b.c.d:port" into buf (room for the longest), returning its length:
+ * every connection is named once or twice (behind a balancer), and
+ * inet_ntop() with snprintf() cost about as much as the rest of a short
+ * connection.
+ */
+static size_t
+conn_peer_inet(const struct sockaddr_in *sin, char *buf)
+{
+	const u_char	*q = (const u_char *)&sin->sin_addr;
+	char		*o = buf, d[5];
+	u_int		 v, i, k;
+
+	for (i = 0; i < 5; i++) {
+		v = i < 4 ? q[i] : ntohs(sin->sin_port);
+		k = 0;
+		do {
+			d[k++] = '0' + v % 10;
+			v /= 10;
+		} while (v > 0);
+		while (k > 0)
+			*o++ = d[--k];
+		if (i < 4)
+			*o++ = i < 3 ? '.' : ':';
+	}
+	*o = '\0';
+	return (o - buf);
 }
 
 /*
@@ -499,7 +537,11 @@ conn_read(struct conn *c, size_t len, enum conn_reason *reason)
 	enum conn_reason	why;
 	ssize_t			n;
 
-	if ((n = conn_stage_read(c, conn_buf, len, reason)) <= 0)
+	if (c->carry != NULL || c->ended != CONN_OK)
+		n = conn_read_carried(c, len, reason);
+	else
+		n = c->tops->read(c, conn_buf, len, reason);
+	if (n <= 0)
 		return (n);
 	c->bytes += n;
 	c->l->stats.bytes += n;
@@ -509,6 +551,32 @@ conn_read(struct conn *c, size_t len, enum conn_reason *reason)
 		*reason = why;
 		return (-1);
 	}
+	return (n);
+}
+
+/*
+ * What a stage read past its end, and what the socket has after it, in
+ * one piece: the protocol sees them as they came (a line is not cut
+ * where the header ended).  An end met after carried bytes is said by
+ * the next read, once those bytes are handled.
+ */
+static ssize_t
+conn_read_carried(struct conn *c, size_t len, enum conn_reason *reason)
+{
+	enum conn_reason	end;
+	ssize_t			n, m;
+
+	if (c->carry == NULL) {
+		*reason = c->ended;
+		return (-1);
+	}
+	n = conn_take_carry(c, conn_buf, len);
+	if (c->carry != NULL || (size_t)n == len)
+		return (n);
+	if ((m = c->tops->read(c, conn_buf + n, len - n, &end)) > 0)
+		n += m;
+	else if (m == -1)
+		c->ended = end;
 	return (n);
 }
 

@@ -41,11 +41,12 @@
 #define PROXY_FIRST	(PROXY_V1_MAX + 1)
 
 struct proxy_state {
-	u_char		*buf;		/* owned, what came so far */
+	u_char		*buf;		/* first, or owned: what came */
 	size_t		 len;
 	size_t		 size;
 	int		 self;		/* the header named the balancer's
 					   own connection: data next? */
+	u_char		 first[PROXY_FIRST];	/* most headers fit */
 };
 
 static int	 proxy_enabled(const struct lconf *);
@@ -93,9 +94,11 @@ proxy_init(struct conn *c __unused)
 {
 	struct proxy_state	*ps;
 
-	ps = xcalloc(1, sizeof *ps);
-	ps->size = PROXY_FIRST;
-	ps->buf = xmalloc(ps->size);
+	ps = xmalloc(sizeof *ps);
+	ps->buf = ps->first;
+	ps->len = 0;
+	ps->size = sizeof ps->first;
+	ps->self = 0;
 	return (ps);
 }
 
@@ -106,7 +109,8 @@ proxy_free(void *arg)
 
 	if (ps == NULL)
 		return;
-	free(ps->buf);
+	if (ps->buf != ps->first)
+		free(ps->buf);
 	free(ps);
 }
 
@@ -134,7 +138,12 @@ proxy_run(struct conn *c, void *arg, enum conn_reason *reason)
 		if (h.version == 2 && ps->len >= 16)
 			want = 16 + ((size_t)ps->buf[14] << 8 | ps->buf[15]);
 		if (want > ps->size) {
-			ps->buf = xreallocarray(ps->buf, want, 1);
+			/* A v2 header with TLVs: at most PROXY_V2_MAX. */
+			if (ps->buf == ps->first) {
+				ps->buf = xmalloc(want);
+				memcpy(ps->buf, ps->first, ps->len);
+			} else
+				ps->buf = xreallocarray(ps->buf, want, 1);
 			ps->size = want;
 		}
 		n = conn_stage_read(c, ps->buf + ps->len, want - ps->len,

@@ -559,6 +559,8 @@ struct conn {
 	u_char			*carry;		/* owned, read past a stage */
 	size_t			 carry_off;
 	size_t			 carry_len;
+	enum conn_reason	 ended;		/* met after the carry, said
+						   next; CONN_OK: not yet */
 	char			 peer[CONN_PEER_LEN];
 	char			*label;		/* owned, "LISTENER PEER" */
 	size_t			 label_len;

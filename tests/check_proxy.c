@@ -385,6 +385,29 @@ START_TEST(test_unmap)
 }
 END_TEST
 
+/* The peer strings, IPv4 formatted by hand: its extremes, and a cut. */
+START_TEST(test_peer_string)
+{
+	struct sockaddr_in	sin;
+	char			peer[CONN_PEER_LEN], small[8];
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	conn_peer_string((struct sockaddr *)&sin, peer, sizeof peer);
+	ck_assert_str_eq(peer, "0.0.0.0:0");
+	sin.sin_addr.s_addr = htonl(0xffffffff);
+	sin.sin_port = htons(65535);
+	conn_peer_string((struct sockaddr *)&sin, peer, sizeof peer);
+	ck_assert_str_eq(peer, "255.255.255.255:65535");
+	ck_assert_int_eq(inet_pton(AF_INET, "10.20.3.40", &sin.sin_addr), 1);
+	sin.sin_port = htons(514);
+	conn_peer_string((struct sockaddr *)&sin, peer, sizeof peer);
+	ck_assert_str_eq(peer, "10.20.3.40:514");
+	conn_peer_string((struct sockaddr *)&sin, small, sizeof small);
+	ck_assert_str_eq(small, "10.20.3");
+}
+END_TEST
+
 static Suite *
 proxy_suite(void)
 {
@@ -399,6 +422,7 @@ proxy_suite(void)
 	tcase_add_test(tc, test_v2_unix);
 	tcase_add_test(tc, test_early_error);
 	tcase_add_test(tc, test_unmap);
+	tcase_add_test(tc, test_peer_string);
 	suite_add_tcase(s, tc);
 	return (s);
 }
