@@ -45,7 +45,12 @@
  * text "connected (TLSv1.3 CIPHER[, client SUBJECT verified])", JSON a
  * "tls" object; with -T every one must, for TLS 1.3, and with -V also
  * name a verified client certificate (and every JSON data record its
- * "tls_client").  -r: the lines were sent with CRLF (a raw
+ * "tls_client").  -p: the connections came with a PROXY protocol header
+ * (loadgen -p, or through HAProxy): every JSON record must carry the
+ * balancer's "proxy" (ip:port) besides the client's "peer".  -a: the
+ * header named 198.51.100.A port P as connection ID's client (loadgen
+ * -a: A = 1 + ID % 254, P = 1024 + ID / 254), and that must be the peer
+ * of its records.  -r: the lines were sent with CRLF (a raw
  * sink may keep the CR; tcplogd strips it and counts it).  -o: they were
  * sent octet-counted ("S " before each, no LF).  -y: each line is
  * loadgen's RFC 5424 message, its fixed head (CHECK_SYSLOG_HEAD) first.
@@ -188,6 +193,7 @@ static int	json_u64(const char *, uint64_t *);
 static uint64_t	 nconns, nlines, size, frame_bytes;
 static int	 crlf, octet, syslog5424, events, tcplogd;
 static int	 want_tls, want_verified;	/* -T, -V */
+static int	 want_proxy, want_doc;		/* -p, -a */
 static enum fmt	 format;
 static size_t	 headlen;	/* -y: strlen(CHECK_SYSLOG_HEAD) */
 static struct jleaf jleaves[JSON_LEAVES];
@@ -206,7 +212,7 @@ static char	 alphabet[2 * 26];
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: check [-eoryTV] [-f raw|tcplogd|tcplogd-json|"
+	fprintf(stderr, "usage: check [-aeopryTV] [-f raw|tcplogd|tcplogd-json|"
 	    "rsyslog-json|syslog-ng-json]\n"
 	    "             -n conns -m lines -s size file\n");
 	exit(64);
@@ -309,6 +315,7 @@ check_data(const char *p, size_t len, size_t off, struct peer *pe,
 {
 	const char	*s = p, *end = p + len;
 	uint64_t	 id, seq, bit, i, k;
+	char		 doc[PEER_MAX];
 
 	data_lines++;
 	if (crlf && !tcplogd && len > 0 && p[len - 1] == '\r')
@@ -361,6 +368,13 @@ check_data(const char *p, size_t len, size_t off, struct peer *pe,
 		next_seq[id] = seq + 1;
 	if (pe == NULL)
 		return;
+	if (want_doc) {
+		snprintf(doc, sizeof doc, "198.51.100.%" PRIu64 ":%" PRIu64,
+		    1 + id % 254, 1024 + id / 254);
+		if (strcmp(pe->name, doc) != 0)
+			problem(E_PEER, p, lineno, "c%" PRIu64 " from %s, not "
+			    "%s", id, pe->name, doc);
+	}
 	if (pe->id == -1)
 		pe->id = id;
 	else if ((uint64_t)pe->id != id)
@@ -812,6 +826,9 @@ check_tcplogd_json(const char *p, size_t len, size_t lineno)
 		problem(E_MALFORMED, p, lineno, "not a tcplogd record");
 		return;
 	}
+	if (want_proxy && ((v = json_get("proxy")) == NULL || !v->string ||
+	    v->len == 0 || memchr(v->value, ':', v->len) == NULL))
+		problem(E_PEER, p, lineno, "no \"proxy\"");
 	if (strcmp(ev->value, "connected") == 0) {
 		tcplogd_connected(peer->value, peer->len, p, lineno);
 		v = json_get("tls.version");
@@ -895,8 +912,14 @@ main(int argc, char **argv)
 	size_t		 lineno = 0;
 	int		 ch, fd, k;
 
-	while ((ch = getopt(argc, argv, "ef:m:n:ors:TVy")) != -1) {
+	while ((ch = getopt(argc, argv, "aef:m:n:oprs:TVy")) != -1) {
 		switch (ch) {
+		case 'a':
+			want_doc = 1;
+			break;
+		case 'p':
+			want_proxy = 1;
+			break;
 		case 'T':
 			want_tls = 1;
 			break;
@@ -943,7 +966,7 @@ main(int argc, char **argv)
 		usage();
 	format = k;
 	tcplogd = format == F_TCPLOGD || format == F_TCPLOGD_JSON;
-	if ((events || want_tls) && !tcplogd)
+	if ((events || want_tls || want_proxy || want_doc) && !tcplogd)
 		usage();
 	if ((format == F_RSYSLOG_JSON || format == F_SYSLOG_NG_JSON) &&
 	    !syslog5424) {

@@ -41,8 +41,20 @@
  * (SSL_shutdown) before it half-closes, as a well-behaved TLS client
  * does; held ones (-H) send it when they close.
  *
+ * With -p v1 or -p v2 every connection sends a PROXY protocol header
+ * first (HAProxy's proxy-protocol.txt), as a load balancer in front of
+ * the server would: v1 the text line "PROXY TCP4 SRC DST SPORT DPORT\r\n",
+ * v2 the binary header (PROXY command, AF_INET or AF_INET6, STREAM, the
+ * address block, no TLVs).  SRC and SPORT are the connection's own
+ * address and port (getsockname), DST and DPORT the server's; with -a
+ * the client is instead 198.51.100.A port P for connection ID (A = 1 +
+ * ID % 254, P = 1024 + ID / 254: an address for documentation, RFC 5737,
+ * unique per connection), which bench/check -a expects as the peer of
+ * every record.  The header goes out in the connection's first write,
+ * with the first lines after it.
+ *
  * Single-threaded, epoll, non-blocking.  At most P connects are in flight
- * at once (-p), so that a listen backlog never drops SYNs and turns the
+ * at once (-P), so that a listen backlog never drops SYNs and turns the
  * benchmark into a measurement of TCP's retransmission timer; with -T a
  * connection is in flight until its handshake is done, so that the
  * server's memory after the handshakes is what held connections take,
@@ -85,6 +97,7 @@
 #define CHUNK		(64 * 1024)	/* bytes per write(2) at most */
 #define MAX_SIZE	(1024 * 1024)	/* longest line, -s */
 #define MAX_EVENTS	256
+#define PROXY_HDR_MAX	108	/* a v1 line (107) or a v2 header (52) */
 
 /* -y: what every message starts with (bench/check knows it too). */
 #define LOADGEN_SYSLOG_HEAD \
@@ -107,6 +120,9 @@ struct lconn {
 	enum state	state;
 	uint64_t	sent;	/* bytes of this connection sent */
 	uint32_t	events;	/* epoll events it waits for */
+	uint8_t		hdrlen;	/* -p: its PROXY header, once connected */
+	uint8_t		hsent;	/* bytes of it sent */
+	char		hdr[PROXY_HDR_MAX];
 #ifdef HAVE_OPENSSL
 	SSL		*ssl;	/* -T, once connected */
 #endif
@@ -129,6 +145,7 @@ static void	stop_cb(int);
 static void	watch(uint64_t, uint32_t);
 static ssize_t	conn_write(uint64_t, const char *, size_t);
 static int	conn_finish(uint64_t);
+static int	proxy_header(uint64_t);
 #ifdef HAVE_OPENSSL
 static void	tls_init(const char *, const char *, const char *);
 static int	tls_want(uint64_t, int, const char *);
@@ -154,6 +171,8 @@ static uint64_t		 next_id, active, pending, held, failed;
 static uint64_t		 lines_sent, bytes_sent;
 static volatile sig_atomic_t	 got_signal;
 static int		 tls;		/* -T */
+static int		 proxy_version;	/* -p: 1 or 2, 0 none */
+static int		 proxy_doc;	/* -a: clients 198.51.100.A:P */
 #ifdef HAVE_OPENSSL
 static SSL_CTX		*tls_ctx;
 static uint64_t		 handshakes;
@@ -163,9 +182,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen [-oqrTvy] [-n conns] [-c concurrent] [-m lines] "
+	    "usage: loadgen [-aoqrTvy] [-n conns] [-c concurrent] [-m lines] "
 	    "[-s size]\n"
-	    "               [-p pending] [-H seconds] [-t seconds]\n"
+	    "               [-P pending] [-p v1|v2] [-H seconds] "
+	    "[-t seconds]\n"
 	    "               [-A cafile] [-C certfile -K keyfile] host port\n"
 	    "  -n  connections in all (default 1)\n"
 	    "  -c  connections open at a time (default: all at once)\n"
@@ -174,7 +194,11 @@ usage(void)
 	    "  -r  end lines with CRLF instead of LF\n"
 	    "  -o  octet-counted framing (\"S \" before each, no LF)\n"
 	    "  -y  RFC 5424 messages: a fixed syslog head, then the line\n"
-	    "  -p  connects in flight at most (default 100)\n"
+	    "  -P  connects in flight at most (default 100)\n"
+	    "  -p  send a PROXY protocol header first, v1 or v2, naming\n"
+	    "      the connection's own address as the client\n"
+	    "  -a  -p: name 198.51.100.A port P as connection ID's client\n"
+	    "      (A = 1 + ID %% 254, P = 1024 + ID / 254) instead\n"
 	    "  -H  once every line is sent, hold all connections open\n"
 	    "      until SIGUSR1 or for at most this many seconds\n"
 	    "  -q  close as soon as the lines are sent (default: half-close\n"
@@ -541,6 +565,72 @@ conn_finish(uint64_t id)
 	return (1);
 }
 
+/*
+ * -p: connection id's PROXY header into c->hdr (proxy-protocol.txt 2.1
+ * and 2.2): its own address (or, with -a, 198.51.100.A:P) as the
+ * source, the server's as the destination.  -1: it failed (closed).
+ */
+static int
+proxy_header(uint64_t id)
+{
+	static const u_char		 sig[12] = { '\r', '\n', '\r', '\n',
+		0, '\r', '\n', 'Q', 'U', 'I', 'T', '\n' };
+	struct lconn			*c = &conns[id];
+	struct sockaddr_storage		 src, dstss;
+	struct sockaddr_in		*s4 = (struct sockaddr_in *)&src;
+	struct sockaddr_in		*d4 = (struct sockaddr_in *)&dstss;
+	struct sockaddr_in6		*s6 = (struct sockaddr_in6 *)&src;
+	struct sockaddr_in6		*d6 = (struct sockaddr_in6 *)&dstss;
+	socklen_t			 len = sizeof src;
+	char				 sa[INET6_ADDRSTRLEN];
+	char				 da[INET6_ADDRSTRLEN];
+	u_char				*p = (u_char *)c->hdr;
+	int				 v6, n;
+
+	if (getsockname(c->fd, (struct sockaddr *)&src, &len) == -1) {
+		conn_failed(id, "getsockname", errno);
+		return (-1);
+	}
+	memcpy(&dstss, &dst, sizeof dstss);
+	v6 = src.ss_family == AF_INET6;
+	if (proxy_doc) {
+		/* main() allows -a with an IPv4 server only. */
+		s4->sin_addr.s_addr = htonl(0xc6336400 | (1 + id % 254));
+		s4->sin_port = htons(1024 + id / 254);
+	}
+	if (proxy_version == 1) {
+		inet_ntop(src.ss_family, v6 ? (void *)&s6->sin6_addr :
+		    (void *)&s4->sin_addr, sa, sizeof sa);
+		inet_ntop(src.ss_family, v6 ? (void *)&d6->sin6_addr :
+		    (void *)&d4->sin_addr, da, sizeof da);
+		n = snprintf(c->hdr, sizeof c->hdr, "PROXY TCP%c %s %s %u "
+		    "%u\r\n", v6 ? '6' : '4', sa, da,
+		    ntohs(v6 ? s6->sin6_port : s4->sin_port),
+		    ntohs(v6 ? d6->sin6_port : d4->sin_port));
+		c->hdrlen = n;
+		return (0);
+	}
+	memcpy(p, sig, sizeof sig);
+	p[12] = 0x21;			/* version 2, PROXY */
+	p[13] = v6 ? 0x21 : 0x11;	/* AF_INET6 or AF_INET, STREAM */
+	p[14] = 0;
+	p[15] = v6 ? 36 : 12;
+	p += 16;
+	if (v6) {
+		memcpy(p, &s6->sin6_addr, 16);
+		memcpy(p + 16, &d6->sin6_addr, 16);
+		memcpy(p + 32, &s6->sin6_port, 2);
+		memcpy(p + 34, &d6->sin6_port, 2);
+	} else {
+		memcpy(p, &s4->sin_addr, 4);
+		memcpy(p + 4, &d4->sin_addr, 4);
+		memcpy(p + 8, &s4->sin_port, 2);
+		memcpy(p + 10, &d4->sin_port, 2);
+	}
+	c->hdrlen = 16 + (v6 ? 36 : 12);
+	return (0);
+}
+
 /* Connection id is ready: connect, handshake, send what it takes. */
 static void
 send_some(uint64_t id)
@@ -548,7 +638,7 @@ send_some(uint64_t id)
 	struct lconn	*c = &conns[id];
 	socklen_t	 len = sizeof (int);
 	uint64_t	 before;
-	size_t		 n;
+	size_t		 n, h;
 	ssize_t		 w;
 	int		 err = 0;
 
@@ -593,10 +683,24 @@ send_some(uint64_t id)
 		(void)conn_finish(id);
 		return;
 	}
-	while (c->sent < conn_bytes) {
-		n = fill(scratch, CHUNK, id, c->sent);
+	if (proxy_version != 0 && c->hdrlen == 0 && proxy_header(id) == -1)
+		return;
+	while (c->hsent < c->hdrlen || c->sent < conn_bytes) {
+		/* What is left of the header, then lines, in one write. */
+		h = c->hdrlen - c->hsent;
+		memcpy(scratch, c->hdr + c->hsent, h);
+		n = h + fill(scratch + h, CHUNK - h, id, c->sent);
 		if ((w = conn_write(id, scratch, n)) <= 0)
 			return;
+		if ((size_t)w <= h) {
+			c->hsent += w;
+			if (!tls && (size_t)w < n)
+				return;
+			continue;
+		}
+		c->hsent = c->hdrlen;
+		n -= h;
+		w -= h;
 		before = c->sent / linelen;
 		c->sent += w;
 		bytes_sent += w;
@@ -655,8 +759,12 @@ main(int argc, char **argv)
 	const char		*ca = NULL, *cert = NULL, *key = NULL;
 	int			 ch, i, n, timeout, holding = 0, timed_out = 0;
 
-	while ((ch = getopt(argc, argv, "A:C:c:H:K:m:n:op:qrs:Tt:vy")) != -1) {
+	while ((ch = getopt(argc, argv, "aA:C:c:H:K:m:n:oP:p:qrs:Tt:vy")) !=
+	    -1) {
 		switch (ch) {
+		case 'a':
+			proxy_doc = 1;
+			break;
 		case 'A':
 			ca = optarg;
 			break;
@@ -684,8 +792,16 @@ main(int argc, char **argv)
 		case 'o':
 			octet = 1;
 			break;
+		case 'P':
+			max_pending = number(optarg, 1, 100000, "-P");
+			break;
 		case 'p':
-			max_pending = number(optarg, 1, 100000, "-p");
+			if (strcmp(optarg, "v1") == 0)
+				proxy_version = 1;
+			else if (strcmp(optarg, "v2") == 0)
+				proxy_version = 2;
+			else
+				usage();
 			break;
 		case 'q':
 			quick = 1;
@@ -731,6 +847,15 @@ main(int argc, char **argv)
 	}
 	if ((ca != NULL || cert != NULL || key != NULL) && !tls) {
 		fprintf(stderr, "loadgen: -A, -C and -K go with -T\n");
+		exit(64);
+	}
+	if (proxy_doc && (proxy_version == 0 || dst.ss_family != AF_INET)) {
+		fprintf(stderr, "loadgen: -a goes with -p and an IPv4 "
+		    "server\n");
+		exit(64);
+	}
+	if (proxy_version != 0 && tls) {
+		fprintf(stderr, "loadgen: -p and -T do not go together\n");
 		exit(64);
 	}
 	if ((cert == NULL) != (key == NULL)) {

@@ -13,7 +13,11 @@
 # tiny-tls (TLS 1.3, a verified client certificate) against the TLS
 # floor and tcplogd-stdout (skipped if tcplogd was built without it),
 # and bench/check -V must find a connected record without TLS details.
-# Last,
+# PROXY: tiny-proxy (loadgen -p v2 -a, proxy_protocol = v2, JSON)
+# against tcplogd-stdout, and bench/check -p -a must find a record under
+# the wrong client and one without "proxy"; with haproxy installed,
+# tiny-haproxy (HAProxy in front of two tcplogd) gives a row whose
+# records are in both.  Last,
 # bench/compare runs the tiny workload twice on the floor and
 # tcplogd-stdout, the sinks in turn, and writes its table and report.
 # No timing is asserted, and Twisted, rsyslog and syslog-ng are not
@@ -164,6 +168,36 @@ else
 		    "$DIR/check.out" ||
 		    fail "check -V: $(cat "$DIR/check.out" "$DIR/check.err")"
 	fi
+fi
+
+# PROXY v2 headers from loadgen, the clients they name in every record.
+workload=tiny-proxy
+run_row tcplogd-stdout -k
+kept_p=$(sed -n 's/^bench\/run: files kept in //p' "$DIR/run.err")
+[ -f "$kept_p/out" ] || fail "bench/run -k kept no output"
+grep -q '"peer":"198\.51\.100\.1:1024","proxy":"127\.0\.0\.1:' \
+    "$kept_p/out" || fail "tiny-proxy: no proxied peer: $(head -n 2 \
+    "$kept_p/out")"
+/bin/sh "$bench/run" -a tiny-proxy floor && fail "bench/run -a: floor, PROXY"
+# c2's last line under c3's client, c0 line 1 without "proxy".
+sed -e '/"c2-l999 /s/198\.51\.100\.3:1024/198.51.100.4:1024/' \
+    -e '/"c0-l1 /s/"proxy":"[^"]*",//' "$kept_p/out" > "$DIR/bad_p"
+"$BENCH_BIN/check" -f tcplogd-json -e -p -a -n 4 -m 1000 -s 100 \
+    "$DIR/bad_p" > "$DIR/check.out" 2> "$DIR/check.err" &&
+    fail "check -p -a found nothing wrong"
+if ! grep -Eq 'errors [0-9]+ \(malformed 0 order 0 duplicate 0 missing 0 peer [1-9][0-9]* ' \
+    "$DIR/check.out" ||
+    ! grep -q 'c2 from 198\.51\.100\.4:1024, not' "$DIR/check.err" ||
+    ! grep -q 'no "proxy"' "$DIR/check.err"; then
+	fail "check -p -a: $(cat "$DIR/check.out" "$DIR/check.err")"
+fi
+workload=tiny-haproxy
+if command -v haproxy > /dev/null 2>&1; then
+	run_row tcplogd-file
+	grep -Eq '; HAProxy CPU [0-9.]+ s, records [1-9][0-9]* and [1-9][0-9]* in the two; health checks [0-9]+ \|$' \
+	    "$DIR/row" || fail "tiny-haproxy: $(cat "$DIR/row")"
+else
+	log "no haproxy: the HAProxy case is skipped"
 fi
 
 BENCH_WARMUP_MB=0 /bin/sh "$bench/compare" -r 2 -W tiny \
