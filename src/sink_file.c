@@ -77,6 +77,7 @@ struct file_state {
 	int	looking;	/* for the file that has the name now */
 	struct timespec since;	/* looking since, CLOCK_MONOTONIC */
 	int	force;		/* do not hold output: flushing to close */
+	int	stay;		/* gave up following: until the next reopen */
 };
 
 static int	file_open(struct sink *, const struct lconf *, char **);
@@ -85,7 +86,8 @@ static int	file_reopen(struct sink *);
 static void	file_flush(struct sink *);
 static void	file_close(struct sink *);
 static int	file_writebuf(struct sink *);
-static int	file_open_fd(const struct sink *, int);
+static int	file_open_fd(const struct sink *, int, const char **);
+static const char *file_kind(mode_t);
 static void	file_watch(struct sink *);
 static enum file_moved file_events(struct file_state *);
 static int	file_follow(struct sink *);
@@ -118,25 +120,74 @@ file_same(const struct sink *s, const struct lconf *lc)
 	return (strcmp(s->path, lc->file) == 0);
 }
 
+/* What a file that is not a regular one is, for the diagnostics. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return ("not a regular file (a FIFO)");
+	if (S_ISSOCK(mode))
+		return ("not a regular file (a socket)");
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return ("not a regular file (a device)");
+	if (S_ISDIR(mode))
+		return ("not a regular file (a directory)");
+	return ("not a regular file");
+}
+
 /*
  * Open the path for appending, creating it if create is set; the mode is
  * exact (no umask).  A symlink is never followed: whoever can write the
  * directory could otherwise point tcplogd's output anywhere it may write.
+ * Only a regular file is taken: opening a FIFO blocks until it has a
+ * reader (hence O_NONBLOCK, which a FIFO without one fails with ENXIO),
+ * and writes to a FIFO or device would stall or break the daemon.  On
+ * failure *why says why (errno is EINVAL for a file of another kind).
  */
 static int
-file_open_fd(const struct sink *s, int create)
+file_open_fd(const struct sink *s, int create, const char **why)
 {
-	mode_t	old;
-	int	fd;
+	struct stat	sb;
+	mode_t		old;
+	int		fd, flags, saved_errno;
 
-	if (!create)
-		return (open(s->path, O_WRONLY | O_APPEND | O_CLOEXEC |
-		    O_NOFOLLOW));
+	flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
 	old = umask(0);
-	fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, s->mode);
+	fd = open(s->path, flags | (create ? O_CREAT : 0), s->mode);
 	umask(old);
+	if (fd == -1) {
+		saved_errno = errno;
+		*why = strerror(saved_errno);
+		if (saved_errno == ENXIO && lstat(s->path, &sb) == 0 &&
+		    !S_ISREG(sb.st_mode)) {
+			*why = file_kind(sb.st_mode);
+			saved_errno = EINVAL;
+		}
+		errno = saved_errno;
+		return (-1);
+	}
+	if (fstat(fd, &sb) == -1) {
+		saved_errno = errno;
+		*why = strerror(saved_errno);
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		*why = file_kind(sb.st_mode);
+		saved_errno = EINVAL;
+		goto fail;
+	}
+	/* Writes to a regular file never wait anyway; say so plainly. */
+	if (fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) == -1) {
+		saved_errno = errno;
+		*why = strerror(saved_errno);
+		goto fail;
+	}
 	return (fd);
+
+fail:
+	close(fd);
+	errno = saved_errno;
+	return (-1);
 }
 
 /*
@@ -237,7 +288,7 @@ file_switch(struct sink *s, int fd)
 
 	close(s->fd);
 	sink_buffered_setfd(s, fd);
-	st->moved = st->looking = 0;
+	st->moved = st->looking = st->stay = 0;
 	file_watch(s);
 	s->broken = 0;
 }
@@ -253,6 +304,7 @@ file_follow(struct sink *s)
 	struct file_state	*st = s->state;
 	struct timeval		 tv = { 0, SINK_FOLLOW_MSEC * 1000 };
 	struct timespec		 now;
+	const char		*why;
 	int			 fd, create;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -263,21 +315,27 @@ file_follow(struct sink *s)
 	create = st->force || s->stopping ||
 	    (now.tv_sec - st->since.tv_sec) * 1000 +
 	    (now.tv_nsec - st->since.tv_nsec) / 1000000 >= SINK_FOLLOW_WAIT;
-	if ((fd = file_open_fd(s, 0)) == -1 && errno == ENOENT && create)
-		fd = file_open_fd(s, 1);
+	if ((fd = file_open_fd(s, 0, &why)) == -1 && errno == ENOENT &&
+	    create)
+		fd = file_open_fd(s, 1, &why);
 	if (fd != -1) {
 		log_debug("%s: renamed, now writing to the new file",
 		    s->name);
 		file_switch(s, fd);
 		return (1);
 	}
-	if (!create) {
+	if (errno == ENOENT && !create) {
 		evtimer_add(s->ev_flush, &tv);
 		return (0);
 	}
-	log_warn("%s: renamed, but cannot open it again; writing to the "
-	    "old file", s->name);
+	/*
+	 * Said once: until the next reopen the path is not looked at
+	 * again, so output is neither held nor the warning repeated.
+	 */
+	log_warnx("%s: renamed, but cannot open it again: %s; writing to "
+	    "the old file until the next reopen", s->name, why);
 	st->moved = st->looking = 0;
+	st->stay = 1;
 	return (1);
 }
 
@@ -298,7 +356,8 @@ file_writebuf(struct sink *s)
 	if (st->wd == -1)
 		return (evbuffer_write(s->buf, s->fd));
 	for (;;) {
-		if (!st->moved && sink_file_prestat && file_renamed(s))
+		if (!st->moved && !st->stay && sink_file_prestat &&
+		    file_renamed(s))
 			st->moved = 1;
 		if (st->moved && !file_follow(s))
 			return (0);
@@ -315,9 +374,11 @@ file_writebuf(struct sink *s)
 		case FILE_STAYED:
 			break;
 		case FILE_MOVED_AFTER:
-			st->moved = 1;
+			st->moved = !st->stay;
 			break;
 		case FILE_MOVED_BEFORE:
+			if (st->stay)
+				break;
 			st->moved = 1;
 			/* With O_APPEND the offset is the end of this write. */
 			if ((end = lseek(s->fd, 0, SEEK_CUR)) >= n &&
@@ -337,6 +398,7 @@ static int
 file_open(struct sink *s, const struct lconf *lc, char **cause)
 {
 	struct file_state	*st;
+	const char		*why;
 	int			 fd;
 
 	free(s->name);
@@ -344,9 +406,8 @@ file_open(struct sink *s, const struct lconf *lc, char **cause)
 	s->path = xstrdup(lc->file);
 	s->mode = lc->file_mode;
 
-	if ((fd = file_open_fd(s, 1)) == -1) {
-		xasprintf(cause, "file %s: cannot open: %s", s->path,
-		    strerror(errno));
+	if ((fd = file_open_fd(s, 1, &why)) == -1) {
+		xasprintf(cause, "file %s: cannot open: %s", s->path, why);
 		return (-1);
 	}
 	st = s->state = xcalloc(1, sizeof *st);
@@ -366,11 +427,15 @@ static int
 file_reopen(struct sink *s)
 {
 	struct file_state	*st = s->state;
+	const char		*why;
 	int			 fd;
 
 	sink_buffered_flush(s);
-	if ((fd = file_open_fd(s, 1)) == -1) {
-		log_warn("%s: reopen failed, keeping the old file", s->name);
+	if ((fd = file_open_fd(s, 1, &why)) == -1) {
+		log_warnx("%s: reopen failed, keeping the old file: %s",
+		    s->name, why);
+		st->moved = st->looking = 0;
+		st->stay = 1;	/* not followed either, until a reopen */
 		return (-1);
 	}
 	if (sink_pending(s) > 0 && !st->moved)
