@@ -24,8 +24,10 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -303,23 +305,36 @@ fail:
 
 /*
  * Write "NAME ADDRESS:PORT" for every bound address to the port file,
- * atomically: a reader sees the old file or the whole new one.
+ * atomically: a reader sees the old file or the whole new one.  This runs
+ * as root, in a directory others may write: the temporary file gets a
+ * fresh name that mkstemp() creates with O_EXCL (a planted name or
+ * symlink is never opened, and one a crash left behind blocks nothing),
+ * and rename() replaces the name itself, never a file a symlink points to.
  */
 static int
 daemon_write_ports(struct daemon *d)
 {
 	const char	*path = d->opts->port_file;
 	struct listener	*l;
-	FILE		*f;
+	FILE		*f = NULL;
 	char		*tmp;
 	size_t		 i;
-	int		 saved_errno;
+	int		 fd, saved_errno;
 
 	if (path == NULL)
 		return (0);
-	xasprintf(&tmp, "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
+	xasprintf(&tmp, "%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		log_warn("port file %s", path);
+		free(tmp);
+		return (-1);
+	}
+	if (fchmod(fd, 0644) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		saved_errno = errno;
+		close(fd);
+		errno = saved_errno;
 		goto fail;
+	}
 	TAILQ_FOREACH(l, &d->listeners, entry) {
 		for (i = 0; i < l->socks.n; i++) {
 			fprintf(f, "%s %s\n", l->conf->name,
