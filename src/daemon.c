@@ -65,6 +65,7 @@ static void	daemon_status(struct daemon *, const char *);
 static void	daemon_status_cb(evutil_socket_t, short, void *);
 static int	daemon_same(const char *, const char *);
 static int	daemon_write_ports(struct daemon *);
+static int	daemon_stdio(void);
 static void	daemon_raise_nofile(void);
 static int	daemon_drop_privileges(const struct config *);
 static void	daemon_free(struct daemon *);
@@ -716,6 +717,29 @@ daemon_free(struct daemon *d)
 		event_base_free(d->base);
 }
 
+/*
+ * Make sure descriptors 0, 1 and 2 are open, on /dev/null if they were
+ * closed: started with >&-, the next descriptor opened (the config file,
+ * the event loop) would become stdout and get the records.  Returns a
+ * bit per descriptor that was closed (1 << fd), -1 if /dev/null cannot
+ * be opened.
+ */
+static int
+daemon_stdio(void)
+{
+	int	fd, closed = 0;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: this one. */
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return (-1);
+		closed |= 1 << fd;
+	}
+	return (closed);
+}
+
 /* Run tcplogd; returns the exit status. */
 int
 daemon_run(const struct daemon_opts *opts)
@@ -724,10 +748,14 @@ daemon_run(const struct daemon_opts *opts)
 	struct timeval	 every = { DAEMON_STATUS_SEC, 0 };
 	struct listener	*l;
 	char		**errors, *cause = NULL;
+	struct lconf	*lc;
 	size_t		 nerrors, i, n = 0;
-	int		 status = 1, rc;
+	int		 status = 1, rc, closed;
 
+	closed = daemon_stdio();
 	log_init(opts->debug, "tcplogd");
+	if (closed == -1)
+		fatal("cannot open /dev/null for a closed stdin/stdout/stderr");
 	memset(&d, 0, sizeof d);
 	d.opts = opts;
 	TAILQ_INIT(&d.listeners);
@@ -751,6 +779,14 @@ daemon_run(const struct daemon_opts *opts)
 		return (EX_CONFIG);
 	}
 	config_errors_free(errors, nerrors);
+	TAILQ_FOREACH(lc, &d.conf->listeners, entry) {
+		if ((closed & (1 << STDOUT_FILENO)) &&
+		    (lc->outputs & OUTPUT_STDOUT)) {
+			log_warnx("stdout was closed at start: output = stdout "
+			    "goes to /dev/null");
+			break;
+		}
+	}
 
 	signal(SIGPIPE, SIG_IGN);
 	daemon_raise_nofile();
