@@ -1260,14 +1260,20 @@ config_validate(struct config_parse *cp)
 {
 	struct config_section	*a, *b;
 	size_t			 i, j, x, y, start;
-	int			 listen, file, delim;
+	int			 listen, file, delim, user, group;
 
 	listen = config_key_find("listen");
+	user = config_key_find("user");
+	group = config_key_find("group");
 	file = config_key_find("file");
 	delim = config_key_find("delimiter");
 	if (cp->global.set[delim] && cp->defaults.mode != MODE_LINE)
 		config_delimiter_error(cp, cp->global.set[delim],
 		    cp->defaults.mode);
+	/* Started as root, setgid() alone would keep uid 0 and every right. */
+	if (cp->global.set[group] && !cp->global.set[user])
+		config_error(cp, cp->global.set[group], "group: needs user = "
+		    "NAME (group alone would keep root)");
 	if (cp->nsects == 0) {
 		config_error(cp, 0, "no [listener] section");
 		return;
