@@ -160,6 +160,7 @@ static int	config_tls_names(const char *, char **);
 static int	config_tls_string(const char *, char **);
 static int	config_laddr(const char *, void *, char **);
 static int	config_cidr(const char *, void *, char **);
+static int	config_control(const char *, char **);
 
 static const struct config_key config_keys[] = {
 	/* How a listener reads, and whom it takes. */
@@ -261,6 +262,8 @@ static const struct config_key config_keys[] = {
 	  CONFIG(user), .check = config_user },
 	{ .name = "group", .where = IN_GLOBAL, .type = CONFIG_STRING,
 	  CONFIG(group), .check = config_group },
+	{ .name = "control", .where = IN_GLOBAL, .type = CONFIG_STRING,
+	  CONFIG(control), .check = config_control },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 
@@ -849,6 +852,15 @@ config_path(const char *s, char **cause)
 	return (-1);
 }
 
+/* control: an absolute path or "none". */
+static int
+config_control(const char *s, char **cause)
+{
+	if (strcmp(s, "none") == 0)
+		return (0);
+	return (config_path(s, cause));
+}
+
 /* syslog_ident: what syslog(3) can carry before the message. */
 static int
 config_ident(const char *s, char **cause)
@@ -1426,6 +1438,62 @@ lconf_unref(struct lconf *lc)
 	config_fields_free(lc, 1);
 	free(lc->name);
 	free(lc);
+}
+
+/*
+ * Do two listeners (of the same name) have the same settings, as far as
+ * the config file says?  A reload reports those that differ as changed.
+ */
+int
+lconf_same(const struct lconf *a, const struct lconf *b)
+{
+	const struct config_key	*ck;
+	const char		*fa, *fb;
+	const struct laddr	*la, *lb;
+	size_t			 k, n, i;
+
+	for (k = 0; k < CONFIG_NKEYS; k++) {
+		ck = &config_keys[k];
+		if ((ck->where & IN_LISTENER) == 0)
+			continue;
+		fa = (const char *)a + ck->lfield;
+		fb = (const char *)b + ck->lfield;
+		switch (ck->type) {
+		case CONFIG_STRING:
+			fa = *(char *const *)fa;
+			fb = *(char *const *)fb;
+			if (fa == NULL || fb == NULL ? fa != fb :
+			    strcmp(fa, fb) != 0)
+				return (0);
+			break;
+		case CONFIG_LIST:
+			memcpy(&n, (const char *)a + ck->count, sizeof n);
+			memcpy(&i, (const char *)b + ck->count, sizeof i);
+			if (n != i)
+				return (0);
+			fa = *(char *const *)fa;
+			fb = *(char *const *)fb;
+			if (ck->item != config_laddr) {
+				if (n > 0 && memcmp(fa, fb, n *
+				    ck->item_size) != 0)
+					return (0);
+				break;
+			}
+			/* An address is what its text says. */
+			la = (const struct laddr *)fa;
+			lb = (const struct laddr *)fb;
+			for (i = 0; i < n; i++) {
+				if (strcmp(la[i].text, lb[i].text) != 0)
+					return (0);
+			}
+			break;
+		default:
+			if (memcmp(fa, fb, ck->size) != 0)
+				return (0);
+			break;
+		}
+	}
+	return (1);
 }
 
 const char *

@@ -328,6 +328,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr *sa,
 	c->tops = &transport_tcp_ops;
 	c->fd = fd;
 	c->want = EV_READ;
+	c->since = time(NULL);
 	conn_peer_string(sa, c->peer, sizeof c->peer);
 	if ((size_t)salen <= sizeof c->addr)
 		memcpy(&c->addr, sa, salen);

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tcplogd.h"
@@ -58,13 +59,27 @@ static void	daemon_stop(struct daemon *);
 static struct sink *daemon_sink_get(struct daemon *, const struct config *,
 		    const struct sink_ops *, const struct lconf *, char **);
 static void	daemon_sinks_gc(struct daemon *);
-static int	daemon_apply(struct daemon *, struct config *, char **);
+static int	daemon_apply(struct daemon *, struct config *,
+		    struct control_answer *);
 static void	daemon_reload(struct daemon *);
-static void	daemon_reload_config(struct daemon *);
+static int	daemon_reload_config(struct daemon *, struct control_answer *);
+static void	daemon_changes(struct daemon *, const struct config *,
+		    struct control_answer *);
+static size_t	daemon_reopen(struct daemon *, struct control_answer *);
+static int	daemon_ctl_reload(struct control_answer *, void *);
+static int	daemon_ctl_reopen(struct control_answer *, void *);
+static int	daemon_control(struct daemon *);
+static int	daemon_ids(const struct config *, uid_t *, gid_t *,
+		    struct passwd **);
+static int	daemon_write_file(struct daemon *, const char *, const char *,
+		    void (*)(struct daemon *, FILE *));
+static void	daemon_ports_fill(struct daemon *, FILE *);
+static void	daemon_pid_fill(struct daemon *, FILE *);
 static void	daemon_status(struct daemon *, const char *);
 static void	daemon_status_cb(evutil_socket_t, short, void *);
 static int	daemon_same(const char *, const char *);
 static int	daemon_write_ports(struct daemon *);
+static int	daemon_write_pid(struct daemon *);
 static int	daemon_stdio(void);
 static void	daemon_raise_nofile(void);
 static int	daemon_drop_privileges(const struct config *);
@@ -83,6 +98,12 @@ static const struct listener_cb daemon_listener_cb = {
 	.idle = daemon_conns_closed,
 };
 
+/* What the control socket asks of the daemon. */
+static const struct control_cb daemon_control_cb = {
+	.reload = daemon_ctl_reload,
+	.reopen = daemon_ctl_reopen,
+};
+
 /* What the sinks tell the daemon. */
 static const struct sink_cb daemon_sink_cb = {
 	.blocked = daemon_sink_blocked_cb,
@@ -90,7 +111,7 @@ static const struct sink_cb daemon_sink_cb = {
 };
 
 static const int daemon_signals[] = {
-	SIGTERM, SIGINT, SIGHUP, SIGUSR1
+	SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2
 };
 
 /*
@@ -102,7 +123,6 @@ static int
 daemon_drop_privileges(const struct config *conf)
 {
 	struct passwd	*pw = NULL;
-	struct group	*gr;
 	uid_t		 uid;
 	gid_t		 gid;
 
@@ -112,23 +132,8 @@ daemon_drop_privileges(const struct config *conf)
 		log_info("not started as root: user and group are ignored");
 		return (0);
 	}
-	uid = getuid();
-	gid = getgid();
-	if (conf->user != NULL) {
-		if ((pw = getpwnam(conf->user)) == NULL) {
-			log_warnx("user %s: no such user", conf->user);
-			return (-1);
-		}
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	}
-	if (conf->group != NULL) {
-		if ((gr = getgrnam(conf->group)) == NULL) {
-			log_warnx("group %s: no such group", conf->group);
-			return (-1);
-		}
-		gid = gr->gr_gid;
-	}
+	if (daemon_ids(conf, &uid, &gid, &pw) != 0)
+		return (-1);
 	if (pw != NULL ? initgroups(pw->pw_name, gid) == -1 :
 	    setgroups(1, &gid) == -1) {
 		log_warn("cannot set the supplementary groups");
@@ -147,6 +152,39 @@ daemon_drop_privileges(const struct config *conf)
 		return (-1);
 	}
 	log_info("running as user %u, group %u", (u_int)uid, (u_int)gid);
+	return (0);
+}
+
+/*
+ * The user and group the daemon runs as once it dropped privileges (its
+ * own when it will not); *pw is set if a user is named.
+ */
+static int
+daemon_ids(const struct config *conf, uid_t *uid, gid_t *gid,
+    struct passwd **pw)
+{
+	struct group	*gr;
+
+	*uid = getuid();
+	*gid = getgid();
+	*pw = NULL;
+	if (geteuid() != 0)
+		return (0);
+	if (conf->user != NULL) {
+		if ((*pw = getpwnam(conf->user)) == NULL) {
+			log_warnx("user %s: no such user", conf->user);
+			return (-1);
+		}
+		*uid = (*pw)->pw_uid;
+		*gid = (*pw)->pw_gid;
+	}
+	if (conf->group != NULL) {
+		if ((gr = getgrnam(conf->group)) == NULL) {
+			log_warnx("group %s: no such group", conf->group);
+			return (-1);
+		}
+		*gid = gr->gr_gid;
+	}
 	return (0);
 }
 
@@ -225,41 +263,54 @@ struct daemon_plan {
 /*
  * Make the running listeners those of conf, all or nothing: first every
  * output is opened and every socket bound (running ones are reused);
- * if one fails, nothing changes and -1 comes back with a cause.  Then
+ * if any fails, nothing changes and -1 comes back with every cause in
+ * errors (all are tried, so that one reload reports them all).  Then
  * listeners with the same name are kept with their connections (which
  * keep the settings they started with), new ones start and removed ones
  * end their connections with reason reload.
  */
 static int
-daemon_apply(struct daemon *d, struct config *conf, char **cause)
+daemon_apply(struct daemon *d, struct config *conf,
+    struct control_answer *errors)
 {
 	struct daemon_plan	*plan, *p;
 	struct listener_list	 kept;
 	struct listener		*l;
 	struct lconf		*lc;
 	struct sink		*s;
+	char			*cause;
 	size_t			 n = 0, done = 0, i, j;
-	int			 paused;
+	int			 paused, failed = 0;
 
 	TAILQ_FOREACH(lc, &conf->listeners, entry)
 		n++;
 	plan = xcalloc(n, sizeof *plan);
 	TAILQ_FOREACH(lc, &conf->listeners, entry) {
-		p = &plan[done];
+		p = &plan[done++];
 		p->lc = lc;
 		for (i = 0; sink_kinds[i] != NULL; i++) {
 			if ((lc->outputs & (1 << i)) == 0)
 				continue;
-			s = daemon_sink_get(d, conf, sink_kinds[i], lc, cause);
-			if (s == NULL)
-				goto fail;
+			cause = NULL;
+			s = daemon_sink_get(d, conf, sink_kinds[i], lc, &cause);
+			if (s == NULL) {
+				control_answer_add(errors, "%s", cause);
+				free(cause);
+				failed = 1;
+				continue;
+			}
 			p->sinks[p->nsinks++] = s;
 		}
+		cause = NULL;
 		if (lsocks_prepare(&p->socks, d->base, lc, &d->listeners,
-		    cause) != 0)
-			goto fail;
-		done++;
+		    &cause) != 0) {
+			control_answer_add(errors, "%s", cause);
+			free(cause);
+			failed = 1;
+		}
 	}
+	if (failed)
+		goto fail;
 
 	TAILQ_INIT(&kept);
 	for (i = 0; i < n; i++) {
@@ -305,7 +356,7 @@ fail:
 }
 
 /*
- * Write "NAME ADDRESS:PORT" for every bound address to the port file,
+ * Write a file (the port file, the pid file) with what fill writes,
  * atomically: a reader sees the old file or the whole new one.  This runs
  * as root, in a directory others may write: the temporary file gets a
  * fresh name that mkstemp() creates with O_EXCL (a planted name or
@@ -313,20 +364,16 @@ fail:
  * and rename() replaces the name itself, never a file a symlink points to.
  */
 static int
-daemon_write_ports(struct daemon *d)
+daemon_write_file(struct daemon *d, const char *path, const char *what,
+    void (*fill)(struct daemon *, FILE *))
 {
-	const char	*path = d->opts->port_file;
-	struct listener	*l;
 	FILE		*f = NULL;
 	char		*tmp;
-	size_t		 i;
 	int		 fd, saved_errno;
 
-	if (path == NULL)
-		return (0);
 	xasprintf(&tmp, "%s.XXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		log_warn("port file %s", path);
+		log_warn("%s %s", what, path);
 		free(tmp);
 		return (-1);
 	}
@@ -336,12 +383,7 @@ daemon_write_ports(struct daemon *d)
 		errno = saved_errno;
 		goto fail;
 	}
-	TAILQ_FOREACH(l, &d->listeners, entry) {
-		for (i = 0; i < l->socks.n; i++) {
-			fprintf(f, "%s %s\n", l->conf->name,
-			    l->socks.v[i].bound);
-		}
-	}
+	fill(d, f);
 	if (fflush(f) != 0 || ferror(f)) {
 		saved_errno = errno;
 		fclose(f);
@@ -354,12 +396,56 @@ daemon_write_ports(struct daemon *d)
 	return (0);
 
 fail:
-	log_warn("port file %s", path);
+	log_warn("%s %s", what, path);
 	saved_errno = errno;
 	unlink(tmp);
 	free(tmp);
 	errno = saved_errno;
 	return (-1);
+}
+
+/* "NAME ADDRESS:PORT" for every bound address. */
+static void
+daemon_ports_fill(struct daemon *d, FILE *f)
+{
+	struct listener	*l;
+	size_t		 i;
+
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		for (i = 0; i < l->socks.n; i++) {
+			fprintf(f, "%s %s\n", l->conf->name,
+			    l->socks.v[i].bound);
+		}
+	}
+}
+
+/* The port file (-P), written again after each reload. */
+static int
+daemon_write_ports(struct daemon *d)
+{
+	if (d->opts->port_file == NULL)
+		return (0);
+	return (daemon_write_file(d, d->opts->port_file, "port file",
+	    daemon_ports_fill));
+}
+
+static void
+daemon_pid_fill(struct daemon *d __unused, FILE *f)
+{
+	fprintf(f, "%ld\n", (long)getpid());
+}
+
+/* The pid file (-p), once the sockets are bound; removed at exit. */
+static int
+daemon_write_pid(struct daemon *d)
+{
+	if (d->opts->pid_file == NULL)
+		return (0);
+	if (daemon_write_file(d, d->opts->pid_file, "pid file",
+	    daemon_pid_fill) != 0)
+		return (-1);
+	d->pid_written = 1;
+	return (0);
 }
 
 /* Signals, all through the loop. */
@@ -369,6 +455,7 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 	struct daemon	*d = arg;
 	struct listener	*l;
 	struct sink	*s;
+	size_t		 n;
 
 	switch (sig) {
 	case SIGTERM:
@@ -391,6 +478,11 @@ daemon_signal_cb(evutil_socket_t sig, short what __unused, void *arg)
 			listener_stats_log(l);
 		TAILQ_FOREACH(s, &d->sinks, entry)
 			sink_stats_log(s);
+		break;
+	case SIGUSR2:
+		n = daemon_reopen(d, NULL);
+		log_info("SIGUSR2 received: reopened %zu output file%s", n,
+		    n == 1 ? "" : "s");
 		break;
 	}
 }
@@ -442,50 +534,126 @@ daemon_status_cb(evutil_socket_t fd __unused, short what __unused,
 static void
 daemon_reload(struct daemon *d)
 {
-	struct sink	*s;
-	size_t		 n = 0;
+	struct control_answer	 ans = { NULL, 0 };
+	size_t			 n;
 
-	TAILQ_FOREACH(s, &d->sinks, entry) {
-		if (s->ops->reopen != NULL && sink_reopen(s) == 0)
-			n++;
-	}
+	n = daemon_reopen(d, NULL);
 	log_info("SIGHUP received: reopened %zu output file%s, reloading %s",
 	    n, n == 1 ? "" : "s", d->opts->config);
 	if (d->stopping)
 		return;
 	notify_reloading();
-	daemon_reload_config(d);
+	(void)daemon_reload_config(d, &ans);
+	control_answer_free(&ans);
 	daemon_status(d, "READY=1\n");
 }
 
-/* Read and apply the config again; keep the running one on error. */
-static void
-daemon_reload_config(struct daemon *d)
+/*
+ * Reopen the output files (rotation); returns how many were reopened.
+ * With ans, one line per file that could not be.
+ */
+static size_t
+daemon_reopen(struct daemon *d, struct control_answer *ans)
 {
-	struct config	*conf, *old;
-	struct listener	*l;
 	struct sink	*s;
-	char		**errors, *cause = NULL;
-	size_t		 nerrors, i, n;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(s, &d->sinks, entry) {
+		if (s->ops->reopen == NULL)
+			continue;
+		if (sink_reopen(s) == 0)
+			n++;
+		else if (ans != NULL) {
+			control_answer_add(ans, "%s: reopen failed, keeping "
+			    "the old file: %s", s->name, strerror(errno));
+		}
+	}
+	return (n);
+}
+
+/*
+ * What applying conf changes: "listener NAME: added", "removed" or
+ * "changed" (its settings differ), or "unchanged".
+ */
+static void
+daemon_changes(struct daemon *d, const struct config *conf,
+    struct control_answer *ans)
+{
+	struct listener	*l;
+	struct lconf	*lc;
+	size_t		 n = ans->n;
+
+	TAILQ_FOREACH(lc, &conf->listeners, entry) {
+		TAILQ_FOREACH(l, &d->listeners, entry) {
+			if (strcmp(l->conf->name, lc->name) == 0)
+				break;
+		}
+		if (l == NULL)
+			control_answer_add(ans, "listener %s: added", lc->name);
+		else if (!lconf_same(l->conf, lc)) {
+			control_answer_add(ans, "listener %s: changed",
+			    lc->name);
+		}
+	}
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		TAILQ_FOREACH(lc, &conf->listeners, entry) {
+			if (strcmp(l->conf->name, lc->name) == 0)
+				break;
+		}
+		if (lc == NULL) {
+			control_answer_add(ans, "listener %s: removed",
+			    l->conf->name);
+		}
+	}
+	if (ans->n == n)
+		control_answer_add(ans, "unchanged");
+}
+
+/*
+ * Read and apply the config again; keep the running one on error.
+ * ans gets what changed, or every error (as logged); returns 0 or -1.
+ */
+static int
+daemon_reload_config(struct daemon *d, struct control_answer *ans)
+{
+	struct control_answer	 changes = { NULL, 0 }, errs = { NULL, 0 };
+	struct config		*conf, *old;
+	struct listener		*l;
+	struct sink		*s;
+	char			**errors;
+	size_t			 nerrors, i, n;
 
 	conf = config_load(d->opts->config, &errors, &nerrors);
-	for (i = 0; i < nerrors; i++)
+	for (i = 0; i < nerrors; i++) {
 		log_warnx("%s", errors[i]);
+		control_answer_add(ans, "%s", errors[i]);
+	}
 	config_errors_free(errors, nerrors);
 	if (conf == NULL) {
 		log_warnx("reload failed: keeping the running configuration");
-		return;
+		return (-1);
 	}
-	if (daemon_apply(d, conf, &cause) != 0) {
-		log_warnx("%s", cause);
+	daemon_changes(d, conf, &changes);
+	if (daemon_apply(d, conf, &errs) != 0) {
+		for (i = 0; i < errs.n; i++) {
+			log_warnx("%s", errs.lines[i]);
+			control_answer_add(ans, "%s", errs.lines[i]);
+		}
 		log_warnx("reload failed: keeping the running configuration");
-		free(cause);
+		control_answer_free(&errs);
+		control_answer_free(&changes);
 		config_free(conf);
-		return;
+		return (-1);
 	}
+	for (i = 0; i < changes.n; i++)
+		control_answer_add(ans, "%s", changes.lines[i]);
+	control_answer_free(&changes);
 	if (!daemon_same(conf->user, d->conf->user) ||
 	    !daemon_same(conf->group, d->conf->group))
 		log_warnx("user and group changes take effect at the next "
+		    "start");
+	if (!daemon_same(conf->control, d->conf->control))
+		log_warnx("control socket changes take effect at the next "
 		    "start");
 	old = d->conf;
 	d->conf = conf;
@@ -500,6 +668,89 @@ daemon_reload_config(struct daemon *d)
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		n++;
 	log_info("reloaded: %zu listener%s", n, n == 1 ? "" : "s");
+	return (0);
+}
+
+/* The control socket's reload: like SIGHUP's, without the reopen. */
+static int
+daemon_ctl_reload(struct control_answer *ans, void *arg)
+{
+	struct daemon	*d = arg;
+	int		 rc;
+
+	if (d->stopping) {
+		control_answer_add(ans, "stopping");
+		return (-1);
+	}
+	log_info("control: reloading %s", d->opts->config);
+	notify_reloading();
+	rc = daemon_reload_config(d, ans);
+	daemon_status(d, "READY=1\n");
+	return (rc);
+}
+
+/* The control socket's reopen: the output files only. */
+static int
+daemon_ctl_reopen(struct control_answer *ans, void *arg)
+{
+	struct daemon		*d = arg;
+	struct control_answer	 failed = { NULL, 0 };
+	size_t			 n, i;
+
+	n = daemon_reopen(d, &failed);
+	log_info("control: reopened %zu output file%s", n, n == 1 ? "" : "s");
+	control_answer_add(ans, "reopened %zu output file%s", n,
+	    n == 1 ? "" : "s");
+	for (i = 0; i < failed.n; i++)
+		control_answer_add(ans, "%s", failed.lines[i]);
+	control_answer_free(&failed);
+	return (i == 0 ? 0 : -1);
+}
+
+/*
+ * The control socket: control = PATH, or by default RUNTIME_DIRECTORY's
+ * (its first, if the service manager gave several) "control", or none.
+ * Made while still root, owned by the user and group the daemon runs as.
+ * An explicit path that fails stops the start; the default only warns.
+ */
+static int
+daemon_control(struct daemon *d)
+{
+	struct passwd	*pw;
+	const char	*rt;
+	char		*path, *cause = NULL;
+	uid_t		 uid;
+	gid_t		 gid;
+	size_t		 len;
+
+	if (d->conf->control != NULL) {
+		if (strcmp(d->conf->control, "none") == 0)
+			return (0);
+		path = xstrdup(d->conf->control);
+	} else {
+		if ((rt = getenv("RUNTIME_DIRECTORY")) == NULL || *rt != '/')
+			return (0);
+		len = strcspn(rt, ":");
+		xasprintf(&path, "%.*s/control", (int)len, rt);
+	}
+	if (daemon_ids(d->conf, &uid, &gid, &pw) != 0) {
+		free(path);
+		return (-1);
+	}
+	d->ctl = control_new(d, path, uid, gid, &daemon_control_cb, d,
+	    &cause);
+	if (d->ctl == NULL) {
+		if (d->conf->control != NULL) {
+			log_warnx("%s", cause);
+			free(cause);
+			free(path);
+			return (-1);
+		}
+		log_warnx("%s: running without a control socket", cause);
+		free(cause);
+	}
+	free(path);
+	return (0);
 }
 
 /*
@@ -520,6 +771,8 @@ daemon_stop(struct daemon *d)
 
 	d->stopping = 1;
 	d->env.drain_wait = DAEMON_DRAIN_WAIT;
+	if (d->ctl != NULL)
+		control_stop(d->ctl);
 	TAILQ_FOREACH(s, &d->sinks, entry)
 		s->stopping = 1;
 	evtimer_add(d->ev_stop, &tv);
@@ -696,6 +949,12 @@ daemon_free(struct daemon *d)
 		TAILQ_REMOVE(&d->listeners, l, entry);
 		listener_free(l, CONN_SHUTDOWN);
 	}
+	/* After the listeners: taps get their last records. */
+	control_free(d->ctl);
+	d->ctl = NULL;
+	if (d->pid_written && unlink(d->opts->pid_file) == -1 &&
+	    errno != ENOENT)
+		log_warn("pid file %s: cannot remove it", d->opts->pid_file);
 	while ((s = TAILQ_FIRST(&d->sinks)) != NULL) {
 		TAILQ_REMOVE(&d->sinks, s, entry);
 		sink_free(s);
@@ -746,8 +1005,10 @@ daemon_run(const struct daemon_opts *opts)
 {
 	struct daemon	 d;
 	struct timeval	 every = { DAEMON_STATUS_SEC, 0 };
+	struct timespec	 now;
 	struct listener	*l;
-	char		**errors, *cause = NULL;
+	struct control_answer errs = { NULL, 0 };
+	char		**errors;
 	struct lconf	*lc;
 	size_t		 nerrors, i, n = 0;
 	int		 status = 1, rc, closed;
@@ -758,6 +1019,8 @@ daemon_run(const struct daemon_opts *opts)
 		fatal("cannot open /dev/null for a closed stdin/stdout/stderr");
 	memset(&d, 0, sizeof d);
 	d.opts = opts;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	d.started = now.tv_sec;
 	TAILQ_INIT(&d.listeners);
 	TAILQ_INIT(&d.sinks);
 
@@ -834,14 +1097,15 @@ daemon_run(const struct daemon_opts *opts)
 	}
 
 	listener_inherit();
-	rc = daemon_apply(&d, d.conf, &cause);
+	rc = daemon_apply(&d, d.conf, &errs);
 	listener_inherit_done();
-	if (rc != 0) {
-		log_warnx("%s", cause);
-		free(cause);
+	for (i = 0; i < errs.n; i++)
+		log_warnx("%s", errs.lines[i]);
+	control_answer_free(&errs);
+	if (rc != 0)
 		goto out;
-	}
-	if (daemon_write_ports(&d) != 0 || daemon_drop_privileges(d.conf) != 0)
+	if (daemon_write_ports(&d) != 0 || daemon_control(&d) != 0 ||
+	    daemon_write_pid(&d) != 0 || daemon_drop_privileges(d.conf) != 0)
 		goto out;
 	TAILQ_FOREACH(l, &d.listeners, entry)
 		n++;

@@ -594,7 +594,7 @@ listener_pause(struct listener *l, int pause)
 		conn_pause(c, pause);
 }
 
-/* Hand a record to every output of the listener. */
+/* Hand a record to every output of the listener, and to the taps. */
 void
 listener_write(struct listener *l, const struct lconf *lc,
     const struct record *rec)
@@ -603,6 +603,8 @@ listener_write(struct listener *l, const struct lconf *lc,
 
 	for (i = 0; i < l->nsinks; i++)
 		l->stats.output_bytes += sink_emit(l->sinks[i], lc, rec);
+	if (__builtin_expect(l->env->taps != 0, 0))
+		l->env->tap(rec, l->env->tap_arg);
 }
 
 /*
@@ -618,6 +620,13 @@ listener_write_lines(struct listener *l, const struct lconf *lc,
 	for (i = 0; i < l->nsinks; i++)
 		l->stats.output_bytes += sink_emit_lines(l->sinks[i], lc, rec,
 		    v, nv);
+	if (__builtin_expect(l->env->taps != 0, 0)) {
+		for (i = 0; i < nv; i++) {
+			rec->data = v[i].iov_base;
+			rec->len = v[i].iov_len;
+			l->env->tap(rec, l->env->tap_arg);
+		}
+	}
 }
 
 /*

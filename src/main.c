@@ -38,6 +38,7 @@ static const struct option longopts[] = {
 	{ "check-config", no_argument, NULL, 't' },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "port-file", required_argument, NULL, 'P' },
+	{ "pid-file", required_argument, NULL, 'p' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -46,11 +47,13 @@ static const struct option longopts[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tcplogd [-dhtV] [-f file] [-P port-file]\n"
+	fprintf(f, "usage: tcplogd [-dhtV] [-f file] [-P port-file] "
+	    "[-p pid-file]\n"
 	    "  -f, --config FILE      config file (default %s)\n"
 	    "  -t, --check-config     check the config and exit\n"
 	    "  -d, --debug            debug diagnostics\n"
 	    "  -P, --port-file FILE   write the bound addresses to FILE\n"
+	    "  -p, --pid-file FILE    write the process id to FILE\n"
 	    "  -V, --version          print the version and exit\n"
 	    "  -h, --help             print this help and exit\n",
 	    TCPLOGD_CONF_DEFAULT);
@@ -59,10 +62,10 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	struct daemon_opts	opts = { TCPLOGD_CONF_DEFAULT, NULL, 0, 0 };
+	struct daemon_opts	opts = { TCPLOGD_CONF_DEFAULT, NULL, NULL, 0, 0 };
 	int			ch;
 
-	while ((ch = getopt_long(argc, argv, "f:tdP:Vh", longopts,
+	while ((ch = getopt_long(argc, argv, "f:tdP:p:Vh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -76,6 +79,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			opts.port_file = optarg;
+			break;
+		case 'p':
+			opts.pid_file = optarg;
 			break;
 		case 'V':
 			version();

@@ -303,6 +303,8 @@ struct config {
 	char			*user;		/* owned, drop to it, or NULL */
 	char			*group;		/* owned, drop to it, or NULL */
 	u_int			 shutdown_timeout; /* seconds */
+	char			*control;	/* owned: a path, "none", or
+						   NULL: the default */
 	struct lconf_list	 listeners;
 };
 
@@ -317,6 +319,7 @@ int		 laddr_parse(const char *, struct laddr *, char **);
 int		 laddr_conflict(const struct laddr *, const struct laddr *);
 int		 cidr_parse(const char *, struct cidr *, char **);
 int		 cidr_match(const struct cidr *, const struct sockaddr *);
+int		 lconf_same(const struct lconf *, const struct lconf *);
 
 /*
  * proxy_parse.c: the PROXY protocol header (HAProxy's versions 1 and 2)
@@ -580,6 +583,7 @@ struct conn {
 	int			 paused;	/* output backpressure */
 	int			 quiet;		/* stopping: close when quiet */
 	int			 closing;
+	time_t			 since;		/* accepted, UNIX time */
 	TAILQ_ENTRY(conn)	 entry;
 };
 TAILQ_HEAD(conn_list, conn);
@@ -667,6 +671,13 @@ struct listener_env {
 	u_int			 max_conns;	/* all listeners, 0: none */
 	uint64_t		 active;	/* connections, all listeners */
 	int			 drain_wait;	/* ms conn_drain() may wait */
+	/*
+	 * Taps (control.c): while taps is not 0, every record written is
+	 * also handed to tap().
+	 */
+	u_int			 taps;
+	void			 (*tap)(const struct record *, void *);
+	void			*tap_arg;
 };
 
 /* Diagnostics said at most once a second per listener and kind. */
@@ -859,6 +870,7 @@ int		 sink_syslog_priority(const struct lconf *,
 struct daemon_opts {
 	const char		*config;
 	const char		*port_file;
+	const char		*pid_file;
 	int			 check_only;
 	int			 debug;
 };
@@ -870,7 +882,7 @@ struct daemon {
 	const struct daemon_opts *opts;		/* borrowed */
 	struct listener_list	 listeners;	/* owned */
 	struct sink_list	 sinks;		/* owned */
-	struct event		*ev_sigs[4];	/* owned */
+	struct event		*ev_sigs[5];	/* owned */
 	struct event		*ev_stop;	/* owned, shutdown timer */
 	struct event		*ev_stop_conns;	/* owned, end of reading */
 	struct event		*ev_status;	/* owned, STATUS= timer */
@@ -878,10 +890,59 @@ struct daemon {
 	struct listener_env	 env;		/* the listeners' */
 	int			 accept_paused;	/* out of descriptors, noted */
 	int			 stopping;
+	struct control		*ctl;		/* owned, or NULL */
+	time_t			 started;	/* CLOCK_MONOTONIC seconds */
+	int			 pid_written;	/* remove it at exit */
 };
 
 
 int		 daemon_run(const struct daemon_opts *);
+
+/*
+ * control.c: the control socket and its line protocol (tcplogd(8),
+ * CONTROL PROTOCOL).  It reads the daemon's listeners and outputs and
+ * asks the daemon, through control_cb, to reload or reopen.
+ */
+#define CONTROL_VERSION		1	/* of the protocol */
+#define CONTROL_LINE_MAX	1024	/* a request, LF included */
+#define CONTROL_REQUEST_SEC	5	/* to send a request */
+#define CONTROL_CLIENTS_MAX	32	/* taps included */
+#define CONTROL_TAPS_MAX	16
+#define CONTROL_TAP_BUF		(4 * 1024 * 1024) /* queued for a tap */
+#define CONTROL_MISSED_LEN	64	/* "tcplogd: tap missed N records" */
+
+/* What control_scan() found at the start of a client's input. */
+enum control_scan {
+	CONTROL_MORE,		/* no LF yet, still in bounds */
+	CONTROL_LINE,		/* a request line */
+	CONTROL_TOO_LONG,	/* over CONTROL_LINE_MAX */
+	CONTROL_BAD_BYTE	/* a NUL or other control byte */
+};
+
+/* The body lines of an answer: what changed, or what went wrong. */
+struct control_answer {
+	char			**lines;	/* owned */
+	size_t			 n;
+};
+
+/* What the control socket asks of the daemon; 0 or -1 (failed). */
+struct control_cb {
+	int		 (*reload)(struct control_answer *, void *);
+	int		 (*reopen)(struct control_answer *, void *);
+};
+
+struct control;
+
+struct control	*control_new(struct daemon *, const char *, uid_t, gid_t,
+		    const struct control_cb *, void *, char **);
+void		 control_stop(struct control *);
+void		 control_free(struct control *);
+enum control_scan control_scan(const u_char *, size_t, size_t *);
+void		 control_value(struct evbuffer *, const char *);
+int		 control_tap_room(uint64_t *, size_t, size_t, uint64_t *);
+void		 control_answer_add(struct control_answer *, const char *,
+		    ...) __attribute__((__format__(__printf__, 2, 3)));
+void		 control_answer_free(struct control_answer *);
 
 /* notify.c */
 void		 notify_send(const char *, ...)
