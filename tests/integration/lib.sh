@@ -790,3 +790,33 @@ pyclient()
 	TCPLOGD_CLIENT_TIMEOUT=$((30 * scale)) "$PYTHON" \
 	    "${srcdir:-$(dirname "$0")}/tcplogd-client.py" "$@"
 }
+
+# The control socket and tcplogctl (issue 15).  A test gives the daemon
+# control=$CTL in config_global; ctl ARGS... runs the real tcplogctl on
+# it, every wait of it bounded (-t).
+: "${TCPLOGCTL:=$(pwd)/../../src/tcplogctl}"
+CTL=$DIR/control
+ctl()
+{
+	"$TCPLOGCTL" -s "$CTL" -t $((10 * scale)) "$@"
+}
+
+# ctl_counter TYPE NAME KEY: the value of KEY in the stats of listener or
+# output NAME (tcplogctl stats, text blocks "TYPE NAME" then "  KEY N").
+ctl_counter()
+{
+	ctl stats | awk -v t="$1" -v n="$2" -v k="$3" '
+	/^[^ ]/ { cur = ($1 == t && $2 == n) }
+	cur && $1 == k { print $2; exit }'
+}
+
+# ctl_taps: how many taps the daemon has (tcplogctl status).
+ctl_taps()
+{
+	ctl status | awk '$1 == "taps" { print $2; exit }'
+}
+
+has_taps()		# N: the daemon has N taps (for wait_until)
+{
+	[ "$(ctl_taps)" = "$1" ]
+}
