@@ -29,7 +29,7 @@ top=$(pwd)
 # the tests that read syslog use a private /dev/log (syslog.sh).
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 libevent-dev libinih-dev libsystemd-dev check mandoc util-linux bsdutils
-procps jq systemd valgrind clang libclang-rt-14-dev python3 rsyslog
+procps jq logrotate systemd valgrind clang libclang-rt-14-dev python3 rsyslog
 libssl-dev openssl socat rsyslog-openssl haproxy"
 
 install_packages() {
