@@ -93,7 +93,7 @@ grep -q "127\\.0\\.0\\.1:$held" "$DIR/inuse.err" ||
     fail "the error does not name 127.0.0.1:$held: $(cat "$DIR/inuse.err")"
 send_to main fifth "$DIR/main.log"
 send_to app sixth "$DIR/app.log"
-ctl status -j | jq -e 'select(.type == "listener" and .name == "taken")' \
+ctl status -j | jq -se 'any(.[]; .type == "listener" and .name == "taken")' \
     > /dev/null && fail "listener taken is there after a failed reload"
 
 # No reload reopened a file: the first file still gets the records.
