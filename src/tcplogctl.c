@@ -488,9 +488,12 @@ ctl_send(struct ctl *ctl, const char *word, int argc, char **argv)
 			off += n;
 			continue;
 		}
+		/*
+		 * Closed: what the daemon said before (an error after the
+		 * greeting: too many clients) is still there to read.
+		 */
 		if (errno == EPIPE || errno == ECONNRESET)
-			errx(1, "%s: the daemon closed the connection",
-			    ctl->path);
+			return;
 		if (errno != EAGAIN && errno != EINTR)
 			err(1, "%s: send", ctl->path);
 		if (ctl_wait(ctl, POLLOUT, deadline) == -1)
@@ -528,6 +531,8 @@ ctl_request(struct ctl *ctl, const char *word, int argc, char **argv,
 			r->nbody++;
 		} else if (strcmp(line, "ok") == 0) {
 			return (0);
+		} else if (strcmp(line, "error too many clients") == 0) {
+			errx(EX_TEMPFAIL, "%s: too many clients", ctl->path);
 		} else if (strncmp(line, "error ", 6) == 0) {
 			if ((r->error = strdup(line + 6)) == NULL)
 				err(EX_OSERR, "malloc");
