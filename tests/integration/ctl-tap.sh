@@ -14,9 +14,10 @@
 #    text mode and to stderr with -j.  The listener's pauses counter
 #    stays 0 (no tap held a client back) and the file is complete.
 # 3. 16 taps at once all see the records; a 17th is refused.
-# 4. A tap across four rotations by the real logrotate (private config
-#    and state file, postrotate tcplogctl reopen) under load: it sees
-#    exactly what the files hold, in the same order.
+# 4. A tap across four rotations by the real logrotate (the shipped
+#    etc/logrotate.d/tcplogd pointed at a test file and socket, with a
+#    private state file: postrotate runs tcplogctl reopen) under load: it
+#    sees exactly what the files hold, in the same order.
 
 TEST_TIMEOUT=120
 # shellcheck source=lib.sh
@@ -248,18 +249,18 @@ done
 # shellcheck disable=SC2086 # a list of pids
 tap_stop $pids
 
-# 4. A tap across rotations by logrotate, under load.
+# 4. A tap across rotations by logrotate, under load, with the shipped
+# etc/logrotate.d/tcplogd pointed at rot.log and $CTL.
 need_cmd logrotate
-cat > "$DIR/logrotate.conf" <<END
-$DIR/rot.log {
-	rotate 10
-	create
-	missingok
-	postrotate
-		"$TCPLOGCTL" -s "$CTL" reopen > /dev/null
-	endscript
-}
-END
+: "${top_srcdir:=${srcdir:-$(dirname "$0")}/../..}"
+sed -e "s|^/var/log/tcplogd/\*\.log {|$DIR/rot.log {|" \
+    -e "s|/run/tcplogd/control|$CTL|" \
+    -e "s|command -v tcplogctl|command -v $TCPLOGCTL|" \
+    -e "s|tcplogctl reopen|$TCPLOGCTL -s $CTL reopen|" \
+    "$top_srcdir/etc/logrotate.d/tcplogd" > "$DIR/logrotate.conf" ||
+    hard_error "sed failed"
+grep -q "$TCPLOGCTL -s $CTL reopen" "$DIR/logrotate.conf" ||
+    hard_error "no tcplogctl reopen in the logrotate config"
 nconn=4
 size=60
 chunk=$(load 4096 $((size + 1)))
@@ -284,18 +285,22 @@ done
 wait_lines "$DIR/rot.log" 200 20
 kill -USR1 "$send_pid"
 wait_pid "$send_pid" 60 || fail "tcplogd-send failed: $(cat "$DIR/rot.senderr")"
+# The oldest first; all but the newest rotated one are compressed.
 files=
 i=$nrot
-while [ "$i" -ge 1 ]; do
-	files="$files $DIR/rot.log.$i"
+while [ "$i" -ge 2 ]; do
+	files="$files $DIR/rot.log.$i.gz"
 	i=$((i - 1))
 done
-files="$files $DIR/rot.log"
-# shellcheck disable=SC2086 # a list of files
-wait_until 30 has_disconnects "$nconn" $files ||
-    fail "the rotated files are not complete"
+files="$files $DIR/rot.log.1 $DIR/rot.log"
+rot_done()
+{
+	# shellcheck disable=SC2086 # a list of files
+	[ "$(zcat -f $files | grep -c ' disconnected ')" -ge "$nconn" ]
+}
+wait_until 30 rot_done || fail "the rotated files are not complete"
 # shellcheck disable=SC2086
-cat $files > "$DIR/rot.all"
+zcat -f $files > "$DIR/rot.all"
 wait_lines "$DIR/rot.out" "$(wc -l < "$DIR/rot.all")" 30
 tap_stop "$tp1"
 expect_file "$DIR/rot.all" "$DIR/rot.out"

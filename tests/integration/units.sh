@@ -1,6 +1,8 @@
 #!/bin/sh
-# units.sh: the systemd units.  The generated tcplogd.service, copied with
-# its Exec lines pointing at the built tcplogd and a test config, and
+# units.sh: the systemd units.  The generated tcplogd.service (reloaded
+# with tcplogctl reload, with RuntimeDirectory=tcplogd for its socket),
+# copied with its Exec lines pointing at the built tcplogd and tcplogctl
+# and a test config, and
 # tcplogd.socket pass systemd-analyze verify without a word about them,
 # and systemd-analyze security --offline rates the service's exposure at
 # most 1.5 (the shipped config: a port >= 1024, no capabilities).  The
@@ -32,6 +34,10 @@ if grep -n '@[A-Za-z_]*@' "$service"; then
 fi
 grep -Eq '^ExecStart=/[^ ]*/tcplogd -f /[^ ]*/tcplogd\.conf$' "$service" ||
     fail "$service: no ExecStart=SBINDIR/tcplogd -f SYSCONFDIR/tcplogd.conf"
+grep -Eq '^ExecReload=/[^ ]*/tcplogctl reload$' "$service" ||
+    fail "$service: no ExecReload=SBINDIR/tcplogctl reload"
+grep -qx 'RuntimeDirectory=tcplogd' "$service" ||
+    fail "$service: no RuntimeDirectory=tcplogd (tcplogctl's default socket)"
 
 # 2. A copy that runs the built daemon on a test config.  Paths with
 # characters a unit file or sed would treat specially are not tried.
@@ -43,15 +49,17 @@ esac
 write_config
 mkdir "$DIR/units" || hard_error "mkdir failed"
 sed -e "s|^\\(Exec[A-Za-z]*=\\)/[^ ]*/tcplogd |\\1$TCPLOGD |" \
+    -e "s|^\\(Exec[A-Za-z]*=\\)/[^ ]*/tcplogctl |\\1$TCPLOGCTL |" \
     -e "s| -f /[^ ]*/tcplogd\\.conf\$| -f $CONF|" \
     "$service" > "$DIR/units/tcplogd.service" || hard_error "sed failed"
 cp "$socket" "$DIR/units/tcplogd.socket" || hard_error "cp failed"
 grep -qx "ExecStart=$TCPLOGD -f $CONF" "$DIR/units/tcplogd.service" ||
     hard_error "could not point ExecStart= at $TCPLOGD"
-if sed -e "s| -f $CONF\$||" -e "s|=$TCPLOGD|=|" \
-    "$DIR/units/tcplogd.service" | grep -E '^Exec.*(/tcplogd|tcplogd\.conf)'
+if sed -e "s| -f $CONF\$||" -e "s|=$TCPLOGD|=|" -e "s|=$TCPLOGCTL|=|" \
+    "$DIR/units/tcplogd.service" |
+    grep -E '^Exec.*(/tcplogd|/tcplogctl|tcplogd\.conf)'
 then
-	hard_error "Exec lines not pointing at $TCPLOGD and $CONF"
+	hard_error "Exec lines not pointing at $TCPLOGD, $TCPLOGCTL and $CONF"
 fi
 "$TCPLOGD" -t -f "$CONF" > /dev/null || fail "the test config is invalid"
 
