@@ -31,8 +31,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +48,6 @@
 #define CTL_REQUEST_MAX		1024		/* with its LF */
 #define CTL_LINE_MAX		(1024 * 1024)	/* a reply line, at most */
 #define CTL_TAP_BUFFER		(256 * 1024)	/* one read, one write */
-#define CTL_INI_LINE		8192
 
 /* The connection and its read buffer. */
 struct ctl {

@@ -61,11 +61,13 @@ client_bg "$DIR/silent.out" silent
 silent_pid=$CLIENT_PID
 
 # 1. Garbage, an unknown request, 1 MiB.
-client garbage > "$DIR/garbage.out" 2>&1 || fail "garbage: $(cat "$DIR/garbage.out")"
+client garbage > "$DIR/garbage.out" 2>&1 ||
+    fail "garbage: $(cat "$DIR/garbage.out")"
 grep -q '^error control byte in request$' "$DIR/garbage.out" ||
     fail "garbage: $(cat "$DIR/garbage.out")"
 served one
-client unknown > "$DIR/unknown.out" 2>&1 || fail "unknown: $(cat "$DIR/unknown.out")"
+client unknown > "$DIR/unknown.out" 2>&1 ||
+    fail "unknown: $(cat "$DIR/unknown.out")"
 grep -qx 'error unknown request frobnicate' "$DIR/unknown.out" ||
     fail "unknown: $(cat "$DIR/unknown.out")"
 client long > "$DIR/long.out" 2>&1 || fail "1 MiB: $(cat "$DIR/long.out")"
@@ -148,7 +150,8 @@ for req in reload reopen; do
 	[ "$rc" -eq 1 ] || fail "$req as nobody: exit $rc, not 1"
 	grep -q "^tcplogctl: $req: permission denied" "$DIR/nobody.err" ||
 	    fail "$req as nobody: $(cat "$DIR/nobody.err")"
-	wait_match "$ERR" "^tcplogd: control: $req refused for uid $nobody \\(pid [0-9]+\\)\$"
+	wait_match "$ERR" \
+	    "^tcplogd: control: $req refused for uid $nobody \\(pid [0-9]+\\)\$"
 done
 grep -q 'reloading\|reopened' "$ERR" && fail "nobody reloaded or reopened"
 served six

@@ -93,7 +93,8 @@ check_json "$DIR/status.json"
 jq -se --arg pid "$DPID" --arg conf "$CONF" 'any(.[]; .type == "daemon"
     and .pid == ($pid | tonumber) and .config == $conf and
     .connections == 3)' \
-    "$DIR/status.json" > /dev/null || fail "status -j: $(cat "$DIR/status.json")"
+    "$DIR/status.json" > /dev/null ||
+    fail "status -j: $(cat "$DIR/status.json")"
 
 # 3. conns: the three open connections, by the peers tcplogd-send used.
 ctl conns > "$DIR/conns.txt" || fail "tcplogctl conns failed"
@@ -103,7 +104,7 @@ grep -Eq '^LISTENER +PEER +SINCE +RECORDS +BYTES +STAGE( |$)' \
     fail "conns: not 3 rows: $(cat "$DIR/conns.txt")"
 for c in c0 c1 c2; do
 	peer=$(peer_of "$DIR/hold.out" "$c")
-	grep -Eq "^main +$peer +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8} +2 +82 +data( |\$)" \
+	grep -Eq "^main +$peer +[0-9-]{10}T[0-9:]{8} +2 +82 +data( |\$)" \
 	    "$DIR/conns.txt" || fail "conns: no row for $peer: $(cat "$DIR/conns.txt")"
 done
 ctl conns app > "$DIR/conns-app.txt" || fail "tcplogctl conns app failed"
@@ -144,7 +145,8 @@ expect_ctl 66 "$DIR/nosuch.conf" -f "$DIR/nosuch.conf" status
 
 # A fake daemon: fake.py GREETING REPLY serves one client on $CTL: it
 # sends GREETING (unless empty), reads a line and sends REPLY (unless
-# empty; '|' stands for a newline), then waits for the client to close.  "stale": bind and exit.
+# empty; '|' stands for a newline), then waits for the client to close.
+# "stale": bind and exit.
 cat > "$DIR/fake.py" <<'END'
 import os, socket, sys
 path, greeting, reply = sys.argv[1:4]
