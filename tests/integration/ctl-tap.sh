@@ -18,6 +18,8 @@
 #    etc/logrotate.d/tcplogd pointed at a test file and socket, with a
 #    private state file: postrotate runs tcplogctl reopen) under load: it
 #    sees exactly what the files hold, in the same order.
+# 5. A tap when the daemon stops: it gets every record, then tcplogctl
+#    exits 1 saying the daemon closed the tap.
 
 TEST_TIMEOUT=120
 # shellcheck source=lib.sh
@@ -310,5 +312,19 @@ check_generated "$DIR/rot.send" "$DIR/rot.notime" rot "$nconn" - "$size"
     fail "not $nrot reopens: $(grep reopen "$ERR")"
 log "logrotate: $nrot rotations, $(wc -l < "$DIR/rot.out") records on the tap"
 
+# 5. When the daemon stops, a tap gets what it had and tcplogctl exits 1
+# saying so.
+tap_start last many
+tp1=$TAP_PID
+wait_until 10 has_taps 1 || fail "the tap did not start"
+tsend -n 3 127.0.0.1 "$(port_of many)" || fail "tcplogd-send failed"
+wait_count "$DIR/many.log" ' disconnected ' 2
 stop_daemon
+wait_pid "$tp1"
+rc=$?
+[ "$rc" -eq 1 ] || fail "tap at the daemon's stop: exit $rc, not 1"
+grep -qx "tcplogctl: $CTL: the daemon closed the tap" "$DIR/last.err" ||
+    fail "tap at the daemon's stop: $(cat "$DIR/last.err")"
+tail -n 5 "$DIR/many.log" > "$DIR/last.want"
+expect_file "$DIR/last.want" "$DIR/last.out"
 exit 0
