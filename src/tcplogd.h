@@ -788,6 +788,8 @@ struct sink_stats {
 	uint64_t		 dropped;	/* bytes, no reader */
 	uint64_t		 errors;	/* failed writes */
 	uint64_t		 stalls;	/* over SINK_HIGH_WATER */
+	uint64_t		 output_errors;	/* records the receiver did not
+						   get whole (syslog, journal) */
 };
 
 /* One output; listeners writing to the same output share it. */
@@ -840,6 +842,7 @@ int		 sink_buffered_setfd(struct sink *, int);
 void		 sink_buffered_flush(struct sink *);
 void		 sink_buffered_close(struct sink *);
 size_t		 sink_pending(struct sink *);
+void		 sink_check_water(struct sink *);
 void		 sink_stats_log(struct sink *);
 
 /* sink_stdout.c */
@@ -854,6 +857,27 @@ extern const struct sink_ops sink_syslog_ops;
 
 int		 sink_syslog_priority(const struct lconf *,
 		    const struct record *);
+size_t		 sink_syslog_head(char *, size_t, int, const struct timeval *,
+		    const char *, pid_t);
+
+/*
+ * sink_dgram.c: a datagram per record on a non-blocking AF_UNIX socket
+ * (the syslog and journal sinks; the sink's state).  toobig sends what
+ * send() found too large (EMSGSIZE) another way: it returns the bytes it
+ * delivered, 0 for a record it dropped and counted, or -1 with errno.
+ */
+typedef ssize_t	(*sink_dgram_toobig)(struct sink *, int, const void *,
+		    size_t);
+
+int		 sink_dgram_open(struct sink *, const char *,
+		    sink_dgram_toobig);
+void		 sink_dgram_configure(struct sink *, const struct config *);
+const char	*sink_dgram_ident(struct sink *);
+u_char		*sink_dgram_room(struct sink *, size_t);
+size_t		 sink_dgram_limit(int);
+int		 sink_dgram_send(struct sink *, const void *, size_t);
+void		 sink_dgram_flush(struct sink *);
+void		 sink_dgram_close(struct sink *);
 
 /* daemon.c */
 struct daemon_opts {
