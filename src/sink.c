@@ -57,6 +57,7 @@ const struct sink_ops *const sink_kinds[] = {
 	&sink_stdout_ops,
 	&sink_syslog_ops,
 	&sink_file_ops,
+	&sink_journal_ops,
 	NULL
 };
 

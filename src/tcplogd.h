@@ -208,6 +208,7 @@ enum lconf_timestamps {
 #define OUTPUT_STDOUT	0x1
 #define OUTPUT_SYSLOG	0x2
 #define OUTPUT_FILE	0x4
+#define OUTPUT_JOURNAL	0x8
 
 enum lconf_format {
 	FORMAT_TEXT,
@@ -878,6 +879,21 @@ size_t		 sink_dgram_limit(int);
 int		 sink_dgram_send(struct sink *, const void *, size_t);
 void		 sink_dgram_flush(struct sink *);
 void		 sink_dgram_close(struct sink *);
+
+/*
+ * sink_journal.c: the journal's native protocol, by hand.  A field's
+ * value goes as NAME=VALUE, or, when it holds a control byte, in the
+ * binary form: NAME, LF, its length as 64-bit little endian, the bytes.
+ */
+#define JOURNAL_SOCKET	"/run/systemd/journal/socket"
+
+extern const struct sink_ops sink_journal_ops;
+
+int		 journal_binary(const void *, size_t);
+size_t		 journal_field(u_char *, const char *, const void *, size_t);
+size_t		 journal_record_max(const struct record *, const char *);
+size_t		 journal_record(u_char *, const struct lconf *,
+		    const struct record *, const char *);
 
 /* daemon.c */
 struct daemon_opts {
