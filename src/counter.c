@@ -54,6 +54,7 @@ const struct counter sink_counters[] = {
 	{ "dropped", offsetof(struct sink_stats, dropped) },
 	{ "errors", offsetof(struct sink_stats, errors) },
 	{ "stalls", offsetof(struct sink_stats, stalls) },
+	{ "output_errors", offsetof(struct sink_stats, output_errors) },
 	{ NULL, 0 }
 };
 

@@ -42,7 +42,6 @@
 #define SINK_CHAIN	(64 * 1024) /* output buffer chain size */
 
 static void	sink_flush_cb(evutil_socket_t, short, void *);
-static void	sink_check_water(struct sink *);
 static void	sink_commit(struct sink *);
 static char	*sink_room(struct sink *, size_t);
 static void	sink_discard(struct sink *);
@@ -58,6 +57,7 @@ const struct sink_ops *const sink_kinds[] = {
 	&sink_stdout_ops,
 	&sink_syslog_ops,
 	&sink_file_ops,
+	&sink_journal_ops,
 	NULL
 };
 
@@ -385,7 +385,7 @@ sink_discard(struct sink *s)
 }
 
 /* Tell the owner when the buffer crosses the water marks. */
-static void
+void
 sink_check_water(struct sink *s)
 {
 	if (!s->blocked && s->pending >= SINK_HIGH_WATER) {

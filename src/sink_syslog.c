@@ -15,103 +15,130 @@
  */
 
 /*
- * The syslog(3) sink.  Each record goes out without TIME (syslog adds
- * its own), with the facility and severity of its message when it was
- * parsed as syslog, else (connection events too) with its listener's
- * syslog_facility and syslog_priority.  syslog(3) blocks
- * when the syslog daemon stops reading /dev/log; tcplogd lets it: the
- * loop waits, clients are held back by TCP, and nothing is lost.
+ * The syslog sink.  Each record goes out without TIME (the line has its
+ * own), with the facility and severity of its message when it was parsed
+ * as syslog, else (connection events too) with its listener's
+ * syslog_facility and syslog_priority, in glibc's syslog(3) wire format
+ * "<PRI>Mmm dd hh:mm:ss IDENT[PID]: MESSAGE" (local time, the record's
+ * arrival), one datagram per record to /dev/log.  Not through syslog(3)
+ * itself: it blocks the loop while the syslog daemon does not read, and
+ * drops records without a word when /dev/log is missing.  sink_dgram.c
+ * turns the first into backpressure and counts the second.
  */
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "tcplogd.h"
 #include "log.h"
 
-/* Scratch line for formatting; grows to the largest record seen. */
-struct syslog_state {
-	char	*buf;
-	size_t	 size;
-};
+#define SYSLOG_PATH	"/dev/log"
+#define SYSLOG_HEAD_MAX	128	/* "<PRI>TIME IDENT[PID]: ", ident <= 64 */
 
 static int	syslog_open(struct sink *, const struct lconf *, char **);
-static void	syslog_configure(struct sink *, const struct config *);
 static size_t	syslog_write(struct sink *, const struct lconf *,
 		    const struct record *);
-static void	syslog_close(struct sink *);
+static ssize_t	syslog_toobig(struct sink *, int, const void *, size_t);
 
 const struct sink_ops sink_syslog_ops = {
 	.name = "syslog",
 	.open = syslog_open,
-	.configure = syslog_configure,
+	.configure = sink_dgram_configure,
 	.write = syslog_write,
-	.close = syslog_close,
+	.flush = sink_dgram_flush,
+	.close = sink_dgram_close,
 };
 
-/* openlog(3) keeps the pointer: the ident must outlive every reload. */
-static char	*syslog_ident;
+static pid_t	syslog_pid;
+static int	syslog_cut_noted;	/* a record was cut, said */
 
-/* Set the ident used from now on; NULL closes the log. */
-static void
-syslog_setup(const char *ident)
-{
-	if (ident != NULL && syslog_ident != NULL &&
-	    strcmp(syslog_ident, ident) == 0)
-		return;
-	if (syslog_ident != NULL)
-		closelog();
-	free(syslog_ident);
-	syslog_ident = NULL;
-	if (ident == NULL)
-		return;
-	syslog_ident = xstrdup(ident);
-	openlog(syslog_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-}
-
-/* syslog_ident of the config (the first record waits for it). */
-static void
-syslog_configure(struct sink *s __unused, const struct config *conf)
-{
-	syslog_setup(conf->syslog_ident);
-}
-
-/* openlog() comes with configure; here just the scratch line. */
 static int
 syslog_open(struct sink *s, const struct lconf *lc __unused,
     char **cause __unused)
 {
-	s->state = xcalloc(1, sizeof (struct syslog_state));
-	return (0);
+	syslog_pid = getpid();
+	return (sink_dgram_open(s, SYSLOG_PATH, syslog_toobig));
 }
 
-/* One record, without its time, as one syslog(3) message. */
+/*
+ * The head of a message in glibc's syslog(3) format into buf (size
+ * bytes, SYSLOG_HEAD_MAX is enough): "<PRI>Mmm dd hh:mm:ss IDENT[PID]: "
+ * with the local time of tv; returns its length, without a NUL.
+ */
+size_t
+sink_syslog_head(char *buf, size_t size, int pri, const struct timeval *tv,
+    const char *ident, pid_t pid)
+{
+	static time_t	 last = -1;
+	static char	 stamp[32];
+	struct tm	 tm;
+	int		 n;
+
+	/* Records of one second share their stamp: localtime once. */
+	if (tv->tv_sec != last) {
+		localtime_r(&tv->tv_sec, &tm);
+		if (strftime(stamp, sizeof stamp, "%h %e %T", &tm) == 0)
+			stamp[0] = '\0';
+		last = tv->tv_sec;
+	}
+	n = snprintf(buf, size, "<%d>%s %s[%ld]: ", pri, stamp, ident,
+	    (long)pid);
+	if (n < 0)
+		return (0);
+	return ((size_t)n < size ? (size_t)n : size - 1);
+}
+
+/* One record, without its time, as one datagram. */
 static size_t
 syslog_write(struct sink *s, const struct lconf *lc,
     const struct record *rec)
 {
-	struct syslog_state	*st = s->state;
-	size_t			 need, n;
-	int			 flags;
+	char	*buf;
+	size_t	 h, n;
+	int	 flags;
 
 	flags = sink_format_flags(s, lc) & ~FORMAT_TIME;
-	need = format_line_max(rec, flags);
-	if (need > st->size) {
-		free(st->buf);
-		st->size = need;
-		st->buf = xmalloc(st->size);
-	}
-	n = format_line(st->buf, rec, flags);
-	syslog(sink_syslog_priority(lc, rec), "%.*s", (int)(n - 1), st->buf);
-	s->stats.written += n;
+	buf = (char *)sink_dgram_room(s, SYSLOG_HEAD_MAX +
+	    format_line_max(rec, flags));
+	h = sink_syslog_head(buf, SYSLOG_HEAD_MAX,
+	    sink_syslog_priority(lc, rec), rec->tv, sink_dgram_ident(s),
+	    syslog_pid);
+	n = format_line(buf + h, rec, flags);
+	sink_dgram_send(s, buf, h + n - 1);	/* no LF */
 	return (n);
 }
 
 /*
- * The syslog(3) priority of rec.  Facility kern (0) is the one a parsed
- * message cannot keep: to syslog(3) it means openlog()'s facility, so
- * such a message goes with the listener's facility and its own severity.
+ * A message larger than a datagram: cut to what fits (rsyslog keeps 8
+ * KiB of it by default anyway), counted as an output error, said once.
+ */
+static ssize_t
+syslog_toobig(struct sink *s, int fd, const void *p, size_t len)
+{
+	size_t	max = sink_dgram_limit(fd);
+
+	if (len <= max) {
+		errno = EAGAIN;	/* short of buffers: wait for room */
+		return (-1);
+	}
+	s->stats.output_errors++;
+	if (!syslog_cut_noted++) {
+		log_warnx("%s: a record of %zu bytes cut to %zu, the most a "
+		    "datagram carries (said once)", s->name, len, max);
+	}
+	return (send(fd, p, max, MSG_DONTWAIT | MSG_NOSIGNAL));
+}
+
+/*
+ * The syslog priority of rec.  Facility kern (0) is the one a parsed
+ * message cannot keep (syslog(3), which this output used to call, took
+ * 0 for openlog()'s facility, and the output keeps its priorities): such
+ * a message goes with the listener's facility and its own severity.
  */
 int
 sink_syslog_priority(const struct lconf *lc, const struct record *rec)
@@ -123,17 +150,4 @@ sink_syslog_priority(const struct lconf *lc, const struct record *rec)
 	if ((m->pri & LOG_FACMASK) == 0)
 		return (lc->facility | (m->pri & LOG_PRIMASK));
 	return (m->pri);
-}
-
-static void
-syslog_close(struct sink *s)
-{
-	struct syslog_state	*st = s->state;
-
-	if (st != NULL) {
-		free(st->buf);
-		free(st);
-	}
-	s->state = NULL;
-	syslog_setup(NULL);
 }

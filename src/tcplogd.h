@@ -208,6 +208,7 @@ enum lconf_timestamps {
 #define OUTPUT_STDOUT	0x1
 #define OUTPUT_SYSLOG	0x2
 #define OUTPUT_FILE	0x4
+#define OUTPUT_JOURNAL	0x8
 
 enum lconf_format {
 	FORMAT_TEXT,
@@ -799,6 +800,8 @@ struct sink_stats {
 	uint64_t		 dropped;	/* bytes, no reader */
 	uint64_t		 errors;	/* failed writes */
 	uint64_t		 stalls;	/* over SINK_HIGH_WATER */
+	uint64_t		 output_errors;	/* records the receiver did not
+						   get whole (syslog, journal) */
 };
 
 /* One output; listeners writing to the same output share it. */
@@ -851,6 +854,7 @@ int		 sink_buffered_setfd(struct sink *, int);
 void		 sink_buffered_flush(struct sink *);
 void		 sink_buffered_close(struct sink *);
 size_t		 sink_pending(struct sink *);
+void		 sink_check_water(struct sink *);
 void		 sink_stats_log(struct sink *);
 
 /* sink_stdout.c */
@@ -865,6 +869,42 @@ extern const struct sink_ops sink_syslog_ops;
 
 int		 sink_syslog_priority(const struct lconf *,
 		    const struct record *);
+size_t		 sink_syslog_head(char *, size_t, int, const struct timeval *,
+		    const char *, pid_t);
+
+/*
+ * sink_dgram.c: a datagram per record on a non-blocking AF_UNIX socket
+ * (the syslog and journal sinks; the sink's state).  toobig sends what
+ * send() found too large (EMSGSIZE) another way: it returns the bytes it
+ * delivered, 0 for a record it dropped and counted, or -1 with errno.
+ */
+typedef ssize_t	(*sink_dgram_toobig)(struct sink *, int, const void *,
+		    size_t);
+
+int		 sink_dgram_open(struct sink *, const char *,
+		    sink_dgram_toobig);
+void		 sink_dgram_configure(struct sink *, const struct config *);
+const char	*sink_dgram_ident(struct sink *);
+u_char		*sink_dgram_room(struct sink *, size_t);
+size_t		 sink_dgram_limit(int);
+int		 sink_dgram_send(struct sink *, const void *, size_t);
+void		 sink_dgram_flush(struct sink *);
+void		 sink_dgram_close(struct sink *);
+
+/*
+ * sink_journal.c: the journal's native protocol, by hand.  A field's
+ * value goes as NAME=VALUE, or, when it holds a control byte, in the
+ * binary form: NAME, LF, its length as 64-bit little endian, the bytes.
+ */
+#define JOURNAL_SOCKET	"/run/systemd/journal/socket"
+
+extern const struct sink_ops sink_journal_ops;
+
+int		 journal_binary(const void *, size_t);
+size_t		 journal_field(u_char *, const char *, const void *, size_t);
+size_t		 journal_record_max(const struct record *, const char *);
+size_t		 journal_record(u_char *, const struct lconf *,
+		    const struct record *, const char *);
 
 /* daemon.c */
 struct daemon_opts {

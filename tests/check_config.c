@@ -712,11 +712,11 @@ END_TEST
 START_TEST(test_err_output)
 {
 	static const char *const want[] = {
-		":3: output: invalid value 'logfile' (expected stdout, syslog "
-		    "or file, or a list of them)",
+		":3: output: invalid value 'logfile' (expected stdout, syslog, "
+		    "file or journal, or a list of them)",
 		":6: output: stdout given twice",
-		":9: output: invalid value '' (expected stdout, syslog or "
-		    "file, or a list of them)",
+		":9: output: invalid value '' (expected stdout, syslog, file "
+		    "or journal, or a list of them)",
 		NULL
 	};
 

@@ -77,7 +77,7 @@ output_counters()
 	grep -F "tcplogd: output $1: " "$ERR" | tail -n 1
 }
 for o in f fj b; do
-	want_out="tcplogd: output $DIR/$o.log: written $(wc -c < "$DIR/$o.log") dropped 0 errors 0 stalls 0"
+	want_out="tcplogd: output $DIR/$o.log: written $(wc -c < "$DIR/$o.log") dropped 0 errors 0 stalls 0 output_errors 0"
 	[ "$(output_counters "$DIR/$o.log")" = "$want_out" ] ||
 	    fail "counters of $o.log: $(output_counters "$DIR/$o.log"), want: $want_out"
 done
@@ -106,7 +106,7 @@ want="tcplogd: listener p: accepted 4 refused 0 active 0 records 64000 bytes 640
 counters b | grep -q " pauses $nstall framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0\$" ||
     fail "b: not $nstall pauses: $(counters b)"
 counters f | grep -q ' pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' || fail "f paused: $(counters f)"
-want_out="tcplogd: output stdout: written $(wc -c < "$DIR/sink") dropped 0 errors 0 stalls $nstall"
+want_out="tcplogd: output stdout: written $(wc -c < "$DIR/sink") dropped 0 errors 0 stalls $nstall output_errors 0"
 [ "$(output_counters stdout)" = "$want_out" ] ||
     fail "counters of stdout: $(output_counters stdout), want: $want_out"
 counters fj | grep -q ' pauses 0 framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$' || fail "fj paused: $(counters fj)"

@@ -88,7 +88,7 @@ log "file: $(wc -c < "$log") bytes while full"
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener main: accepted 5 refused 0 active [0-9]+ records [0-9]+ bytes [0-9]+ overlong 0 partial 0 output_bytes [0-9]+ pauses [1-9][0-9]* framing_errors 0 parse_errors 0 tls_failures 0 health_checks 0 proxy_errors 0$'
 # The output counts its failed writes and its stall.
-wait_match "$ERR" "^tcplogd: output .*/out\\.log: written [0-9]+ dropped 0 errors [1-9][0-9]* stalls 1\$"
+wait_match "$ERR" "^tcplogd: output .*/out\\.log: written [0-9]+ dropped 0 errors [1-9][0-9]* stalls 1 output_errors 0\$"
 
 # Free the space: tcplogd writes again and catches up.
 rm "$DIR/logs/filler"
