@@ -74,20 +74,21 @@ fuzz_event_line(char *buf, size_t size, const struct record *rec,
     const char *stamp, int flags)
 {
 	const char	*reason = conn_reason_string(rec->reason);
-	char		 ts[64] = "";
+	char		 ts[64] = "", peer[160];
 
 	if (flags & FORMAT_JSON_LINE) {
 		if (stamp != NULL)
 			snprintf(ts, sizeof ts, "\"time\":\"%s\",", stamp);
 		if (rec->type == REC_CONNECTED)
-			snprintf(buf, size, "{%s\"listener\":\"%s\",\"peer\":"
-			    "\"%s\",\"event\":\"connected\"}\n", ts,
-			    rec->listener, rec->peer);
+			snprintf(buf, size, "{%s\"listener\":\"%s\",%s,"
+			    "\"event\":\"connected\"}\n", ts, rec->listener,
+			    fuzz_json_peer(peer, sizeof peer, rec->peer));
 		else
-			snprintf(buf, size, "{%s\"listener\":\"%s\",\"peer\":"
-			    "\"%s\",\"event\":\"disconnected\",\"reason\":"
+			snprintf(buf, size, "{%s\"listener\":\"%s\",%s,"
+			    "\"event\":\"disconnected\",\"reason\":"
 			    "\"%s\",\"records\":%" PRIu64 ",\"bytes\":%"
-			    PRIu64 "}\n", ts, rec->listener, rec->peer,
+			    PRIu64 "}\n", ts, rec->listener,
+			    fuzz_json_peer(peer, sizeof peer, rec->peer),
 			    reason, rec->records, rec->bytes);
 		return;
 	}
