@@ -227,7 +227,8 @@ struct daemon_plan {
  * output is opened and every socket bound (running ones are reused);
  * if one fails, nothing changes and -1 comes back with a cause.  Then
  * listeners with the same name are kept with their connections (which
- * keep the settings they started with), new ones start and removed ones
+ * keep the settings they started with, but write what their outputs
+ * have now, in the outputs' formats), new ones start and removed ones
  * end their connections with reason reload.
  */
 static int
@@ -251,7 +252,8 @@ daemon_apply(struct daemon *d, struct config *conf, char **cause)
 			if ((lc->outputs & (1 << i)) == 0)
 				continue;
 			s = daemon_sink_get(d, conf, sink_kinds[i], lc, cause);
-			if (s == NULL)
+			if (s == NULL || sink_format_check(s, lc->format,
+			    cause) != 0)
 				goto fail;
 			p->sinks[p->nsinks++] = s;
 		}
@@ -261,6 +263,13 @@ daemon_apply(struct daemon *d, struct config *conf, char **cause)
 		done++;
 	}
 
+	/* The outputs' formats (their listeners agree, config.c checked). */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < plan[i].nsinks; j++) {
+			if (plan[i].sinks[j]->ops->owns_format)
+				plan[i].sinks[j]->format = plan[i].lc->format;
+		}
+	}
 	TAILQ_INIT(&kept);
 	for (i = 0; i < n; i++) {
 		p = &plan[i];
