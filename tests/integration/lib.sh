@@ -790,3 +790,20 @@ pyclient()
 	TCPLOGD_CLIENT_TIMEOUT=$((30 * scale)) "$PYTHON" \
 	    "${srcdir:-$(dirname "$0")}/tcplogd-client.py" "$@"
 }
+
+# jpeer PEER: the JSON fields tcplogd writes for a peer "IP:PORT" or
+# "[IP6]:PORT": "peer":"PEER","peer_ip":"IP","peer_port":PORT (as is,
+# for grep -F; jpeer_re gives it as an ERE).
+jpeer()
+{
+	jp_ip=${1%:*}
+	jp_ip=${jp_ip#\[}
+	jp_ip=${jp_ip%]}
+	printf '"peer":"%s","peer_ip":"%s","peer_port":%s' "$1" "$jp_ip" \
+	    "${1##*:}"
+}
+
+jpeer_re()
+{
+	jpeer "$1" | sed 's/[].[]/\\&/g'
+}
