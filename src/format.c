@@ -33,7 +33,8 @@
  * JSON lines carry the same fields as one object per line, the peer also
  * split into peer_ip (an IPv6 address without its brackets) and
  * peer_port (a number), so that tools need not take "ip:port" apart;
- * data that is valid UTF-8 is a JSON string, anything else goes base64-encoded in
+ * data that is valid UTF-8 is a JSON string, anything else goes
+ * base64-encoded in
  * data_base64, so the received bytes can always be recovered.  A record
  * parsed as syslog (syslog_parse.c) adds a "syslog" object of its
  * fields; in those, a byte that is not part of valid UTF-8 becomes

@@ -142,7 +142,7 @@ struct record {
 	const char		*label;		/* borrowed: NULL, or text's
 						   "LISTENER PEER" made once */
 	size_t			 label_len;
-	const char		*jpeer;		/* borrowed: NULL, or JSON's
+	const char		*jpeer;		/* borrowed: NULL, or JSON
 						   peer fields made once */
 	size_t			 jpeer_len;
 	const u_char		*data;		/* borrowed, REC_DATA only */
@@ -575,7 +575,7 @@ struct conn {
 	char			 peer[CONN_PEER_LEN];
 	char			*label;		/* owned, "LISTENER PEER" */
 	size_t			 label_len;
-	char			*jpeer;		/* owned, JSON's peer fields */
+	char			*jpeer;		/* owned, JSON peer fields */
 	size_t			 jpeer_len;
 	char			*proxy;		/* owned: the balancer that
 						   sent a PROXY header, or
@@ -853,7 +853,8 @@ size_t		 sink_emit(struct sink *, const struct lconf *,
 size_t		 sink_emit_lines(struct sink *, const struct lconf *,
 		    struct record *, const struct iovec *, size_t);
 int		 sink_format_flags(const struct sink *, const struct lconf *);
-int		 sink_format_check(struct sink *, enum lconf_format, char **);
+int		 sink_format_check(struct sink *, enum lconf_format,
+		    char **);
 int		 sink_reopen(struct sink *);
 int		 sink_buffered_init(struct sink *, int);
 size_t		 sink_buffered_write(struct sink *, const struct lconf *,

@@ -1470,7 +1470,8 @@ START_TEST(test_err_format)
 {
 	static const char *const want[] = {
 		":2: format: invalid value 'xml' (expected text, json or data)",
-		":5: format: invalid value 'JSON' (expected text, json or data)",
+		":5: format: invalid value 'JSON' (expected text, json or "
+		    "data)",
 		NULL
 	};
 
@@ -1506,7 +1507,8 @@ START_TEST(test_err_format_shared)
 	    "format = json\n"
 	    "[listener d]\nlisten = 127.0.0.1:4\noutput = file\nfile = /x.log\n"
 	    "format = data\n"
-	    "[listener e]\noutput = file\nfile = /x.log\nlisten = 127.0.0.1:5\n",
+	    "[listener e]\noutput = file\nfile = /x.log\n"
+	    "listen = 127.0.0.1:5\n",
 	    want);
 	conf = load_text("[tcplogd]\nformat = json\n"
 	    "[listener a]\nlisten = 127.0.0.1:1\n"

@@ -1501,7 +1501,8 @@ START_TEST(test_json_key_order)
 				s = json(&rec, ts);
 				keys = json_keys(s);
 				snprintf(want, sizeof want, "%slistener peer "
-				    "peer_ip peer_port event %s%s", ts ? "time " : "",
+				    "peer_ip peer_port event %s%s",
+				    ts ? "time " : "",
 				    b64 ? "data_base64" : "data",
 				    flag_keys[flags]);
 				ck_assert_str_eq(keys, want);
@@ -1517,7 +1518,8 @@ START_TEST(test_json_key_order)
 		s = json(&rec, ts);
 		keys = json_keys(s);
 		ck_assert_str_eq(keys, ts ? "time listener peer peer_ip "
-		    "peer_port event" : "listener peer peer_ip peer_port event");
+		    "peer_port event" : "listener peer peer_ip peer_port "
+		    "event");
 		free(keys);
 		free(s);
 		rec.type = REC_DISCONNECTED;

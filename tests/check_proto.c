@@ -555,7 +555,8 @@ START_TEST(test_line_json)
 	struct fake	*f;
 	char		*out;
 
-#define J	"{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\",\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555," \
+#define J	"{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\"," \
+		"\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555," \
 		    "\"event\":\"data\","
 	f = fake_new(MODE_LINE, 64, OVERLONG_TRUNCATE);
 	f->lc->format = FORMAT_JSON;
@@ -1112,9 +1113,11 @@ START_TEST(test_delim_conf_json)
 	fake_eof(f, CONN_EOF);
 	out = fake_output(f);
 	ck_assert_str_eq(out,
-	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\",\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
+	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
 	    "\"event\":\"data\",\"data\":\"a\\nb\\r\"}\n"
-	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\",\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
+	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
 	    "\"event\":\"data\",\"data\":\"c\",\"partial\":true}\n");
 	free(out);
 	fake_free(f);

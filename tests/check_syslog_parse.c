@@ -551,7 +551,8 @@ parse_fake(size_t max_line, enum lconf_overlong overlong)
 	return (f);
 }
 
-#define JD	"{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\",\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555," \
+#define JD	"{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\"," \
+		"\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555," \
 		"\"event\":\"data\","
 
 /*

@@ -984,7 +984,8 @@ START_TEST(test_client_verified)
 	client_close_notify(f);
 	run_until_idle(f);
 	ck_assert_str_eq(f->out,
-	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\",\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
+	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\","
+	    "\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
 	    "\"event\":\"connected\","
 	    "\"tls_client\":\"CN=app1.example.com,O=Example\","
 	    "\"tls\":{\"version\":\"TLSv1.3\","
@@ -992,11 +993,13 @@ START_TEST(test_client_verified)
 	    "\"client_subject\":\"CN=app1.example.com,O=Example\","
 	    "\"client_san\":[\"app1.example.com\"],"
 	    "\"client_verified\":true}}\n"
-	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\",\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
+	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\","
+	    "\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
 	    "\"event\":\"data\","
 	    "\"tls_client\":\"CN=app1.example.com,O=Example\","
 	    "\"data\":\"hi\"}\n"
-	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\",\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
+	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\","
+	    "\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
 	    "\"event\":\"disconnected\","
 	    "\"tls_client\":\"CN=app1.example.com,O=Example\","
 	    "\"reason\":\"closed by peer\",\"records\":1,\"bytes\":3}\n");
@@ -1016,7 +1019,8 @@ START_TEST(test_client_optional)
 	lc->tls_verify_client = TLS_VERIFY_OPTIONAL;
 	f = tfix_new(lc, NULL, NULL, 0);
 	ck_assert_int_eq(client_handshake(f), 1);
-	run_until(f, "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\",\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
+	run_until(f, "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\","
+	    "\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
 	    "\"event\":\"connected\",\"tls\":{\"version\":\"TLSv1.3\","
 	    "\"cipher\":\"TLS_AES_256_GCM_SHA384\","
 	    "\"client_verified\":false}}\n");
