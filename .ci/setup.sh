@@ -30,7 +30,8 @@ top=$(pwd)
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 libevent-dev libinih-dev libsystemd-dev check mandoc util-linux bsdutils
 procps jq logrotate systemd valgrind clang libclang-rt-14-dev python3 rsyslog
-libssl-dev openssl socat rsyslog-openssl haproxy"
+libssl-dev openssl socat rsyslog-openssl haproxy
+lnav"
 
 install_packages() {
 	missing=

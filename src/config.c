@@ -133,7 +133,8 @@ static const struct config_word config_proxies[] = {
 	{ "any", PROXY_ANY }, { NULL, 0 }
 };
 static const struct config_word config_formats[] = {
-	{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON }, { NULL, 0 }
+	{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON },
+	{ "data", FORMAT_DATA }, { NULL, 0 }
 };
 static const struct config_word config_facilities[] = {
 	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
@@ -328,6 +329,9 @@ static void	config_tls_load(struct config_parse *,
 #endif
 static void	config_delimiter_error(struct config_parse *, int,
 		    enum lconf_mode);
+static const char *config_shared_output(const struct lconf *,
+		    const struct lconf *);
+static void	config_validate_formats(struct config_parse *);
 static int	config_name_ok(const char *);
 static char	*config_trim(char *);
 static int	config_has_error(struct config_parse *, int);
@@ -1266,6 +1270,55 @@ config_tls_load(struct config_parse *cp, struct config_section *cs)
 }
 #endif
 
+/*
+ * The output that owns its format (sink_ops.owns_format: stdout, a file)
+ * listeners a and b both write to, or NULL.  syslog is left out: each
+ * record is a message of its own there, in its listener's format.
+ */
+static const char *
+config_shared_output(const struct lconf *a, const struct lconf *b)
+{
+	if ((a->outputs & OUTPUT_FILE) && (b->outputs & OUTPUT_FILE) &&
+	    a->file != NULL && b->file != NULL && strcmp(a->file, b->file) == 0)
+		return (a->file);
+	if ((a->outputs & OUTPUT_STDOUT) && (b->outputs & OUTPUT_STDOUT))
+		return ("stdout");
+	return (NULL);
+}
+
+/*
+ * A format belongs to the output: listeners that share one must agree
+ * on it.  Each listener that does not is an error at its format key,
+ * naming the first listener before it that it disagrees with.
+ */
+static void
+config_validate_formats(struct config_parse *cp)
+{
+	struct config_section	*a, *b;
+	const char		*out;
+	size_t			 i, j;
+	int			 format;
+
+	format = config_key_find("format");
+	for (j = 1; j < cp->nsects; j++) {
+		b = cp->sects[j];
+		for (i = 0; i < j; i++) {
+			a = cp->sects[i];
+			if (a->lc->format == b->lc->format ||
+			    (out = config_shared_output(a->lc, b->lc)) == NULL)
+				continue;
+			config_error(cp, config_key_line(cp, b, format),
+			    "format: listener %s writes %s to %s, listener %s "
+			    "%s (line %d): listeners that share an output "
+			    "must agree on its format", b->lc->name,
+			    lconf_format_string(b->lc->format), out,
+			    a->lc->name, lconf_format_string(a->lc->format),
+			    config_key_line(cp, a, format));
+			break;
+		}
+	}
+}
+
 /* Checks that need the whole file. */
 static void
 config_validate(struct config_parse *cp)
@@ -1310,6 +1363,7 @@ config_validate(struct config_parse *cp)
 			    "file needs file = PATH", a->lc->name);
 		}
 	}
+	config_validate_formats(cp);
 	for (i = 0; i < cp->nsects; i++) {
 		a = cp->sects[i];
 		for (j = i; j < cp->nsects; j++) {
@@ -1506,4 +1560,10 @@ const char *
 lconf_overlong_string(enum lconf_overlong overlong)
 {
 	return (config_overlongs[overlong].name);
+}
+
+const char *
+lconf_format_string(enum lconf_format format)
+{
+	return (config_formats[format].name);
 }

@@ -228,6 +228,8 @@ conn_record(struct conn *c, struct record *rec, enum rec_type type)
 	rec->peer = c->peer;
 	rec->label = c->label;
 	rec->label_len = c->label_len;
+	rec->jpeer = c->jpeer;
+	rec->jpeer_len = c->jpeer_len;
 	rec->tls = c->tls;
 	rec->proxy = c->proxy;
 }
@@ -455,6 +457,8 @@ conn_start(struct conn *c)
 		c->ev_stage = NULL;
 	}
 	c->label_len = xasprintf(&c->label, "%s %s", c->conf->name, c->peer);
+	c->jpeer = xmalloc(FORMAT_JSON_PEER_MAX);
+	c->jpeer_len = format_json_peer(c->jpeer, c->peer);
 	log_debug("%s: %s: connected", c->conf->name, c->peer);
 	c->state = c->ops->init(c);
 	c->started = 1;
@@ -820,6 +824,7 @@ conn_close(struct conn *c, enum conn_reason reason)
 	free(c->proxy);
 	lconf_unref(c->conf);
 	free(c->label);
+	free(c->jpeer);
 	free(c);
 	if (env->active == 0)
 		env->cb->idle(env->arg);

@@ -266,7 +266,8 @@ struct daemon_plan {
  * if any fails, nothing changes and -1 comes back with every cause in
  * errors (all are tried, so that one reload reports them all).  Then
  * listeners with the same name are kept with their connections (which
- * keep the settings they started with), new ones start and removed ones
+ * keep the settings they started with, but write what their outputs
+ * have now, in the outputs' formats), new ones start and removed ones
  * end their connections with reason reload.
  */
 static int
@@ -293,7 +294,8 @@ daemon_apply(struct daemon *d, struct config *conf,
 				continue;
 			cause = NULL;
 			s = daemon_sink_get(d, conf, sink_kinds[i], lc, &cause);
-			if (s == NULL) {
+			if (s == NULL || sink_format_check(s, lc->format,
+			    &cause) != 0) {
 				control_answer_add(errors, "%s", cause);
 				free(cause);
 				failed = 1;
@@ -312,6 +314,13 @@ daemon_apply(struct daemon *d, struct config *conf,
 	if (failed)
 		goto fail;
 
+	/* The outputs' formats (their listeners agree, config.c checked). */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < plan[i].nsinks; j++) {
+			if (plan[i].sinks[j]->ops->owns_format)
+				plan[i].sinks[j]->format = plan[i].lc->format;
+		}
+	}
 	TAILQ_INIT(&kept);
 	for (i = 0; i < n; i++) {
 		p = &plan[i];

@@ -27,8 +27,14 @@
  * become "\\" and "\t", and every other byte (C0, DEL, the C1 controls
  * U+0080..U+009F and each byte of invalid UTF-8) becomes "\xHH".
  *
- * JSON lines carry the same fields as one object per line; data that is
- * valid UTF-8 is a JSON string, anything else goes base64-encoded in
+ * format = data writes DATA alone, escaped the same way, one record a
+ * line: no time, listener, peer or flags, and no connection events.
+ *
+ * JSON lines carry the same fields as one object per line, the peer also
+ * split into peer_ip (an IPv6 address without its brackets) and
+ * peer_port (a number), so that tools need not take "ip:port" apart;
+ * data that is valid UTF-8 is a JSON string, anything else goes
+ * base64-encoded in
  * data_base64, so the received bytes can always be recovered.  A record
  * parsed as syslog (syslog_parse.c) adds a "syslog" object of its
  * fields; in those, a byte that is not part of valid UTF-8 becomes
@@ -593,6 +599,47 @@ format_json_str(char *o, const char *key, const char *value)
 	return (o);
 }
 
+/*
+ * ,"peer":"PEER","peer_ip":"IP","peer_port":PORT from "IP:PORT" or
+ * "[IP]:PORT" into dst (FORMAT_JSON_PEER_MAX bytes, no NUL); returns the
+ * length.  A peer without a port (conn_peer_string()'s "unknown") has no
+ * peer_ip or peer_port.  Peers need no escaping.  conn.c makes it once
+ * per connection (record.jpeer); records without it make it each time.
+ */
+size_t
+format_json_peer(char *dst, const char *peer)
+{
+	char		*o = dst;
+	const char	*colon, *ip = peer, *ipend, *end;
+	size_t		 n = strlen(peer);
+
+	if (n >= CONN_PEER_LEN)
+		n = CONN_PEER_LEN - 1;
+	o = format_str(o, ",\"peer\":\"");
+	memcpy(o, peer, n);
+	o += n;
+	*o++ = '"';
+	/* The port is the digits at the end. */
+	end = peer + n;
+	for (colon = end - 1; colon >= peer && *colon >= '0' &&
+	    *colon <= '9'; colon--)
+		;
+	if (colon < peer || *colon != ':' || colon + 1 == end)
+		return (o - dst);
+	ipend = colon;
+	if (peer[0] == '[' && colon - peer >= 2 && colon[-1] == ']') {
+		ip++;
+		ipend--;
+	}
+	o = format_str(o, ",\"peer_ip\":\"");
+	memcpy(o, ip, ipend - ip);
+	o += ipend - ip;
+	o = format_str(o, "\",\"peer_port\":");
+	memcpy(o, colon + 1, end - colon - 1);
+	o += end - colon - 1;
+	return (o - dst);
+}
+
 /* ,"key":"value" for a syslog field the message has. */
 static char *
 format_json_field(char *o, const char *key, const struct syslog_str *f)
@@ -724,7 +771,7 @@ format_json_max(const struct record *rec)
 {
 	size_t	n;
 
-	n = FORMAT_TIME_LEN + CONF_NAME_MAX + CONN_PEER_LEN + 256;
+	n = FORMAT_TIME_LEN + CONF_NAME_MAX + FORMAT_JSON_PEER_MAX + 256;
 	if (rec->type == REC_DATA) {
 		n += rec->len * 6;
 		if (rec->syslog != NULL)
@@ -764,7 +811,11 @@ format_json(char *dst, const struct record *rec, int ts)
 	o = format_str(o, "\"listener\":\"");
 	o = format_str(o, rec->listener);
 	*o++ = '"';
-	o = format_json_str(o, "peer", rec->peer);
+	if (rec->jpeer != NULL) {
+		memcpy(o, rec->jpeer, rec->jpeer_len);
+		o += rec->jpeer_len;
+	} else
+		o += format_json_peer(o, rec->peer);
 	if (rec->proxy != NULL)
 		o = format_json_str(o, "proxy", rec->proxy);
 	o = format_json_str(o, "event", events[rec->type]);
@@ -816,20 +867,50 @@ format_json(char *dst, const struct record *rec, int ts)
 	return (o - dst);
 }
 
+/* Upper bound of format_data() output, newline included. */
+size_t
+format_data_max(const struct record *rec)
+{
+	return (format_escape_max(rec->type == REC_DATA ? rec->len : 0) + 1);
+}
+
+/*
+ * format = data: a data record's data alone, escaped as text escapes
+ * it, and a newline; an event makes nothing (0).
+ */
+size_t
+format_data(char *dst, const struct record *rec)
+{
+	size_t	n;
+
+	if (rec->type != REC_DATA)
+		return (0);
+	n = format_escape(dst, rec->data, rec->len);
+	dst[n++] = '\n';
+	return (n);
+}
+
 /* Upper bound of format_line() output. */
 size_t
 format_line_max(const struct record *rec, int flags)
 {
 	if (flags & FORMAT_JSON_LINE)
 		return (format_json_max(rec));
+	if (flags & FORMAT_DATA_LINE)
+		return (format_data_max(rec));
 	return (format_text_max(rec));
 }
 
-/* One output line of rec: text or JSON, with or without time. */
+/*
+ * One output line of rec: text or JSON, with or without time, or its
+ * data alone (nothing for an event).
+ */
 size_t
 format_line(char *dst, const struct record *rec, int flags)
 {
 	if (flags & FORMAT_JSON_LINE)
 		return (format_json(dst, rec, flags & FORMAT_TIME));
+	if (flags & FORMAT_DATA_LINE)
+		return (format_data(dst, rec));
 	return (format_text(dst, rec, flags & FORMAT_TIME));
 }

@@ -91,6 +91,8 @@ sink_new(struct event_base *base, const struct sink_ops *ops,
 	s->base = base;
 	s->fd = -1;
 	s->name = xstrdup(ops->name);
+	if (lc != NULL)
+		s->format = lc->format;
 	if (ops->open(s, lc, cause) != 0) {
 		free(s->name);
 		free(s->path);
@@ -135,6 +137,10 @@ sink_free(struct sink *s)
 size_t
 sink_emit(struct sink *s, const struct lconf *lc, const struct record *rec)
 {
+	/* format = data writes no events. */
+	if (rec->type != REC_DATA && (sink_format_flags(s, lc) &
+	    FORMAT_DATA_LINE))
+		return (0);
 	return (s->ops->write(s, lc, rec));
 }
 
@@ -167,21 +173,50 @@ sink_emit_lines(struct sink *s, const struct lconf *lc, struct record *rec,
 }
 
 /*
- * format_line() flags for a listener's records on this sink: JSON or
- * text, and the time unless timestamps = no, or auto on a sink that
- * stamps records itself (the journal).
+ * format_line() flags for a listener's records on this sink: the sink's
+ * format if it owns one (so a connection accepted before a reload writes
+ * what the output has now), else the listener's; and the time unless
+ * timestamps = no, or auto on a sink that stamps records itself (the
+ * journal).
  */
 int
 sink_format_flags(const struct sink *s, const struct lconf *lc)
 {
-	int	flags = 0;
+	enum lconf_format	format;
+	int			flags = 0;
 
+	format = s->ops->owns_format ? s->format : lc->format;
+	if (format == FORMAT_DATA)
+		return (FORMAT_DATA_LINE);
 	if (lc->timestamps == TS_YES || (lc->timestamps == TS_AUTO &&
 	    s->auto_ts))
 		flags |= FORMAT_TIME;
-	if (lc->format == FORMAT_JSON)
+	if (format == FORMAT_JSON)
 		flags |= FORMAT_JSON_LINE;
 	return (flags);
+}
+
+/*
+ * May a reload give an output that owns its format this one?  Lines of
+ * two formats in one file would break its readers (jq, lnav), so a file
+ * that holds anything keeps its format: -1 with a cause.  (stdout is a
+ * stream, not a file: it may change.)  The caller sets s->format once
+ * the whole reload can go ahead.
+ */
+int
+sink_format_check(struct sink *s, enum lconf_format format, char **cause)
+{
+	if (!s->ops->owns_format || s->format == format)
+		return (0);
+	if (s->ops->used != NULL && s->ops->used(s)) {
+		xasprintf(cause, "%s: cannot change its format from %s to %s: "
+		    "it already has %s lines (rotate it or pick a new path)",
+		    s->name, lconf_format_string(s->format),
+		    lconf_format_string(format),
+		    lconf_format_string(s->format));
+		return (-1);
+	}
+	return (0);
 }
 
 /* Reopen a sink's file (rotation); 0 if it has none or it worked. */
@@ -307,10 +342,13 @@ sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
 	size_t	 hlen, hroom, n, need, avail, total = 0, i;
 
 	rec->len = 0;
-	if ((flags & FORMAT_JSON_LINE) || rec->flags != 0 ||
+	if (flags & FORMAT_DATA_LINE)
+		hlen = 0;		/* the data alone */
+	else if ((flags & FORMAT_JSON_LINE) || rec->flags != 0 ||
 	    format_text_max(rec) > sizeof head)
 		return (sink_emit_each(s, lc, rec, v, nv));
-	hlen = format_text(head, rec, flags & FORMAT_TIME) - 1; /* no LF */
+	else	/* without its LF */
+		hlen = format_text(head, rec, flags & FORMAT_TIME) - 1;
 	/* The head is copied SINK_HEAD_COPY bytes at a time if it fits. */
 	if (hlen < SINK_HEAD_COPY)
 		memset(head + hlen, 0, SINK_HEAD_COPY - hlen);
@@ -327,7 +365,9 @@ sink_buffered_write_lines(struct sink *s, const struct lconf *lc,
 			o = sink_room(s, need);
 			avail = s->cur.iov_len - s->fill;
 		}
-		if (hlen <= SINK_HEAD_COPY)
+		if (hlen == 0)
+			;
+		else if (hlen <= SINK_HEAD_COPY)
 			memcpy(o, head, SINK_HEAD_COPY);
 		else
 			memcpy(o, head, hlen);

@@ -83,6 +83,7 @@ struct file_state {
 static int	file_open(struct sink *, const struct lconf *, char **);
 static int	file_same(const struct sink *, const struct lconf *);
 static int	file_reopen(struct sink *);
+static int	file_used(struct sink *);
 static void	file_flush(struct sink *);
 static void	file_close(struct sink *);
 static int	file_writebuf(struct sink *);
@@ -103,11 +104,13 @@ int	sink_file_prestat = 1;
 
 const struct sink_ops sink_file_ops = {
 	.name = "file",
+	.owns_format = 1,
 	.open = file_open,
 	.same = file_same,
 	.write = sink_buffered_write,
 	.write_lines = sink_buffered_write_lines,
 	.reopen = file_reopen,
+	.used = file_used,
 	.flush = file_flush,
 	.close = file_close,
 	.writebuf = file_writebuf,
@@ -444,6 +447,23 @@ file_reopen(struct sink *s)
 	file_switch(s, fd);
 	sink_buffered_flush(s);
 	return (0);
+}
+
+/*
+ * Does the file hold anything, or is something on its way to it?  The
+ * file the path names is what its readers see; a path with no file
+ * (renamed, not made again yet) gets only what is still to come.
+ */
+static int
+file_used(struct sink *s)
+{
+	struct stat	sb;
+
+	if (sink_pending(s) > 0)
+		return (1);
+	if (stat(s->path, &sb) == -1)
+		return (errno != ENOENT);
+	return (sb.st_size > 0);
 }
 
 /* Write everything out, holding nothing back: the sink is closing. */

@@ -33,6 +33,7 @@ static void	stdout_restore(void);
 
 const struct sink_ops sink_stdout_ops = {
 	.name = "stdout",
+	.owns_format = 1,
 	.open = stdout_open,
 	.write = sink_buffered_write,
 	.write_lines = sink_buffered_write_lines,

@@ -142,6 +142,9 @@ struct record {
 	const char		*label;		/* borrowed: NULL, or text's
 						   "LISTENER PEER" made once */
 	size_t			 label_len;
+	const char		*jpeer;		/* borrowed: NULL, or JSON
+						   peer fields made once */
+	size_t			 jpeer_len;
 	const u_char		*data;		/* borrowed, REC_DATA only */
 	size_t			 len;
 	int			 flags;		/* REC_* */
@@ -210,9 +213,11 @@ enum lconf_timestamps {
 #define OUTPUT_FILE	0x4
 #define OUTPUT_JOURNAL	0x8
 
+/* What an output's lines are (config.c's words are in this order). */
 enum lconf_format {
 	FORMAT_TEXT,
-	FORMAT_JSON
+	FORMAT_JSON,
+	FORMAT_DATA		/* the data alone, escaped as in text */
 };
 
 #define CONF_NAME_MAX		64	/* listener names */
@@ -316,6 +321,7 @@ struct lconf	*lconf_ref(struct lconf *);
 void		 lconf_unref(struct lconf *);
 const char	*lconf_mode_string(enum lconf_mode);
 const char	*lconf_overlong_string(enum lconf_overlong);
+const char	*lconf_format_string(enum lconf_format);
 int		 laddr_parse(const char *, struct laddr *, char **);
 int		 laddr_conflict(const struct laddr *, const struct laddr *);
 int		 cidr_parse(const char *, struct cidr *, char **);
@@ -362,6 +368,7 @@ extern int	 format_simd;
 
 #define FORMAT_TIME	0x1	/* format_line() flags */
 #define FORMAT_JSON_LINE 0x2
+#define FORMAT_DATA_LINE 0x4	/* format = data: no time, no events */
 
 size_t		 format_escape(char *, const u_char *, size_t);
 size_t		 format_escape_max(size_t);
@@ -372,6 +379,10 @@ size_t		 format_text_max(const struct record *);
 size_t		 format_text(char *, const struct record *, int);
 size_t		 format_json_max(const struct record *);
 size_t		 format_json(char *, const struct record *, int);
+#define FORMAT_JSON_PEER_MAX	(2 * CONN_PEER_LEN + 48)
+size_t		 format_json_peer(char *, const char *);
+size_t		 format_data_max(const struct record *);
+size_t		 format_data(char *, const struct record *);
 size_t		 format_line_max(const struct record *, int);
 size_t		 format_line(char *, const struct record *, int);
 
@@ -568,6 +579,8 @@ struct conn {
 	char			 peer[CONN_PEER_LEN];
 	char			*label;		/* owned, "LISTENER PEER" */
 	size_t			 label_len;
+	char			*jpeer;		/* owned, JSON peer fields */
+	size_t			 jpeer_len;
 	char			*proxy;		/* owned: the balancer that
 						   sent a PROXY header, or
 						   NULL */
@@ -756,6 +769,13 @@ void		 listener_note(struct listener *, enum lnote, const char *,
 
 struct sink_ops {
 	const char	*name;		/* as output = names it */
+	/*
+	 * The output has one format (its listeners agree on it): every
+	 * record is formatted so, whatever its connection's settings.
+	 * Without it (syslog) each record is a message of its own, in its
+	 * listener's format.
+	 */
+	int		 owns_format;
 	int		 (*open)(struct sink *, const struct lconf *, char **);
 	/*
 	 * Optional: does listener lc's output go to s?  Without it, one
@@ -773,6 +793,8 @@ struct sink_ops {
 	size_t		 (*write_lines)(struct sink *, const struct lconf *,
 			    struct record *, const struct iovec *, size_t);
 	int		 (*reopen)(struct sink *);
+	/* Optional: does the output hold anything yet (owns_format)? */
+	int		 (*used)(struct sink *);
 	void		 (*flush)(struct sink *);
 	void		 (*close)(struct sink *);
 	/*
@@ -815,6 +837,7 @@ struct sink {
 	struct event_base	*base;		/* borrowed */
 	int			 fd;		/* buffered sinks */
 	int			 auto_ts;	/* timestamps=auto means yes */
+	enum lconf_format	 format;	/* of its lines, owns_format */
 	struct evbuffer		*buf;		/* owned, unwritten output */
 	struct evbuffer_iovec	 cur;		/* space reserved in buf */
 	size_t			 fill;		/* of it, formatted */
@@ -844,6 +867,8 @@ size_t		 sink_emit(struct sink *, const struct lconf *,
 size_t		 sink_emit_lines(struct sink *, const struct lconf *,
 		    struct record *, const struct iovec *, size_t);
 int		 sink_format_flags(const struct sink *, const struct lconf *);
+int		 sink_format_check(struct sink *, enum lconf_format,
+		    char **);
 int		 sink_reopen(struct sink *);
 int		 sink_buffered_init(struct sink *, int);
 size_t		 sink_buffered_write(struct sink *, const struct lconf *,

@@ -1457,7 +1457,8 @@ START_TEST(test_format)
 	config_free(conf);
 
 	conf = load_text("[listener main]\nlisten = 127.0.0.1:1\n"
-	    "format = json\n[listener other]\nlisten = 127.0.0.1:2\n");
+	    "format = json\n[listener other]\nlisten = 127.0.0.1:2\n"
+	    "output = syslog\n");
 	ck_assert_ptr_nonnull(conf);
 	ck_assert_int_eq(find(conf, "main")->format, FORMAT_JSON);
 	ck_assert_int_eq(find(conf, "other")->format, FORMAT_TEXT);
@@ -1468,12 +1469,59 @@ END_TEST
 START_TEST(test_err_format)
 {
 	static const char *const want[] = {
-		":2: format: invalid value 'xml' (expected text or json)",
-		":5: format: invalid value 'JSON' (expected text or json)",
+		":2: format: invalid value 'xml' (expected text, json or data)",
+		":5: format: invalid value 'JSON' (expected text, json or "
+		    "data)",
 		NULL
 	};
 
 	check_errors(DATA("err-format.conf"), want);
+}
+END_TEST
+
+/*
+ * Listeners that share stdout or a file must agree on its format: the
+ * error is at the format key (or the line it comes from), names both
+ * listeners, and syslog or other files do not count.
+ */
+START_TEST(test_err_format_shared)
+{
+	static const char *const want[] = {
+		":5: format: listener b writes json to stdout, listener a text "
+		    "(line 1): listeners that share an output must agree on "
+		    "its format",
+		":15: format: listener d writes data to /x.log, listener c "
+		    "json (line 10): listeners that share an output must agree "
+		    "on its format",
+		":16: format: listener e writes text to /x.log, listener c "
+		    "json (line 10): listeners that share an output must agree "
+		    "on its format",
+		NULL
+	};
+	struct config	*conf;
+
+	check_text_errors("[listener a]\nlisten = 127.0.0.1:1\n"
+	    "[listener b]\nlisten = 127.0.0.1:2\n"
+	    "format = json\n"
+	    "[listener c]\nlisten = 127.0.0.1:3\noutput = file\nfile = /x.log\n"
+	    "format = json\n"
+	    "[listener d]\nlisten = 127.0.0.1:4\noutput = file\nfile = /x.log\n"
+	    "format = data\n"
+	    "[listener e]\noutput = file\nfile = /x.log\n"
+	    "listen = 127.0.0.1:5\n",
+	    want);
+	conf = load_text("[tcplogd]\nformat = json\n"
+	    "[listener a]\nlisten = 127.0.0.1:1\n"
+	    "[listener b]\nlisten = 127.0.0.1:2\noutput = syslog\n"
+	    "format = text\n"
+	    "[listener c]\nlisten = 127.0.0.1:3\noutput = file\nfile = /x.log\n"
+	    "format = data\n"
+	    "[listener d]\nlisten = 127.0.0.1:4\noutput = file\nfile = /y.log\n"
+	    "format = text\n");
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(find(conf, "a")->format, FORMAT_JSON);
+	ck_assert_int_eq(find(conf, "c")->format, FORMAT_DATA);
+	config_free(conf);
 }
 END_TEST
 
@@ -1705,6 +1753,7 @@ config_suite(void)
 	tc = tcase_create("format");
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_err_format);
+	tcase_add_test(tc, test_err_format_shared);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("addresses");

@@ -1111,7 +1111,8 @@ unbase64(u_char *dst, const char *src, size_t len)
 	return (o - dst);
 }
 
-#define JP	"\"listener\":\"main\",\"peer\":\"127.0.0.1:40312\""
+#define JP	"\"listener\":\"main\",\"peer\":\"127.0.0.1:40312\"," \
+		"\"peer_ip\":\"127.0.0.1\",\"peer_port\":40312"
 #define JT	"\"time\":\"2026-11-28T08:22:55.123456Z\","
 
 #define CHECK_JSON(s, want)	check_json((s), sizeof (s) - 1, "data", \
@@ -1267,7 +1268,8 @@ START_TEST(test_json_connected)
 	rec.peer = "[::1]:5678";
 	s = json(&rec, 0);
 	ck_assert_str_eq(s, "{\"listener\":\"web-1.x_y\",\"peer\":"
-	    "\"[::1]:5678\",\"event\":\"connected\"}\n");
+	    "\"[::1]:5678\",\"peer_ip\":\"::1\",\"peer_port\":5678,"
+	    "\"event\":\"connected\"}\n");
 	free(s);
 }
 END_TEST
@@ -1386,6 +1388,100 @@ START_TEST(test_json_flags)
 }
 END_TEST
 
+/*
+ * peer_ip and peer_port next to peer: IPv4, IPv6 without its brackets
+ * (a v4-mapped one too), and none for a peer without a port; the piece a
+ * connection makes once (record.jpeer) is what a record without it gets.
+ */
+START_TEST(test_json_peer_fields)
+{
+	static const struct {
+		const char	*peer;
+		const char	*want;
+	} t[] = {
+		{ "192.0.2.1:1", "\"peer\":\"192.0.2.1:1\",\"peer_ip\":"
+		    "\"192.0.2.1\",\"peer_port\":1" },
+		{ "127.0.0.1:65535", "\"peer\":\"127.0.0.1:65535\","
+		    "\"peer_ip\":\"127.0.0.1\",\"peer_port\":65535" },
+		{ "[2001:db8::7]:40312", "\"peer\":\"[2001:db8::7]:40312\","
+		    "\"peer_ip\":\"2001:db8::7\",\"peer_port\":40312" },
+		{ "[::ffff:192.0.2.1]:80", "\"peer\":\"[::ffff:192.0.2.1]:80\","
+		    "\"peer_ip\":\"::ffff:192.0.2.1\",\"peer_port\":80" },
+		{ "unknown", "\"peer\":\"unknown\"" },
+	};
+	struct record	 rec;
+	char		 piece[FORMAT_JSON_PEER_MAX], want[256], *s, *s2;
+	size_t		 i, n;
+
+	for (i = 0; i < nitems(t); i++) {
+		record_data(&rec, "x", 0);
+		rec.peer = t[i].peer;
+		s = json(&rec, 0);
+		snprintf(want, sizeof want, "{\"listener\":\"main\",%s,"
+		    "\"event\":\"data\",\"data\":\"x\"}\n", t[i].want);
+		ck_assert_str_eq(s, want);
+		n = format_json_peer(piece, t[i].peer);
+		ck_assert_uint_le(n, sizeof piece);
+		ck_assert_mem_eq(piece, "," , 1);
+		ck_assert_uint_eq(n, strlen(t[i].want) + 1);
+		ck_assert_mem_eq(piece + 1, t[i].want, n - 1);
+		rec.jpeer = piece;
+		rec.jpeer_len = n;
+		s2 = json(&rec, 0);
+		ck_assert_str_eq(s2, s);
+		free(s2);
+		free(s);
+	}
+}
+END_TEST
+
+/*
+ * format = data: the data alone, escaped exactly as text escapes it,
+ * one line a record; events make nothing.
+ */
+START_TEST(test_data_format)
+{
+	static const char *const t[] = {
+		"hello", "", "tab\there", "back\\slash", "nl\nin",
+		"\xff\xfe bytes", "caf\xc3\xa9", "\x1b[31m", "\xc2\x85",
+	};
+	struct record	 rec;
+	char		*d, *x, *colon;
+	size_t		 i, n, max;
+
+	for (i = 0; i < nitems(t); i++) {
+		record_data(&rec, t[i], REC_PARTIAL | REC_TRUNCATED);
+		max = format_line_max(&rec, FORMAT_DATA_LINE | FORMAT_TIME);
+		ck_assert_uint_eq(max, format_data_max(&rec));
+		d = xmalloc(max + 1);
+		n = format_line(d, &rec, FORMAT_DATA_LINE | FORMAT_TIME);
+		ck_assert_uint_le(n, max);
+		d[n] = '\0';
+		/* The text line's data, after "LISTENER PEER [FLAGS]: ". */
+		rec.flags = 0;
+		x = text(&rec, 0);
+		colon = strstr(x, ": ");
+		ck_assert_ptr_nonnull(colon);
+		ck_assert_str_eq(d, colon + 2);
+		ck_assert_int_eq(d[n - 1], '\n');
+		ck_assert_ptr_null(memchr(d, '\n', n - 1));
+		free(x);
+		free(d);
+	}
+	memset(&rec, 0, sizeof rec);
+	rec.tv = &example_tv;
+	rec.listener = "main";
+	rec.peer = "127.0.0.1:40312";
+	for (i = REC_CONNECTED; i <= REC_DISCONNECTED; i++) {
+		rec.type = i;
+		d = xmalloc(format_data_max(&rec));
+		ck_assert_uint_eq(format_data(d, &rec), 0);
+		ck_assert_uint_eq(format_line(d, &rec, FORMAT_DATA_LINE), 0);
+		free(d);
+	}
+}
+END_TEST
+
 /* The keys of every kind of record, in order. */
 START_TEST(test_json_key_order)
 {
@@ -1405,7 +1501,8 @@ START_TEST(test_json_key_order)
 				s = json(&rec, ts);
 				keys = json_keys(s);
 				snprintf(want, sizeof want, "%slistener peer "
-				    "event %s%s", ts ? "time " : "",
+				    "peer_ip peer_port event %s%s",
+				    ts ? "time " : "",
 				    b64 ? "data_base64" : "data",
 				    flag_keys[flags]);
 				ck_assert_str_eq(keys, want);
@@ -1420,16 +1517,17 @@ START_TEST(test_json_key_order)
 		rec.type = REC_CONNECTED;
 		s = json(&rec, ts);
 		keys = json_keys(s);
-		ck_assert_str_eq(keys, ts ? "time listener peer event" :
-		    "listener peer event");
+		ck_assert_str_eq(keys, ts ? "time listener peer peer_ip "
+		    "peer_port event" : "listener peer peer_ip peer_port "
+		    "event");
 		free(keys);
 		free(s);
 		rec.type = REC_DISCONNECTED;
 		s = json(&rec, ts);
 		keys = json_keys(s);
-		ck_assert_str_eq(keys, ts ?
-		    "time listener peer event reason records bytes" :
-		    "listener peer event reason records bytes");
+		ck_assert_str_eq(keys, ts ? "time listener peer peer_ip "
+		    "peer_port event reason records bytes" : "listener peer "
+		    "peer_ip peer_port event reason records bytes");
 		free(keys);
 		free(s);
 	}
@@ -1916,9 +2014,10 @@ START_TEST(test_json_max_worst)
 			rec.len = units * t[i].ulen;
 			s = json(&rec, 1);
 			head = strlen("{" JT "\"listener\":\"\",\"peer\":\"\","
+			    "\"peer_ip\":\"\",\"peer_port\":,"
 			    "\"event\":\"data\",\"data\":\"\",\"partial\":true,"
 			    "\"truncated\":true,\"split\":true}\n") +
-			    strlen(name) + strlen(rec.peer);
+			    strlen(name) + 2 * strlen(rec.peer) - 3;
 			if (t[i].esc != NULL)
 				want = head + units * strlen(t[i].esc);
 			else
@@ -2298,6 +2397,7 @@ format_suite(void)
 	tcase_add_test(tc, test_text_disconnected);
 	tcase_add_test(tc, test_text_disconnected_counts);
 	tcase_add_test(tc, test_text_max_bound);
+	tcase_add_test(tc, test_data_format);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json");
@@ -2311,6 +2411,7 @@ format_suite(void)
 	tcase_add_test(tc, test_json_disconnected);
 	tcase_add_test(tc, test_json_disconnected_counts);
 	tcase_add_test(tc, test_json_line);
+	tcase_add_test(tc, test_json_peer_fields);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json_escape");

@@ -556,6 +556,7 @@ START_TEST(test_line_json)
 	char		*out;
 
 #define J	"{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\"," \
+		"\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555," \
 		    "\"event\":\"data\","
 	f = fake_new(MODE_LINE, 64, OVERLONG_TRUNCATE);
 	f->lc->format = FORMAT_JSON;
@@ -1113,8 +1114,10 @@ START_TEST(test_delim_conf_json)
 	out = fake_output(f);
 	ck_assert_str_eq(out,
 	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
 	    "\"event\":\"data\",\"data\":\"a\\nb\\r\"}\n"
 	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
 	    "\"event\":\"data\",\"data\":\"c\",\"partial\":true}\n");
 	free(out);
 	fake_free(f);

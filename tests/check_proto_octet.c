@@ -546,9 +546,11 @@ START_TEST(test_framing_json)
 	fake_eof(f, f->reason);
 	out = fake_output(f);
 	ck_assert_str_eq(out,
-	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\",\"event\":"
+	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,\"event\":"
 	    "\"data\",\"data\":\"ok\"}\n"
-	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\",\"event\":"
+	    "{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,\"event\":"
 	    "\"data\",\"data\":\"12a\",\"framing_error\":true}\n");
 	free(out);
 	fake_free(f);

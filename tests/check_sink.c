@@ -63,7 +63,8 @@ static size_t		 emit(struct fsink *, const char *);
 static char		*slurp(const char *, size_t *);
 static mode_t		 file_mode(const char *);
 static void		 check_file(const char *, const char *);
-static void		 check_batches(const struct record *, int, int,
+static void		 check_batches(const struct record *, int,
+			    enum lconf_format,
 			    const struct iovec *, size_t, int);
 static void		 batch_record(struct record *, const struct timeval *,
 			    const char *);
@@ -511,7 +512,7 @@ START_TEST(test_file_json)
 	ck_assert_int_eq(sink_format_flags(f->s, f->lc), 0);
 	f->lc->timestamps = TS_AUTO;
 	ck_assert_int_eq(sink_format_flags(f->s, f->lc), FORMAT_TIME);
-	f->lc->format = FORMAT_JSON;
+	f->s->format = FORMAT_JSON;
 	ck_assert_int_eq(sink_format_flags(f->s, f->lc),
 	    FORMAT_TIME | FORMAT_JSON_LINE);
 	emit(f, "a\tb\xff");
@@ -522,8 +523,10 @@ START_TEST(test_file_json)
 	ck_assert_uint_gt(len, 40);
 	ck_assert_msg(strncmp(got, "{\"time\":\"", 9) == 0, "%s", got);
 	ck_assert_ptr_nonnull(strstr(got, "Z\",\"listener\":\"main\",\"peer\":"
-	    "\"127.0.0.1:5555\",\"event\":\"data\",\"data_base64\":\"YQli/w==\""
+	    "\"127.0.0.1:5555\",\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
+	    "\"event\":\"data\",\"data_base64\":\"YQli/w==\""
 	    "}\n{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\","
+	    "\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
 	    "\"event\":\"data\",\"data\":\"\\\"x\\\"\"}\n"));
 	ck_assert_int_eq(got[len - 1], '\n');
 	free(got);
@@ -635,7 +638,7 @@ END_TEST
  * over: both files must be the same.
  */
 static void
-check_batches(const struct record *rec, int ts, int json,
+check_batches(const struct record *rec, int ts, enum lconf_format format,
     const struct iovec *v, size_t nv, int repeat)
 {
 	struct fsink	*f1, *f2;
@@ -647,7 +650,7 @@ check_batches(const struct record *rec, int ts, int json,
 	f1 = fsink_new(0600);
 	f2 = fsink_new(0600);
 	f1->lc->timestamps = f2->lc->timestamps = ts ? TS_YES : TS_NO;
-	f1->lc->format = f2->lc->format = json ? FORMAT_JSON : FORMAT_TEXT;
+	f1->s->format = f2->s->format = format;
 	for (r = 0; r < repeat; r++) {
 		n1 += sink_buffered_write_lines(f1->s, f1->lc, &batch, v, nv);
 		for (i = 0; i < nv; i++) {
@@ -689,10 +692,119 @@ batch_record(struct record *rec, const struct timeval *tv,
 	}
 }
 
+/* format = data: the data alone, escaped as in text; no events. */
+START_TEST(test_file_data)
+{
+	struct fsink	*f;
+	struct record	 rec;
+	struct timeval	 tv;
+	char		*got;
+	size_t		 len;
+
+	f = fsink_new(0600);
+	f->s->format = FORMAT_DATA;
+	f->lc->timestamps = TS_YES;
+	ck_assert_int_eq(sink_format_flags(f->s, f->lc), FORMAT_DATA_LINE);
+	gettimeofday(&tv, NULL);
+	memset(&rec, 0, sizeof rec);
+	rec.tv = &tv;
+	rec.listener = FAKE_LISTENER;
+	rec.peer = FAKE_PEER;
+	rec.type = REC_CONNECTED;
+	ck_assert_uint_eq(sink_emit(f->s, f->lc, &rec), 0);
+	ck_assert_uint_eq(emit(f, "a\tb\xff"), 9);
+	ck_assert_uint_eq(emit(f, "line two"), 9);
+	rec.type = REC_DISCONNECTED;
+	ck_assert_uint_eq(sink_emit(f->s, f->lc, &rec), 0);
+	sink_buffered_flush(f->s);
+	got = slurp(f->path, &len);
+	ck_assert_str_eq(got, "a\\tb\\xff\nline two\n");
+	free(got);
+	fsink_free(f);
+}
+END_TEST
+
+/*
+ * The sink's format, not the listener's: a connection that started
+ * with other settings (before a reload) writes what the output has.
+ */
+START_TEST(test_file_owns_format)
+{
+	struct fsink	*f;
+	struct lconf	*old;
+	struct record	 rec;
+	struct timeval	 tv = { 1795854175, 123456 };
+	char		*got;
+	size_t		 len;
+
+	f = fsink_new(0600);
+	ck_assert_int_eq(f->s->format, FORMAT_TEXT);
+	old = lconf_file(f->path, 0600);
+	old->format = FORMAT_JSON;
+	f->s->format = FORMAT_JSON;
+	f->lc->format = FORMAT_TEXT;
+	batch_record(&rec, &tv, NULL);
+	rec.data = (const u_char *)"x";
+	rec.len = 1;
+	sink_emit(f->s, f->lc, &rec);
+	sink_emit(f->s, old, &rec);
+	f->s->format = FORMAT_TEXT;
+	sink_emit(f->s, old, &rec);
+	sink_buffered_flush(f->s);
+	got = slurp(f->path, &len);
+	ck_assert_str_eq(got, "{\"listener\":\"main\",\"peer\":"
+	    "\"127.0.0.1:5555\",\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
+	    "\"event\":\"data\",\"data\":\"x\"}\n"
+	    "{\"listener\":\"main\",\"peer\":"
+	    "\"127.0.0.1:5555\",\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555,"
+	    "\"event\":\"data\",\"data\":\"x\"}\n"
+	    "main 127.0.0.1:5555: x\n");
+	free(got);
+	lconf_unref(old);
+	fsink_free(f);
+}
+END_TEST
+
+/*
+ * A reload may change the format of an empty file, never of one that
+ * holds lines or has some on their way.
+ */
+START_TEST(test_file_format_change)
+{
+	struct fsink	*f;
+	char		*cause = NULL;
+
+	f = fsink_new(0600);
+	ck_assert_int_eq(sink_format_check(f->s, FORMAT_TEXT, &cause), 0);
+	ck_assert_int_eq(sink_format_check(f->s, FORMAT_JSON, &cause), 0);
+	ck_assert_ptr_null(cause);
+	emit(f, "x");
+	ck_assert_uint_gt(sink_pending(f->s), 0);
+	ck_assert_int_eq(sink_format_check(f->s, FORMAT_JSON, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	cause = NULL;
+	sink_buffered_flush(f->s);
+	ck_assert_uint_eq(sink_pending(f->s), 0);
+	ck_assert_int_eq(sink_format_check(f->s, FORMAT_TEXT, &cause), 0);
+	ck_assert_int_eq(sink_format_check(f->s, FORMAT_DATA, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "out.log: cannot change its "
+	    "format from text to data: it already has text lines (rotate "
+	    "it or pick a new path)"));
+	free(cause);
+	cause = NULL;
+	/* Rotated away: the new file is empty. */
+	ck_assert_int_eq(truncate(f->path, 0), 0);
+	ck_assert_int_eq(sink_format_check(f->s, FORMAT_JSON, &cause), 0);
+	ck_assert_ptr_null(cause);
+	fsink_free(f);
+}
+END_TEST
+
 /*
  * A batch of lines (sink_ops.write_lines) writes exactly what the same
  * records written one by one do: text with and without the time, with
- * and without a label, JSON, and flags.
+ * and without a label, JSON, data, and flags.
  */
 START_TEST(test_file_write_lines)
 {
@@ -710,12 +822,13 @@ START_TEST(test_file_write_lines)
 		v[i].iov_base = (void *)lines[i];
 		v[i].iov_len = strlen(lines[i]);
 	}
-	for (round = 0; round < 16; round++) {
+	for (round = 0; round < 24; round++) {
 		batch_record(&rec, &tv, (round & 4) ?
 		    FAKE_LISTENER " " FAKE_PEER : NULL);
 		if (round & 8)
 			rec.flags = REC_PARTIAL;
-		check_batches(&rec, round & 1, round & 2, v, nitems(v), 1);
+		check_batches(&rec, round & 1, round >= 16 ? FORMAT_DATA :
+		    (round & 2) ? FORMAT_JSON : FORMAT_TEXT, v, nitems(v), 1);
 	}
 }
 END_TEST
@@ -747,10 +860,11 @@ START_TEST(test_file_write_lines_plain)
 		}
 		off += v[i].iov_len;
 	}
-	for (round = 0; round < 4; round++) {
+	for (round = 0; round < 6; round++) {
 		batch_record(&rec, &tv, (round & 2) ? long_label : NULL);
 		rec.plain = 1;
-		check_batches(&rec, round & 1, 0, v, nitems(v), 8);
+		check_batches(&rec, round & 1, round >= 4 ? FORMAT_DATA :
+		    FORMAT_TEXT, v, nitems(v), 8);
 	}
 	free(data);
 }
@@ -961,6 +1075,9 @@ sink_suite(void)
 	tcase_add_test(tc, test_file_free_writes);
 	tcase_add_test(tc, test_file_batches);
 	tcase_add_test(tc, test_file_json);
+	tcase_add_test(tc, test_file_data);
+	tcase_add_test(tc, test_file_owns_format);
+	tcase_add_test(tc, test_file_format_change);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file_rotation");

@@ -552,6 +552,7 @@ parse_fake(size_t max_line, enum lconf_overlong overlong)
 }
 
 #define JD	"{\"listener\":\"main\",\"peer\":\"127.0.0.1:5555\"," \
+		"\"peer_ip\":\"127.0.0.1\",\"peer_port\":5555," \
 		"\"event\":\"data\","
 
 /*

@@ -985,6 +985,7 @@ START_TEST(test_client_verified)
 	run_until_idle(f);
 	ck_assert_str_eq(f->out,
 	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\","
+	    "\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
 	    "\"event\":\"connected\","
 	    "\"tls_client\":\"CN=app1.example.com,O=Example\","
 	    "\"tls\":{\"version\":\"TLSv1.3\","
@@ -993,10 +994,12 @@ START_TEST(test_client_verified)
 	    "\"client_san\":[\"app1.example.com\"],"
 	    "\"client_verified\":true}}\n"
 	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\","
+	    "\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
 	    "\"event\":\"data\","
 	    "\"tls_client\":\"CN=app1.example.com,O=Example\","
 	    "\"data\":\"hi\"}\n"
 	    "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\","
+	    "\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
 	    "\"event\":\"disconnected\","
 	    "\"tls_client\":\"CN=app1.example.com,O=Example\","
 	    "\"reason\":\"closed by peer\",\"records\":1,\"bytes\":3}\n");
@@ -1017,6 +1020,7 @@ START_TEST(test_client_optional)
 	f = tfix_new(lc, NULL, NULL, 0);
 	ck_assert_int_eq(client_handshake(f), 1);
 	run_until(f, "{\"listener\":\"main\",\"peer\":\"192.0.2.7:5555\","
+	    "\"peer_ip\":\"192.0.2.7\",\"peer_port\":5555,"
 	    "\"event\":\"connected\",\"tls\":{\"version\":\"TLSv1.3\","
 	    "\"cipher\":\"TLS_AES_256_GCM_SHA384\","
 	    "\"client_verified\":false}}\n");

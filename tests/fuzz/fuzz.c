@@ -363,8 +363,27 @@ fuzz_json_string(const char *p, const char *end, u_char *out, size_t *outlen)
 }
 
 /*
+ * What JSON says of a peer "IP:PORT" or "[IP6]:PORT", worked out here on
+ * its own: "peer":"P","peer_ip":"IP","peer_port":PORT (buf: 160 bytes).
+ */
+const char *
+fuzz_json_peer(char *buf, size_t size, const char *peer)
+{
+	const char	*colon = strrchr(peer, ':');
+	int		 v6 = peer[0] == '[';
+
+	if (colon == NULL)
+		fuzz_fail("peer '%s' without a port", peer);
+	snprintf(buf, size, "\"peer\":\"%s\",\"peer_ip\":\"%.*s\","
+	    "\"peer_port\":%s", peer, (int)(colon - peer - 2 * v6),
+	    peer + v6, colon + 1);
+	return (buf);
+}
+
+/*
  * Read a JSON data record back:
- *	{["time":"TIME",]"listener":"L","peer":"P","event":"data",
+ *	{["time":"TIME",]"listener":"L","peer":"P","peer_ip":"IP",
+ *	 "peer_port":PORT,"event":"data",
  *	 "data":"STRING" or "data_base64":"BASE64"[,"partial":true]
  *	 [,"truncated":true][,"split":true][,"framing_error":true]}
  * Checks everything against rec but the data, which it decodes into out
@@ -376,7 +395,7 @@ fuzz_json_data(const char *line, size_t len, const struct record *rec,
     int ts, int *flags, u_char *out)
 {
 	const char	*p = line, *end = line + len - 1, *b64;
-	char		*copy;
+	char		*copy, peer[160];
 	size_t		 n, i;
 	u_int		 cp;
 	int		 m;
@@ -391,9 +410,10 @@ fuzz_json_data(const char *line, size_t len, const struct record *rec,
 	}
 	p = fuzz_expect(p, end, "\"listener\":\"");
 	p = fuzz_expect(p, end, rec->listener);
-	p = fuzz_expect(p, end, "\",\"peer\":\"");
-	p = fuzz_expect(p, end, rec->peer);
-	p = fuzz_expect(p, end, "\",\"event\":\"data\",");
+	p = fuzz_expect(p, end, "\",");
+	p = fuzz_expect(p, end, fuzz_json_peer(peer, sizeof peer,
+	    rec->peer));
+	p = fuzz_expect(p, end, ",\"event\":\"data\",");
 	if (end - p > 8 && memcmp(p, "\"data\":\"", 8) == 0) {
 		p = fuzz_json_string(p + 8, end, out, &n);
 		for (i = 0; i < rec->len; i += m) {

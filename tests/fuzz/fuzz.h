@@ -50,6 +50,7 @@ void	fuzz_check_time(const char *);
 size_t	fuzz_unescape(u_char *, const char *, size_t);
 size_t	fuzz_text_data(const char *, size_t, const struct record *, int,
 	    int *, u_char *);
+const char *fuzz_json_peer(char *, size_t, const char *);
 size_t	fuzz_json_data(const char *, size_t, const struct record *, int,
 	    int *, u_char *);
 

@@ -51,6 +51,7 @@
 static uint64_t	fuzz_u64(const u_char *);
 static void	fuzz_event_line(char *, size_t, const struct record *,
 		    const char *, int);
+static void	fuzz_data(const struct record *);
 static void	fuzz_one(const struct record *, int, const char *);
 static void	fuzz_escape(const u_char *, size_t);
 
@@ -74,20 +75,21 @@ fuzz_event_line(char *buf, size_t size, const struct record *rec,
     const char *stamp, int flags)
 {
 	const char	*reason = conn_reason_string(rec->reason);
-	char		 ts[64] = "";
+	char		 ts[64] = "", peer[160];
 
 	if (flags & FORMAT_JSON_LINE) {
 		if (stamp != NULL)
 			snprintf(ts, sizeof ts, "\"time\":\"%s\",", stamp);
 		if (rec->type == REC_CONNECTED)
-			snprintf(buf, size, "{%s\"listener\":\"%s\",\"peer\":"
-			    "\"%s\",\"event\":\"connected\"}\n", ts,
-			    rec->listener, rec->peer);
+			snprintf(buf, size, "{%s\"listener\":\"%s\",%s,"
+			    "\"event\":\"connected\"}\n", ts, rec->listener,
+			    fuzz_json_peer(peer, sizeof peer, rec->peer));
 		else
-			snprintf(buf, size, "{%s\"listener\":\"%s\",\"peer\":"
-			    "\"%s\",\"event\":\"disconnected\",\"reason\":"
+			snprintf(buf, size, "{%s\"listener\":\"%s\",%s,"
+			    "\"event\":\"disconnected\",\"reason\":"
 			    "\"%s\",\"records\":%" PRIu64 ",\"bytes\":%"
-			    PRIu64 "}\n", ts, rec->listener, rec->peer,
+			    PRIu64 "}\n", ts, rec->listener,
+			    fuzz_json_peer(peer, sizeof peer, rec->peer),
 			    reason, rec->records, rec->bytes);
 		return;
 	}
@@ -183,6 +185,37 @@ fuzz_escape(const u_char *data, size_t len)
 	free(esc);
 }
 
+/*
+ * format = data: a data record is its escaped data and a LF, read back
+ * to the bytes; an event makes nothing.
+ */
+static void
+fuzz_data(const struct record *rec)
+{
+	char	*line;
+	u_char	*back;
+	size_t	 max, len;
+
+	max = format_line_max(rec, FORMAT_DATA_LINE | FORMAT_TIME);
+	FUZZ_ASSERT(max == format_data_max(rec));
+	line = xmalloc(max);
+	len = format_line(line, rec, FORMAT_DATA_LINE | FORMAT_TIME);
+	FUZZ_ASSERT(len <= max);
+	if (rec->type != REC_DATA) {
+		FUZZ_ASSERT(len == 0);
+		free(line);
+		return;
+	}
+	FUZZ_ASSERT(len > 0 && line[len - 1] == '\n');
+	FUZZ_ASSERT(memchr(line, '\n', len - 1) == NULL);
+	back = xmalloc(len);
+	if (fuzz_unescape(back, line, len - 1) != rec->len ||
+	    (rec->len > 0 && memcmp(back, rec->data, rec->len) != 0))
+		fuzz_fail("format = data does not read back");
+	free(back);
+	free(line);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -248,6 +281,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_one(&rec, FORMAT_TIME, stamp);
 	fuzz_one(&rec, FORMAT_JSON_LINE, stamp);
 	fuzz_one(&rec, FORMAT_JSON_LINE | FORMAT_TIME, stamp);
+	fuzz_data(&rec);
 	if (size > FUZZ_HDR)
 		fuzz_escape(data + FUZZ_HDR, size - FUZZ_HDR);
 	return (0);

@@ -21,7 +21,7 @@ start_daemon
 pyclient stamp "$(port_of main)" "$n" 3 > "$DIR/client.out" ||
     fail "the client failed"
 p=$(sed -n 's/^peer //p' "$DIR/client.out")
-wait_match "$OUT" "\"peer\":\"$p\",\"event\":\"disconnected\""
+wait_match "$OUT" "$(jpeer "$p"),\"event\":\"disconnected\""
 stop_daemon
 check_json "$OUT"
 

@@ -175,7 +175,7 @@ workload=tiny-proxy
 run_row tcplogd-stdout -k
 kept_p=$(sed -n 's/^bench\/run: files kept in //p' "$DIR/run.err")
 [ -f "$kept_p/out" ] || fail "bench/run -k kept no output"
-grep -q '"peer":"198\.51\.100\.1:1024","proxy":"127\.0\.0\.1:' \
+grep -q '"peer":"198\.51\.100\.1:1024","peer_ip":"198\.51\.100\.1","peer_port":1024,"proxy":"127\.0\.0\.1:' \
     "$kept_p/out" || fail "tiny-proxy: no proxied peer: $(head -n 2 \
     "$kept_p/out")"
 /bin/sh "$bench/run" -a tiny-proxy floor && fail "bench/run -a: floor, PROXY"

@@ -16,8 +16,11 @@ need_jq
 config_global timestamps=no
 config_listener nul delimiter=nul max_line=16 overlong=truncate
 config_listener lfnul delimiter=lf-or-nul max_line=16 overlong=truncate
-config_listener jnul delimiter=nul format=json
-config_listener jlfnul delimiter=lf-or-nul format=json
+# The JSON listeners share a file: an output has one format.
+config_listener jnul delimiter=nul format=json output=file \
+    "file=$DIR/json.out"
+config_listener jlfnul delimiter=lf-or-nul format=json output=file \
+    "file=$DIR/json.out"
 config_listener bignul delimiter=nul
 config_listener biglfnul delimiter=lf-or-nul
 start_daemon
@@ -36,9 +39,9 @@ send()
 	[ -n "$sd_p" ] || fail "no peer in $DIR/send.$sd_tag"
 	case $sd_l in
 	j*)
-		wait_match "$OUT" \
-		    "\"peer\":\"$sd_p\",\"event\":\"disconnected\""
-		grep -F "\"peer\":\"$sd_p\"" "$OUT" > "$DIR/got.$sd_tag"
+		wait_match "$DIR/json.out" \
+		    "$(jpeer "$sd_p"),\"event\":\"disconnected\""
+		grep -F "$(jpeer "$sd_p")" "$DIR/json.out" > "$DIR/got.$sd_tag"
 		;;
 	*)
 		wait_match "$OUT" "^$sd_l $sd_p disconnected "
@@ -134,8 +137,8 @@ jcheck()
 	jc_bye="\"reason\":\"closed by peer\",\"records\":$(wc -l < "$3")"
 	{
 		jc() {
-			printf '{"listener":"%s","peer":"%s","event":%s}\n' \
-			    "$1" "$PEER" "$2"
+			printf '{"listener":"%s",%s,"event":%s}\n' \
+			    "$1" "$(jpeer "$PEER")" "$2"
 		}
 		jc "$1" '"connected"'
 		while read -r jc_f; do
@@ -199,7 +202,7 @@ awk -v n="$n" 'BEGIN {
 }' > "$DIR/rec.many.json"
 send jlfnul "$DIR/in.many.lfnul" many.jlfnul
 grep -F '"event":"data"' "$DIR/got.many.jlfnul" |
-    sed "s/\"peer\":\"$PEER\"/\"peer\":\"P\"/" > "$DIR/got.many.json"
+    sed "s/$(jpeer_re "$PEER")/\"peer\":\"P\"/" > "$DIR/got.many.json"
 expect_file "$DIR/rec.many.json" "$DIR/got.many.json"
 
 stop_daemon

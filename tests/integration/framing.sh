@@ -97,7 +97,7 @@ conns()
 {
 	jq -s -c -S --arg l "$1" "$CONN_IDS"'map(select(.listener == $l)) |
 	    conn_ids | group_by(.conn) | map({recs: map(select(.event ==
-	    "data") | del(.listener, .peer, .event, .conn)), first: .[0].event,
+	    "data") | del(.listener, .peer, .peer_ip, .peer_port, .event, .conn)), first: .[0].event,
 	    last: (.[-1] | [.event, .reason, .records, .bytes])}) |
 	    group_by(.) | map([length, .[0]])' < "$OUT"
 }
@@ -234,7 +234,7 @@ hostile()
 	    > "$DIR/$1.want" || hard_error "jq failed"
 	jq -s -c -S --arg l "$1" "$CONN_IDS"'map(select(.listener == $l)) |
 	    conn_ids | group_by(.conn) | map([.[0].peer, {recs: map(select(
-	    .event == "data") | del(.listener, .peer, .event, .conn)),
+	    .event == "data") | del(.listener, .peer, .peer_ip, .peer_port, .event, .conn)),
 	    first: .[0].event,
 	    last: (.[-1] | [.event, .reason, .records, .bytes])}]) | sort' \
 	    < "$OUT" > "$DIR/$1.got" || fail "jq failed"

@@ -172,7 +172,9 @@ send()
 	tsend -v -e half "$@" -f "$DIR/in" 127.0.0.1 "$(port_of "$s_l")" \
 	    > "$DIR/$s_n.send" || fail "$s_n: tcplogd-send failed"
 	peer=$(peer_of "$DIR/$s_n.send")
-	wait_match "$OUT" "^($s_l $peer disconnected |\\{\"listener\":\"$s_l\",\"peer\":\"$peer\",\"event\":\"disconnected\")" 20
+	s_out=$OUT
+	[ "$s_l" != j ] || s_out=$DIR/j.json
+	wait_match "$s_out" "^($s_l $peer disconnected |\\{\"listener\":\"$s_l\",$(jpeer "$peer"),\"event\":\"disconnected\")" 20
 }
 
 # check_text LISTENER PEER LF: the records of PEER in $OUT are whole
@@ -205,7 +207,9 @@ check_text()
 	fi
 }
 
-# 2. stdout (and syslog): listener t in text, j in JSON, r raw in text.
+# 2. stdout (and syslog): listener t in text, r raw in text; j in JSON to
+# a file of its own (an output has one format; syslog takes each
+# listener's).
 if [ "$TCPLOGD_IN_NS" = yes ]; then
 	private_dev
 	"$TCPLOGD_SYSLOG_RECV" /dev/log "$DIR/syslog" &
@@ -213,13 +217,16 @@ if [ "$TCPLOGD_IN_NS" = yes ]; then
 	bg_track "$recv_pid"
 	wait_until 10 test -S /dev/log || fail "no socket at /dev/log"
 	outputs='stdout, syslog'
+	joutputs='file, syslog'
 else
 	log "not root or no unshare -m: syslog output not checked"
 	outputs=stdout
+	joutputs=file
 fi
 config_global timestamps=no syslog_ident=tcplogd-hostile "output=$outputs"
 config_listener t syslog_facility=local1 syslog_priority=notice
-config_listener j format=json syslog_facility=local2 syslog_priority=warning
+config_listener j format=json syslog_facility=local2 \
+    syslog_priority=warning "output=$joutputs" "file=$DIR/j.json"
 config_listener r mode=raw syslog_facility=user syslog_priority=err
 start_daemon
 pid=$DPID
@@ -238,15 +245,18 @@ nt=$ct_n
 check_text r "$pr" no
 nr=$ct_n
 [ "$nr" -ge 2 ] || fail "r: $nr records for $(wc -c < "$DIR/in") bytes in chunks of 997"
-grep '^{' "$OUT" > "$DIR/j.out"
+cp "$DIR/j.json" "$DIR/j.out"
 check_json "$DIR/j.out"
 json_bytes "$DIR/j.out" j "$pj" > "$DIR/j.bytes" || fail "j: jq failed"
 cmp -s "$DIR/in" "$DIR/j.bytes" || fail "j: the JSON records do not give back the input"
 nj=$(grep -c '"event":"data"' "$DIR/j.out")
 [ "$nj" -eq $((nlf + 1)) ] || fail "j: $nj data records for $((nlf + 1)) lines"
-[ "$(wc -l < "$OUT")" -eq $((nt + nr + nj + 6)) ] ||
-    fail "$OUT: $(wc -l < "$OUT") lines for $((nt + nr + nj + 6)) records"
+[ "$(wc -l < "$OUT")" -eq $((nt + nr + 4)) ] ||
+    fail "$OUT: $(wc -l < "$OUT") lines for $((nt + nr + 4)) records"
+[ "$(wc -l < "$DIR/j.out")" -eq $((nj + 2)) ] ||
+    fail "j: $(wc -l < "$DIR/j.out") lines for $((nj + 2)) records"
 check_safe "$OUT"
+check_safe "$DIR/j.out"
 check_safe "$ERR"
 grep -q '%n' "$ERR" && fail "received data in the diagnostics"
 
@@ -271,13 +281,15 @@ done
     < "$DIR/j.out")" = data ] || fail "j: %n not written literally"
 
 # 3. syslog: one message a record, the listener's <PRI> (local1.notice
-# 141, local2.warning 148, user.err 11), the same text as on stdout.
+# 141, local2.warning 148, user.err 11), the same text as on stdout and
+# in j's file.
 if [ "$TCPLOGD_IN_NS" = yes ]; then
-	wait_lines "$DIR/syslog" "$(wc -l < "$OUT")"
+	cat "$OUT" "$DIR/j.out" | sort > "$DIR/all.sorted"
+	wait_lines "$DIR/syslog" "$(wc -l < "$DIR/all.sorted")"
 	kill -TERM "$recv_pid"
 	wait_pid "$recv_pid" || fail "tcplogd-syslog-recv failed"
-	[ "$(wc -l < "$DIR/syslog")" -eq "$(wc -l < "$OUT")" ] ||
-	    fail "$(wc -l < "$DIR/syslog") syslog lines for $(wc -l < "$OUT") records"
+	[ "$(wc -l < "$DIR/syslog")" -eq "$(wc -l < "$DIR/all.sorted")" ] ||
+	    fail "$(wc -l < "$DIR/syslog") syslog lines for $(wc -l < "$DIR/all.sorted") records"
 	check_safe "$DIR/syslog"
 	awk -v pid="$pid" -v out="$DIR/syslog.msgs" '
 	{
@@ -305,7 +317,8 @@ if [ "$TCPLOGD_IN_NS" = yes ]; then
 		}
 		print msg > out
 	}' "$DIR/syslog" || fail "wrong syslog messages"
-	expect_file "$OUT" "$DIR/syslog.msgs"
+	sort "$DIR/syslog.msgs" > "$DIR/syslog.sorted"
+	expect_file "$DIR/all.sorted" "$DIR/syslog.sorted"
 fi
 
 # 4. stdout is the journal (no timestamps) and debug diagnostics on: no
@@ -317,7 +330,7 @@ JOURNAL_STREAM=$(stat -c '%d:%i' "$OUT") || hard_error "stat failed"
 export JOURNAL_STREAM
 config_global timestamps=auto
 config_listener t
-config_listener j format=json
+config_listener j format=json output=file "file=$DIR/j.json" timestamps=no
 config_listener r mode=raw
 start_daemon -d
 send t t2

@@ -95,7 +95,7 @@ session()
 	tsend -v "$@" -f "$s_f" 127.0.0.1 "$(port_of "$s_l")" \
 	    > "$DIR/send.out" || fail "$s_l: tcplogd-send failed"
 	s_p=$(peer_of "$DIR/send.out")
-	wait_match "$OUT" "\"peer\":\"$s_p\",\"event\":\"disconnected\"" 30
+	wait_match "$OUT" "$(jpeer "$s_p"),\"event\":\"disconnected\"" 30
 	check_json "$OUT"
 	recover "$OUT" "$s_l" "$s_p" "$s_line" > "$DIR/got" ||
 	    fail "$s_l: cannot decode the records"

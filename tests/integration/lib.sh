@@ -820,3 +820,20 @@ has_taps()		# N: the daemon has N taps (for wait_until)
 {
 	[ "$(ctl_taps)" = "$1" ]
 }
+
+# jpeer PEER: the JSON fields tcplogd writes for a peer "IP:PORT" or
+# "[IP6]:PORT": "peer":"PEER","peer_ip":"IP","peer_port":PORT (as is,
+# for grep -F; jpeer_re gives it as an ERE).
+jpeer()
+{
+	jp_ip=${1%:*}
+	jp_ip=${jp_ip#\[}
+	jp_ip=${jp_ip%]}
+	printf '"peer":"%s","peer_ip":"%s","peer_port":%s' "$1" "$jp_ip" \
+	    "${1##*:}"
+}
+
+jpeer_re()
+{
+	jpeer "$1" | sed 's/[].[]/\\&/g'
+}

@@ -24,7 +24,9 @@ config_listener c mode=octet-counted max_line=8 overlong=close
 for h in h0 h1 h2 h3 h4; do
 	config_listener $h mode=octet-counted
 done
-config_listener j mode=octet-counted format=json
+# JSON to a file of its own: an output has one format.
+config_listener j mode=octet-counted format=json output=file \
+    "file=$DIR/j.json"
 config_listener s mode=syslog
 start_daemon
 
@@ -40,10 +42,12 @@ send()
 	    > "$DIR/$s_n.send" || fail "$s_n: tcplogd-send failed"
 	peer=$(peer_of "$DIR/$s_n.send")
 	[ -n "$peer" ] || fail "$s_n: no peer"
-	wait_match "$OUT" "^($s_l $peer disconnected |\\{\"listener\":\"$s_l\",\"peer\":\"$peer\",\"event\":\"disconnected\")"
+	s_out=$OUT
+	[ "$s_l" != j ] || s_out=$DIR/j.json
+	wait_match "$s_out" "^($s_l $peer disconnected |\\{\"listener\":\"$s_l\",$(jpeer "$peer"),\"event\":\"disconnected\")"
 	{
-		records_of "$OUT" "$peer"
-		grep -F "{\"listener\":\"$s_l\",\"peer\":\"$peer\"," "$OUT"
+		records_of "$s_out" "$peer"
+		grep -F "{\"listener\":\"$s_l\",$(jpeer "$peer")," "$s_out"
 	} > "$DIR/$s_n.out"
 }
 

@@ -113,9 +113,9 @@ sed -E "s/^<([0-9]+)>[A-Z][a-z]{2} [ 0-9][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] 
 	echo "<134> app $pa connected"
 	echo "<134> app $pa: hello app"
 	echo "<134> app $pa disconnected (closed by peer) 1 records 10 bytes"
-	echo "<142> {\"listener\":\"j\",\"peer\":\"$pj\",\"event\":\"connected\"}"
-	printf '%s\n' "<142> {\"listener\":\"j\",\"peer\":\"$pj\",\"event\":\"data\",\"data\":\"hello \\\"j\\\"\"}"
-	echo "<142> {\"listener\":\"j\",\"peer\":\"$pj\",\"event\":\"disconnected\",\"reason\":\"closed by peer\",\"records\":1,\"bytes\":10}"
+	echo "<142> {\"listener\":\"j\",$(jpeer "$pj"),\"event\":\"connected\"}"
+	printf '%s\n' "<142> {\"listener\":\"j\",$(jpeer "$pj"),\"event\":\"data\",\"data\":\"hello \\\"j\\\"\"}"
+	echo "<142> {\"listener\":\"j\",$(jpeer "$pj"),\"event\":\"disconnected\",\"reason\":\"closed by peer\",\"records\":1,\"bytes\":10}"
 } > "$DIR/expected"
 expect_file "$DIR/expected" "$DIR/syslog.msgs"
 {

@@ -96,7 +96,7 @@ nbad=5
 tsend -v -e half -f "$DIR/in" 127.0.0.1 "$(port_of p)" > "$DIR/p.out" ||
     fail "tcplogd-send failed"
 pp=$(peer_of "$DIR/p.out")
-wait_match "$DIR/p.json" "\"peer\":\"$pp\",\"event\":\"disconnected\""
+wait_match "$DIR/p.json" "$(jpeer "$pp"),\"event\":\"disconnected\""
 check_json "$DIR/p.json"
 
 # The data records' syslog objects, as the expected lines.

@@ -62,7 +62,7 @@ echo 'through haproxy' | timeout $((20 * scale)) openssl s_client \
 wait_match "$OUT" '"event":"disconnected"'
 check_json "$OUT"
 [ "$(grep -c . "$OUT")" -eq 3 ] || fail "not 3 records: $(cat "$OUT")"
-grep -Eq '^\{"listener":"main","peer":"127\.0\.0\.1:[0-9]+","proxy":"127\.0\.0\.1:[0-9]+","event":"connected","tls_client":"CN=app1\.example\.com","tls":\{"version":"TLSv1\.3",' \
+grep -Eq '^\{"listener":"main","peer":"127\.0\.0\.1:[0-9]+","peer_ip":"127\.0\.0\.1","peer_port":[0-9]+,"proxy":"127\.0\.0\.1:[0-9]+","event":"connected","tls_client":"CN=app1\.example\.com","tls":\{"version":"TLSv1\.3",' \
     "$OUT" || fail "connected: $(head -n 1 "$OUT")"
 grep -q '"tls_client":"CN=app1.example.com","data":"through haproxy"}$' \
     "$OUT" || fail "data: $(cat "$OUT")"

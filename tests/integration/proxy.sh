@@ -51,9 +51,9 @@ balancer=$(awk '$1 == "c0" && $2 == "connected" { print $3 }' "$DIR/v1.send")
 [ -n "$balancer" ] || hard_error "no local address from tcplogd-send"
 wait_count "$OUT" '"event":"disconnected"' 1
 check_json "$OUT"
-grep -q "^{\"listener\":\"main\",\"peer\":\"198.51.100.7:40001\",\"proxy\":\"$balancer\",\"event\":\"connected\"}\$" "$OUT" ||
+grep -q "^{\"listener\":\"main\",$(jpeer 198.51.100.7:40001),\"proxy\":\"$balancer\",\"event\":\"connected\"}\$" "$OUT" ||
     fail "v1: connected record: $(head -n 1 "$OUT")"
-grep -q '"peer":"198.51.100.7:40001","proxy":"[^"]*","event":"data","data":"one"}$' "$OUT" ||
+grep -q '"peer":"198.51.100.7:40001","peer_ip":"198.51.100.7","peer_port":40001,"proxy":"[^"]*","event":"data","data":"one"}$' "$OUT" ||
     fail "v1: data: $(cat "$OUT")"
 grep -q '"data":"two"}$' "$OUT" || fail "v1: data: $(cat "$OUT")"
 grep -q 'PROXY' "$OUT" && fail "the header became data: $(cat "$OUT")"
@@ -71,9 +71,9 @@ printf '\040\001\015\270\000\000\000\000\000\000\000\000\000\000\000\001' \
 printf '\234\103\002\002v2 line\n' >> "$DIR/v2"
 send v2 -k 3 -d 2
 wait_count "$OUT" '"event":"disconnected"' 3
-grep -q '"peer":"\[2001:db8::5\]:40002","proxy":"[^"]*","event":"data","data":"slow"}$' "$OUT" ||
+grep -q '"peer":"\[2001:db8::5\]:40002","peer_ip":"2001:db8::5","peer_port":40002,"proxy":"[^"]*","event":"data","data":"slow"}$' "$OUT" ||
     fail "v1 byte by byte: $(cat "$OUT")"
-grep -q '"peer":"\[2001:db8::9\]:40003","proxy":"[^"]*","event":"data","data":"v2 line"}$' "$OUT" ||
+grep -q '"peer":"\[2001:db8::9\]:40003","peer_ip":"2001:db8::9","peer_port":40003,"proxy":"[^"]*","event":"data","data":"v2 line"}$' "$OUT" ||
     fail "v2: $(cat "$OUT")"
 
 # 3. Health checks: no record, counted.

@@ -41,7 +41,7 @@ wait_match "$OUT" '^gone [^ ]*: c1-l100 '
 wait_match "$OUT" '^moves [^ ]*: c2-l0 '
 
 config_global timestamps=no
-config_listener keep format=json
+config_listener keep events=no
 config_listener new
 config_listener moves listen=127.0.0.2:0
 kill -HUP "$DPID"
@@ -72,16 +72,19 @@ wait_match "$OUT" '^moves [^ ]*: moved$'
 printf 'hello new\n' | tsend -e half -f - 127.0.0.1 "$new_port" ||
     fail "cannot send to the new listener"
 wait_match "$OUT" '^new [^ ]*: hello new$'
-printf 'json now\n' | tsend -e half -f - 127.0.0.1 "$keep_port" ||
-    fail "cannot send to the kept listener"
-wait_match "$OUT" '^\{"listener":"keep","peer":"[^"]*","event":"data","data":"json now"\}$'
+printf 'events off\n' | tsend -v -e half -f - 127.0.0.1 "$keep_port" \
+    > "$DIR/keep2.out" || fail "cannot send to the kept listener"
+p=$(peer_of "$DIR/keep2.out")
+wait_match "$OUT" "^keep $p: events off\$"
+grep -q "^keep $p connected" "$OUT" &&
+    fail "a new connection of keep did not get events = no"
 
 # The removed listener's client was cut with reason reload.
 p=$(peer_of "$DIR/gone.out" c1)
 wait_match "$OUT" "^gone $p disconnected \\(reload\\) [0-9]+ records [0-9]+ bytes\$"
 
-# The kept connection went on in text (a line after the reload) and
-# lost nothing.
+# The kept connection went on (a line after the reload) and lost
+# nothing.
 wait_count "$OUT" '^keep [^ ]*: c0-l' $((nkeep + 1))
 kill -USR1 "$keep_pid"
 wait_pid "$keep_pid" 30 || fail "the kept client failed: $(cat "$DIR/keep.err")"

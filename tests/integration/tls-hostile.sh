@@ -55,7 +55,8 @@ tls_listener h "max_per_peer=$p" "max_connections=$m" \
 tls_listener p "tls_handshake_timeout=$((60 * scale))"
 tls_listener q tls_verify_client=optional
 tls_listener sl tls_handshake_timeout=2
-tls_listener qj tls_verify_client=optional format=json
+tls_listener qj tls_verify_client=optional format=json output=file \
+    "file=$DIR/qj.json"
 start_daemon
 
 # The start of a TLS 1.2 ClientHello: a handshake record of 512 bytes
@@ -254,9 +255,9 @@ printf 'weird\n' | sclient q weird ||
 printf 'weird\n' | sclient qj weird ||
     fail "qj: s_client failed: $(cat "$DIR/sc.err")"
 wait_match "$OUT" '^q [^ ]+ disconnected '
-wait_match "$OUT" '^\{"listener":"qj",.*"event":"disconnected"'
+wait_match "$DIR/qj.json" '^\{"listener":"qj",.*"event":"disconnected"'
 grep '^q ' "$OUT" > "$DIR/q.out"
-grep '^{"listener":"qj"' "$OUT" > "$DIR/qj.out"
+grep '^{"listener":"qj"' "$DIR/qj.json" > "$DIR/qj.out"
 for f in q.out qj.out; do
 	[ "$(wc -l < "$DIR/$f")" -eq 3 ] || fail "$f: not 3 records: $(cat "$DIR/$f")"
 	[ "$(tr -d '\n\040-\176\200-\377' < "$DIR/$f" | wc -c)" -eq 0 ] ||
