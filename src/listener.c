@@ -71,6 +71,8 @@ static void	listener_refused(struct listener *, int, const char *);
 static void	listener_note_cb(evutil_socket_t, short, void *);
 static int	listener_notes_say(struct listener *);
 static int	listener_note_say(struct listener *, struct listener_note *);
+static void	listener_note_log(struct listener *, const struct listener_note *,
+		    const char *, uint64_t);
 static int	listener_same_host(const struct sockaddr_storage *,
 		    const struct sockaddr *);
 
@@ -761,7 +763,10 @@ listener_accept_cb(struct evconnlistener *evl __unused, evutil_socket_t fd,
 	listener_refused(l, why, peer);
 }
 
-/* A connection from peer refused for why (a NOTE_REFUSE_*): say so. */
+/*
+ * A connection from peer refused for why (a NOTE_REFUSE_*): say so, as
+ * "listener NAME: refused PEER (why)".
+ */
 static void
 listener_refused(struct listener *l, int why, const char *peer)
 {
@@ -770,20 +775,19 @@ listener_refused(struct listener *l, int why, const char *peer)
 	l->stats.refused++;
 	switch (why) {
 	case NOTE_REFUSE_CAP:
-		listener_note(l, why, peer, "refused (max_connections "
-		    "reached: %llu open on this listener, %llu in all)",
+		listener_note(l, why, peer, "max_connections reached: %llu "
+		    "open on this listener, %llu in all",
 		    (unsigned long long)l->stats.active,
 		    (unsigned long long)env->active);
 		break;
 	case NOTE_REFUSE_PEER:
-		listener_note(l, why, peer, "refused (max_per_peer reached)");
+		listener_note(l, why, peer, "max_per_peer reached");
 		break;
 	case NOTE_REFUSE_PROXY:
-		listener_note(l, why, peer, "refused (not in proxy_from)");
+		listener_note(l, why, peer, "not in proxy_from");
 		break;
 	default:
-		listener_note(l, why, peer,
-		    "refused (not allowed by allow/deny)");
+		listener_note(l, why, peer, "not allowed by allow/deny");
 		break;
 	}
 }
@@ -809,11 +813,12 @@ listener_error_cb(struct evconnlistener *evl __unused, void *arg)
 }
 
 /*
- * Say something about one peer of the listener ("NAME: PEER: text"),
- * at most once a second for each kind: the first is said at once, those
- * that follow within the second are held back, and when it ends the
- * first of them is said with how many more there were.  Nothing is kept
- * per peer, so a flood from many addresses costs no memory.
+ * Say something about one peer of the listener ("NAME: PEER: text"; a
+ * refusal "listener NAME: refused PEER (text)"), at most once a second
+ * for each kind: the first is said at once, those that follow within
+ * the second are held back, and when it ends the first of them is said
+ * with how many more there were.  Nothing is kept per peer, so a flood
+ * from many addresses costs no memory.
  */
 void
 listener_note(struct listener *l, enum lnote kind, const char *peer,
@@ -832,10 +837,34 @@ listener_note(struct listener *l, enum lnote kind, const char *peer,
 		(void)snprintf(n->peer, sizeof n->peer, "%s", peer);
 		return;
 	}
-	log_warnx("%s: %s: %s", l->conf->name, peer, n->text);
+	listener_note_log(l, n, peer, 0);
 	n->open = 1;
 	if (!evtimer_pending(l->ev_note, NULL))
 		evtimer_add(l->ev_note, &tv);
+}
+
+/* One line of note n about peer, and more held back after it. */
+static void
+listener_note_log(struct listener *l, const struct listener_note *n,
+    const char *peer, uint64_t more)
+{
+	char	tail[32] = "";
+
+	if (more > 0)
+		(void)snprintf(tail, sizeof tail, " (%llu more)",
+		    (unsigned long long)more);
+	switch (n - l->notes) {
+	case NOTE_REFUSE_CAP:
+	case NOTE_REFUSE_PEER:
+	case NOTE_REFUSE_ACL:
+	case NOTE_REFUSE_PROXY:
+		log_warnx("listener %s: refused %s (%s)%s", l->conf->name,
+		    peer, n->text, tail);
+		break;
+	default:
+		log_warnx("%s: %s: %s%s", l->conf->name, peer, n->text, tail);
+		break;
+	}
 }
 
 /* Say what was held back; 1 if something was. */
@@ -846,12 +875,7 @@ listener_note_say(struct listener *l, struct listener_note *n)
 		n->open = 0;
 		return (0);
 	}
-	if (n->more == 1)
-		log_warnx("%s: %s: %s", l->conf->name, n->peer, n->text);
-	else {
-		log_warnx("%s: %s: %s (%llu more)", l->conf->name, n->peer,
-		    n->text, (unsigned long long)n->more - 1);
-	}
+	listener_note_log(l, n, n->peer, n->more - 1);
 	n->more = 0;
 	return (1);
 }

@@ -790,3 +790,14 @@ pyclient()
 	TCPLOGD_CLIENT_TIMEOUT=$((30 * scale)) "$PYTHON" \
 	    "${srcdir:-$(dirname "$0")}/tcplogd-client.py" "$@"
 }
+
+# refusals_said LISTENER REASON: how many refused connections the daemon's
+# diagnostics (in $ERR) said for LISTENER whose reason is REASON (an ERE
+# without parentheses).  A listener says them at most once a second per
+# reason: "listener NAME: refused PEER (REASON)", then the same naming
+# the first peer held back, with " (N more)".
+refusals_said()
+{
+	sed -En "s/^tcplogd: listener $1: refused [^ ]+ \\($2\\)( \\(([0-9]+) more\\))?\$/x\\2/p" \
+	    "$ERR" | awk '{ n += 1 + substr($0, 2) } END { print n + 0 }'
+}
