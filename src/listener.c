@@ -42,6 +42,7 @@
 
 #define LISTENER_BACKLOG	1024
 #define LISTENER_ANY_TRIES	8	/* "*:0": IPv6 port taken */
+#define LISTENER_CAP_NET_BIND_SERVICE 10	/* <linux/capability.h> */
 
 static void	listener_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
@@ -75,6 +76,8 @@ static void	listener_note_log(struct listener *, const struct listener_note *,
 		    const char *, uint64_t);
 static int	listener_same_host(const struct sockaddr_storage *,
 		    const struct sockaddr *);
+static const char *listener_bind_hint(const struct laddr *, int);
+static int	listener_may_bind(int);
 
 /* A listening socket passed by systemd (socket activation). */
 struct inherited {
@@ -171,10 +174,77 @@ fail:
 	if (fd != -1)
 		close(fd);
 	conn_peer_string(sa, ls.bound, sizeof ls.bound);
-	xasprintf(cause, "listener %s: cannot listen on %s (%s): %s",
-	    lc->name, ls.bound, la->text, strerror(saved_errno));
+	config_cause(cause, lc->path, la->line, "listen %s%s%s%s: %s%s",
+	    la->text, la->any ? " (" : "", la->any ? ls.bound : "",
+	    la->any ? ")" : "", strerror(saved_errno),
+	    listener_bind_hint(la, saved_errno));
 	errno = saved_errno;
 	return (-1);
+}
+
+/* What may help when binding la failed with error, or "". */
+static const char *
+listener_bind_hint(const struct laddr *la, int error)
+{
+	if (error == EACCES && la->port != 0 && la->port < 1024)
+		return (" (ports below 1024 need root or "
+		    "CAP_NET_BIND_SERVICE)");
+	return ("");
+}
+
+/*
+ * Can this process bind the port?  Root or CAP_NET_BIND_SERVICE, or a
+ * port the kernel lets anyone bind (ip_unprivileged_port_start).
+ */
+static int
+listener_may_bind(int port)
+{
+	unsigned long long	 caps;
+	FILE			*f;
+	char			 line[128];
+	int			 start = 1024, may = 0;
+
+	if (port == 0 || geteuid() == 0)
+		return (1);
+	if ((f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start",
+	    "re")) != NULL) {
+		if (fscanf(f, "%d", &start) != 1)
+			start = 1024;
+		fclose(f);
+	}
+	if (port >= start)
+		return (1);
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return (1);	/* cannot tell: say nothing */
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			may = (caps >> LISTENER_CAP_NET_BIND_SERVICE) & 1;
+			break;
+		}
+	}
+	fclose(f);
+	return (may);
+}
+
+/*
+ * What -t can tell of lc's addresses without binding them: a port this
+ * process may not bind, a warning added to *w.
+ */
+void
+listener_check(const struct lconf *lc, char ***w, size_t *nw)
+{
+	const struct laddr	*la;
+	size_t			 i;
+
+	for (i = 0; i < lc->naddrs; i++) {
+		la = &lc->addrs[i];
+		if (listener_may_bind(la->port))
+			continue;
+		*w = xreallocarray(*w, *nw + 1, sizeof **w);
+		config_cause(&(*w)[(*nw)++], lc->path, la->line, "warning: "
+		    "listen %s: ports below 1024 need root or "
+		    "CAP_NET_BIND_SERVICE", la->text);
+	}
 }
 
 /* Close and forget the most recently bound socket of a set. */
@@ -404,8 +474,9 @@ lsocks_adopt(struct lsocks *set, struct event_base *base,
 		ls.evl = evconnlistener_new(base, listener_accept_cb, NULL,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, in->fd);
 		if (ls.evl == NULL) {
-			xasprintf(cause, "listener %s: cannot use the socket "
-			    "systemd passed for %s", lc->name, in->bound);
+			config_cause(cause, lc->path, lc->line, "listener %s: "
+			    "cannot use the socket systemd passed for %s",
+			    lc->name, in->bound);
 			return (-1);
 		}
 		evconnlistener_set_error_cb(ls.evl, listener_error_cb);

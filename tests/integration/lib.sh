@@ -801,3 +801,10 @@ refusals_said()
 	sed -En "s/^tcplogd: listener $1: refused [^ ]+ \\($2\\)( \\(([0-9]+) more\\))?\$/x\\2/p" \
 	    "$ERR" | awk '{ n += 1 + substr($0, 2) } END { print n + 0 }'
 }
+
+# conf_line KEY VALUE [FILE]: the line number of "KEY = VALUE" in FILE
+# (default $CONF), as diagnostics name it ("FILE:LINE: ...").
+conf_line()
+{
+	awk -v kv="$1 = $2" '$0 == kv { print NR; exit }' "${3:-$CONF}"
+}
