@@ -798,7 +798,7 @@ pyclient()
 # the first peer held back, with " (N more)".
 refusals_said()
 {
-	sed -En "s/^tcplogd: listener $1: refused [^ ]+ \\($2\\)( \\(([0-9]+) more\\))?\$/x\\2/p" \
+	sed -En "s|^tcplogd: listener $1: refused [^ ]+ \\($2\\)( \\(([0-9]+) more\\))?\$|x\\2|p" \
 	    "$ERR" | awk '{ n += 1 + substr($0, 2) } END { print n + 0 }'
 }
 
