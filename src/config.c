@@ -337,6 +337,33 @@ static char	*config_trim(char *);
 static int	config_has_error(struct config_parse *, int);
 static char	*config_read_file(const char *);
 
+/*
+ * An error about what line of the config file path gave, as every
+ * error about the config reads, at load or when applied (binding,
+ * opening outputs): "FILE:LINE: message", "FILE: message" if line is 0,
+ * the message alone without a file.
+ */
+void
+config_cause(char **cause, const char *path, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	if (path == NULL) {
+		*cause = msg;
+		return;
+	}
+	if (line > 0)
+		xasprintf(cause, "%s:%d: %s", path, line, msg);
+	else
+		xasprintf(cause, "%s: %s", path, msg);
+	free(msg);
+}
+
 /* Record one error: "FILE:LINE: message" (no line if line is 0). */
 static void
 config_error(struct config_parse *cp, int line, const char *fmt, ...)
@@ -348,10 +375,7 @@ config_error(struct config_parse *cp, int line, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatal("vasprintf");
 	va_end(ap);
-	if (line > 0)
-		xasprintf(&s, "%s:%d: %s", cp->path, line, msg);
-	else
-		xasprintf(&s, "%s: %s", cp->path, msg);
+	config_cause(&s, cp->path, line, "%s", msg);
 	free(msg);
 	cp->errors = xreallocarray(cp->errors, cp->nerrors + 1,
 	    sizeof *cp->errors);
@@ -537,6 +561,7 @@ config_section(struct config_parse *cp, const char *p, size_t len)
 	cs->lc->refs = 1;
 	cs->lc->name = xstrdup(sp);
 	cs->lc->line = cp->line;
+	cs->lc->path = xstrdup(cp->path);
 	cp->sects = xreallocarray(cp->sects, cp->nsects + 1,
 	    sizeof *cp->sects);
 	cp->sects[cp->nsects++] = cs;
@@ -1339,6 +1364,8 @@ config_validate(struct config_parse *cp)
 	if (cp->global.set[group] && !cp->global.set[user])
 		config_error(cp, cp->global.set[group], "group: needs user = "
 		    "NAME (group alone would keep root)");
+	cp->conf->user_line = cp->global.set[user];
+	cp->conf->group_line = cp->global.set[group];
 	if (cp->nsects == 0) {
 		config_error(cp, 0, "no [listener] section");
 		return;
@@ -1362,6 +1389,10 @@ config_validate(struct config_parse *cp)
 			config_error(cp, a->lc->line, "listener %s: output "
 			    "file needs file = PATH", a->lc->name);
 		}
+		/* For errors in applying them: binding, opening. */
+		for (x = 0; x < a->lc->naddrs; x++)
+			a->lc->addrs[x].line = a->set[listen];
+		a->lc->file_line = config_key_line(cp, a, file);
 	}
 	config_validate_formats(cp);
 	for (i = 0; i < cp->nsects; i++) {
@@ -1491,6 +1522,7 @@ lconf_unref(struct lconf *lc)
 #endif
 	config_fields_free(lc, 1);
 	free(lc->name);
+	free(lc->path);
 	free(lc);
 }
 

@@ -25,6 +25,7 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +83,11 @@ static int	daemon_write_ports(struct daemon *);
 static int	daemon_write_pid(struct daemon *);
 static int	daemon_stdio(void);
 static void	daemon_raise_nofile(void);
+static int	daemon_setids(const struct config *, uid_t *, gid_t *,
+		    char **);
 static int	daemon_drop_privileges(const struct config *);
+static int	daemon_check(const struct config *);
+static size_t	daemon_check_outputs(const struct config *, const char *);
 static void	daemon_free(struct daemon *);
 static void	daemon_sink_blocked_cb(struct sink *, int, void *);
 static void	daemon_sink_drained_cb(struct sink *, void *);
@@ -115,36 +120,80 @@ static const int daemon_signals[] = {
 };
 
 /*
- * Started as root with user or group set: become them, for good, once
- * the sockets are bound and the outputs open.  Any failure is fatal:
- * running as root by mistake is worse than not running.
+ * Become the user and group conf names (group alone was refused), for
+ * good: real, effective and saved ids, supplementary groups.  On failure
+ * *cause names the config line at fault.
+ */
+static int
+daemon_setids(const struct config *conf, uid_t *uidp, gid_t *gidp,
+    char **cause)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 gline = conf->user_line;
+
+	if ((pw = getpwnam(conf->user)) == NULL) {
+		config_cause(cause, conf->path, conf->user_line, "user %s: no "
+		    "such user", conf->user);
+		return (-1);
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (conf->group != NULL) {
+		if ((gr = getgrnam(conf->group)) == NULL) {
+			config_cause(cause, conf->path, conf->group_line,
+			    "group %s: no such group", conf->group);
+			return (-1);
+		}
+		gid = gr->gr_gid;
+		gline = conf->group_line;
+	}
+	if (initgroups(pw->pw_name, gid) == -1) {
+		config_cause(cause, conf->path, conf->user_line, "user %s: "
+		    "cannot set the supplementary groups: %s", conf->user,
+		    strerror(errno));
+		return (-1);
+	}
+	if (setresgid(gid, gid, gid) == -1) {
+		config_cause(cause, conf->path, gline, "cannot change group "
+		    "to %u: %s", (u_int)gid, strerror(errno));
+		return (-1);
+	}
+	if (setresuid(uid, uid, uid) == -1) {
+		config_cause(cause, conf->path, conf->user_line, "user %s: "
+		    "cannot change user to %u: %s", conf->user, (u_int)uid,
+		    strerror(errno));
+		return (-1);
+	}
+	*uidp = uid;
+	*gidp = gid;
+	return (0);
+}
+
+/*
+ * Started as root with user set: become it, for good, once the sockets
+ * are bound and the outputs open.  Any failure is fatal: running as
+ * root by mistake is worse than not running.
  */
 static int
 daemon_drop_privileges(const struct config *conf)
 {
-	struct passwd	*pw = NULL;
-	uid_t		 uid;
-	gid_t		 gid;
+	uid_t	 uid;
+	gid_t	 gid;
+	char	*cause;
 
-	if (conf->user == NULL && conf->group == NULL)
+	/* A group without a user is a config error. */
+	if (conf->user == NULL)
 		return (0);
 	if (geteuid() != 0) {
 		log_info("not started as root: user and group are ignored");
 		return (0);
 	}
-	if (daemon_ids(conf, &uid, &gid, &pw) != 0)
-		return (-1);
-	if (pw != NULL ? initgroups(pw->pw_name, gid) == -1 :
-	    setgroups(1, &gid) == -1) {
-		log_warn("cannot set the supplementary groups");
-		return (-1);
-	}
-	if (setresgid(gid, gid, gid) == -1) {
-		log_warn("cannot change group to %u", (u_int)gid);
-		return (-1);
-	}
-	if (setresuid(uid, uid, uid) == -1) {
-		log_warn("cannot change user to %u", (u_int)uid);
+	if (daemon_setids(conf, &uid, &gid, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
 		return (-1);
 	}
 	if (uid != 0 && setuid(0) != -1) {
@@ -186,6 +235,91 @@ daemon_ids(const struct config *conf, uid_t *uid, gid_t *gid,
 		*gid = gr->gr_gid;
 	}
 	return (0);
+}
+
+/*
+ * -t: what can be told without binding or opening anything.  A listen
+ * port this process may not bind is a warning (systemd may pass the
+ * socket); an output it could not open is an error.  Outputs are
+ * checked as the user tcplogd would run as: started as root with user
+ * set, in a child that becomes that user.  Returns the number of errors
+ * (or 1 if the check could not be made).
+ */
+static int
+daemon_check(const struct config *conf)
+{
+	struct lconf	*lc;
+	char		**warn = NULL, *cause, *as;
+	size_t		 nwarn = 0, i;
+	uid_t		 uid;
+	gid_t		 gid;
+	pid_t		 pid;
+	int		 status;
+
+	TAILQ_FOREACH(lc, &conf->listeners, entry)
+		listener_check(lc, &warn, &nwarn);
+	for (i = 0; i < nwarn; i++)
+		fprintf(stderr, "%s\n", warn[i]);
+	config_errors_free(warn, nwarn);
+	if (conf->user == NULL || geteuid() != 0)
+		return (daemon_check_outputs(conf, "") != 0);
+
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		fprintf(stderr, "cannot check the outputs: fork: %s\n",
+		    strerror(errno));
+		return (1);
+	}
+	if (pid == 0) {
+		/* _exit: the child's user may not be dumpable (LSan). */
+		if (daemon_setids(conf, &uid, &gid, &cause) != 0) {
+			fprintf(stderr, "%s\n", cause);
+			_exit(1);
+		}
+		xasprintf(&as, " (as user %s)", conf->user);
+		status = daemon_check_outputs(conf, as) != 0;
+		fflush(stderr);
+		_exit(status);
+	}
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			return (1);
+	}
+	return (!WIFEXITED(status) || WEXITSTATUS(status) != 0);
+}
+
+/*
+ * Every output's check (sink_ops.check), each problem said once (two
+ * listeners can inherit one file), with suffix.  Returns how many.
+ */
+static size_t
+daemon_check_outputs(const struct config *conf, const char *suffix)
+{
+	const struct sink_ops	*ops;
+	struct lconf		*lc;
+	char			**said = NULL, *cause;
+	size_t			 nsaid = 0, i, j;
+
+	TAILQ_FOREACH(lc, &conf->listeners, entry) {
+		for (i = 0; (ops = sink_kinds[i]) != NULL; i++) {
+			if ((lc->outputs & (1 << i)) == 0 ||
+			    ops->check == NULL || ops->check(lc, &cause) == 0)
+				continue;
+			for (j = 0; j < nsaid; j++) {
+				if (strcmp(said[j], cause) == 0)
+					break;
+			}
+			if (j < nsaid) {
+				free(cause);
+				continue;
+			}
+			fprintf(stderr, "%s%s\n", cause, suffix);
+			said = xreallocarray(said, nsaid + 1, sizeof *said);
+			said[nsaid++] = cause;
+		}
+	}
+	config_errors_free(said, nsaid);
+	return (nsaid);
 }
 
 /* Soft descriptor limit up to the hard one. */
@@ -1040,6 +1174,10 @@ daemon_run(const struct daemon_opts *opts)
 		config_errors_free(errors, nerrors);
 		if (d.conf == NULL)
 			return (EX_CONFIG);
+		if (daemon_check(d.conf) != 0) {
+			config_free(d.conf);
+			return (EX_CONFIG);
+		}
 		printf("configuration OK\n");
 		config_free(d.conf);
 		return (0);

@@ -42,6 +42,7 @@
 
 #define LISTENER_BACKLOG	1024
 #define LISTENER_ANY_TRIES	8	/* "*:0": IPv6 port taken */
+#define LISTENER_CAP_NET_BIND_SERVICE 10	/* <linux/capability.h> */
 
 static void	listener_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
@@ -71,8 +72,12 @@ static void	listener_refused(struct listener *, int, const char *);
 static void	listener_note_cb(evutil_socket_t, short, void *);
 static int	listener_notes_say(struct listener *);
 static int	listener_note_say(struct listener *, struct listener_note *);
+static void	listener_note_log(struct listener *, const struct listener_note *,
+		    const char *, uint64_t);
 static int	listener_same_host(const struct sockaddr_storage *,
 		    const struct sockaddr *);
+static const char *listener_bind_hint(const struct laddr *, int);
+static int	listener_may_bind(int);
 
 /* A listening socket passed by systemd (socket activation). */
 struct inherited {
@@ -169,10 +174,77 @@ fail:
 	if (fd != -1)
 		close(fd);
 	conn_peer_string(sa, ls.bound, sizeof ls.bound);
-	xasprintf(cause, "listener %s: cannot listen on %s (%s): %s",
-	    lc->name, ls.bound, la->text, strerror(saved_errno));
+	config_cause(cause, lc->path, la->line, "listen %s%s%s%s: %s%s",
+	    la->text, la->any ? " (" : "", la->any ? ls.bound : "",
+	    la->any ? ")" : "", strerror(saved_errno),
+	    listener_bind_hint(la, saved_errno));
 	errno = saved_errno;
 	return (-1);
+}
+
+/* What may help when binding la failed with error, or "". */
+static const char *
+listener_bind_hint(const struct laddr *la, int error)
+{
+	if (error == EACCES && la->port != 0 && la->port < 1024)
+		return (" (ports below 1024 need root or "
+		    "CAP_NET_BIND_SERVICE)");
+	return ("");
+}
+
+/*
+ * Can this process bind the port?  Root or CAP_NET_BIND_SERVICE, or a
+ * port the kernel lets anyone bind (ip_unprivileged_port_start).
+ */
+static int
+listener_may_bind(int port)
+{
+	unsigned long long	 caps;
+	FILE			*f;
+	char			 line[128];
+	int			 start = 1024, may = 0;
+
+	if (port == 0 || geteuid() == 0)
+		return (1);
+	if ((f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start",
+	    "re")) != NULL) {
+		if (fscanf(f, "%d", &start) != 1)
+			start = 1024;
+		fclose(f);
+	}
+	if (port >= start)
+		return (1);
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return (1);	/* cannot tell: say nothing */
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			may = (caps >> LISTENER_CAP_NET_BIND_SERVICE) & 1;
+			break;
+		}
+	}
+	fclose(f);
+	return (may);
+}
+
+/*
+ * What -t can tell of lc's addresses without binding them: a port this
+ * process may not bind, a warning added to *w.
+ */
+void
+listener_check(const struct lconf *lc, char ***w, size_t *nw)
+{
+	const struct laddr	*la;
+	size_t			 i;
+
+	for (i = 0; i < lc->naddrs; i++) {
+		la = &lc->addrs[i];
+		if (listener_may_bind(la->port))
+			continue;
+		*w = xreallocarray(*w, *nw + 1, sizeof **w);
+		config_cause(&(*w)[(*nw)++], lc->path, la->line, "warning: "
+		    "listen %s: ports below 1024 need root or "
+		    "CAP_NET_BIND_SERVICE", la->text);
+	}
 }
 
 /* Close and forget the most recently bound socket of a set. */
@@ -402,8 +474,9 @@ lsocks_adopt(struct lsocks *set, struct event_base *base,
 		ls.evl = evconnlistener_new(base, listener_accept_cb, NULL,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, in->fd);
 		if (ls.evl == NULL) {
-			xasprintf(cause, "listener %s: cannot use the socket "
-			    "systemd passed for %s", lc->name, in->bound);
+			config_cause(cause, lc->path, lc->line, "listener %s: "
+			    "cannot use the socket systemd passed for %s",
+			    lc->name, in->bound);
 			return (-1);
 		}
 		evconnlistener_set_error_cb(ls.evl, listener_error_cb);
@@ -770,7 +843,10 @@ listener_accept_cb(struct evconnlistener *evl __unused, evutil_socket_t fd,
 	listener_refused(l, why, peer);
 }
 
-/* A connection from peer refused for why (a NOTE_REFUSE_*): say so. */
+/*
+ * A connection from peer refused for why (a NOTE_REFUSE_*): say so, as
+ * "listener NAME: refused PEER (why)".
+ */
 static void
 listener_refused(struct listener *l, int why, const char *peer)
 {
@@ -779,20 +855,19 @@ listener_refused(struct listener *l, int why, const char *peer)
 	l->stats.refused++;
 	switch (why) {
 	case NOTE_REFUSE_CAP:
-		listener_note(l, why, peer, "refused (max_connections "
-		    "reached: %llu open on this listener, %llu in all)",
+		listener_note(l, why, peer, "max_connections reached: %llu "
+		    "open on this listener, %llu in all",
 		    (unsigned long long)l->stats.active,
 		    (unsigned long long)env->active);
 		break;
 	case NOTE_REFUSE_PEER:
-		listener_note(l, why, peer, "refused (max_per_peer reached)");
+		listener_note(l, why, peer, "max_per_peer reached");
 		break;
 	case NOTE_REFUSE_PROXY:
-		listener_note(l, why, peer, "refused (not in proxy_from)");
+		listener_note(l, why, peer, "not in proxy_from");
 		break;
 	default:
-		listener_note(l, why, peer,
-		    "refused (not allowed by allow/deny)");
+		listener_note(l, why, peer, "not allowed by allow/deny");
 		break;
 	}
 }
@@ -818,11 +893,12 @@ listener_error_cb(struct evconnlistener *evl __unused, void *arg)
 }
 
 /*
- * Say something about one peer of the listener ("NAME: PEER: text"),
- * at most once a second for each kind: the first is said at once, those
- * that follow within the second are held back, and when it ends the
- * first of them is said with how many more there were.  Nothing is kept
- * per peer, so a flood from many addresses costs no memory.
+ * Say something about one peer of the listener ("NAME: PEER: text"; a
+ * refusal "listener NAME: refused PEER (text)"), at most once a second
+ * for each kind: the first is said at once, those that follow within
+ * the second are held back, and when it ends the first of them is said
+ * with how many more there were.  Nothing is kept per peer, so a flood
+ * from many addresses costs no memory.
  */
 void
 listener_note(struct listener *l, enum lnote kind, const char *peer,
@@ -841,10 +917,34 @@ listener_note(struct listener *l, enum lnote kind, const char *peer,
 		(void)snprintf(n->peer, sizeof n->peer, "%s", peer);
 		return;
 	}
-	log_warnx("%s: %s: %s", l->conf->name, peer, n->text);
+	listener_note_log(l, n, peer, 0);
 	n->open = 1;
 	if (!evtimer_pending(l->ev_note, NULL))
 		evtimer_add(l->ev_note, &tv);
+}
+
+/* One line of note n about peer, and more held back after it. */
+static void
+listener_note_log(struct listener *l, const struct listener_note *n,
+    const char *peer, uint64_t more)
+{
+	char	tail[32] = "";
+
+	if (more > 0)
+		(void)snprintf(tail, sizeof tail, " (%llu more)",
+		    (unsigned long long)more);
+	switch (n - l->notes) {
+	case NOTE_REFUSE_CAP:
+	case NOTE_REFUSE_PEER:
+	case NOTE_REFUSE_ACL:
+	case NOTE_REFUSE_PROXY:
+		log_warnx("listener %s: refused %s (%s)%s", l->conf->name,
+		    peer, n->text, tail);
+		break;
+	default:
+		log_warnx("%s: %s: %s%s", l->conf->name, peer, n->text, tail);
+		break;
+	}
 }
 
 /* Say what was held back; 1 if something was. */
@@ -855,12 +955,7 @@ listener_note_say(struct listener *l, struct listener_note *n)
 		n->open = 0;
 		return (0);
 	}
-	if (n->more == 1)
-		log_warnx("%s: %s: %s", l->conf->name, n->peer, n->text);
-	else {
-		log_warnx("%s: %s: %s (%llu more)", l->conf->name, n->peer,
-		    n->text, (unsigned long long)n->more - 1);
-	}
+	listener_note_log(l, n, n->peer, n->more - 1);
 	n->more = 0;
 	return (1);
 }

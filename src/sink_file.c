@@ -87,6 +87,8 @@ static int	file_used(struct sink *);
 static void	file_flush(struct sink *);
 static void	file_close(struct sink *);
 static int	file_writebuf(struct sink *);
+static int	file_check(const struct lconf *, char **);
+static void	file_cause(char **, const struct lconf *, const char *);
 static int	file_open_fd(const struct sink *, int, const char **);
 static const char *file_kind(mode_t);
 static void	file_watch(struct sink *);
@@ -114,6 +116,7 @@ const struct sink_ops sink_file_ops = {
 	.flush = file_flush,
 	.close = file_close,
 	.writebuf = file_writebuf,
+	.check = file_check,
 };
 
 /* Listeners naming the same path share its sink. */
@@ -410,7 +413,7 @@ file_open(struct sink *s, const struct lconf *lc, char **cause)
 	s->mode = lc->file_mode;
 
 	if ((fd = file_open_fd(s, 1, &why)) == -1) {
-		xasprintf(cause, "file %s: cannot open: %s", s->path, why);
+		file_cause(cause, lc, why);
 		return (-1);
 	}
 	st = s->state = xcalloc(1, sizeof *st);
@@ -419,6 +422,57 @@ file_open(struct sink *s, const struct lconf *lc, char **cause)
 	sink_buffered_init(s, fd);
 	file_watch(s);
 	return (0);
+}
+
+/* Why lc's file cannot be opened: "FILE:LINE: file PATH: why". */
+static void
+file_cause(char **cause, const struct lconf *lc, const char *why)
+{
+	config_cause(cause, lc->path, lc->file_line, "file %s: %s", lc->file,
+	    why);
+}
+
+/*
+ * For -t: would lc's file open for this process's user (file_open_fd()
+ * as it would run), told without opening it (that could create it, or
+ * block on a FIFO): what is at the path must be a regular file, not a
+ * symlink, that the user may write; if nothing is, its directory must be
+ * one the user may write.
+ */
+static int
+file_check(const struct lconf *lc, char **cause)
+{
+	struct stat	 sb;
+	const char	*why = NULL;
+	char		*dir, *slash;
+
+	if (lstat(lc->file, &sb) == 0) {
+		if (S_ISLNK(sb.st_mode))
+			why = strerror(ELOOP);	/* as O_NOFOLLOW says */
+		else if (!S_ISREG(sb.st_mode))
+			why = file_kind(sb.st_mode);
+		else if (faccessat(AT_FDCWD, lc->file, W_OK, AT_EACCESS) == -1)
+			why = strerror(errno);
+	} else if (errno != ENOENT)
+		why = strerror(errno);
+	else {
+		/* file = is an absolute path: there is a '/'. */
+		dir = xstrdup(lc->file);
+		slash = strrchr(dir, '/');
+		slash[slash == dir ? 1 : 0] = '\0';
+		if (stat(dir, &sb) == -1)
+			why = strerror(errno);
+		else if (!S_ISDIR(sb.st_mode))
+			why = strerror(ENOTDIR);
+		else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) ==
+		    -1)
+			why = strerror(errno);
+		free(dir);
+	}
+	if (why == NULL)
+		return (0);
+	file_cause(cause, lc, why);
+	return (-1);
 }
 
 /*

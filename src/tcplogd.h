@@ -234,6 +234,7 @@ struct laddr {
 	struct sockaddr_storage	 ss;		/* unused when any */
 	socklen_t		 sslen;
 	int			 port;
+	int			 line;		/* of its listen key */
 };
 
 /* An address prefix of allow or deny. */
@@ -258,6 +259,7 @@ struct lconf {
 	int			 refs;
 	char			*name;		/* owned */
 	int			 line;		/* of the section header */
+	char			*path;		/* owned, the config file */
 	struct laddr		*addrs;		/* owned */
 	size_t			 naddrs;
 	enum lconf_mode		 mode;
@@ -265,6 +267,7 @@ struct lconf {
 	enum lconf_parse	 parse;
 	int			 outputs;	/* OUTPUT_* */
 	char			*file;		/* owned, OUTPUT_FILE path */
+	int			 file_line;	/* of its file key */
 	mode_t			 file_mode;	/* when creating it */
 	enum lconf_format	 format;
 	u_int			 idle_timeout;	/* seconds, 0: none */
@@ -308,6 +311,8 @@ struct config {
 	char			*syslog_ident;	/* owned */
 	char			*user;		/* owned, drop to it, or NULL */
 	char			*group;		/* owned, drop to it, or NULL */
+	int			 user_line;	/* of the user key, or 0 */
+	int			 group_line;
 	u_int			 shutdown_timeout; /* seconds */
 	char			*control;	/* owned: a path, "none", or
 						   NULL: the default */
@@ -317,6 +322,8 @@ struct config {
 struct config	*config_load(const char *, char ***, size_t *);
 void		 config_free(struct config *);
 void		 config_errors_free(char **, size_t);
+void		 config_cause(char **, const char *, int, const char *, ...)
+		    __attribute__((__format__(__printf__, 4, 5)));
 struct lconf	*lconf_ref(struct lconf *);
 void		 lconf_unref(struct lconf *);
 const char	*lconf_mode_string(enum lconf_mode);
@@ -761,6 +768,7 @@ int		 listener_admit(struct listener *, struct conn *);
 void		 listener_note(struct listener *, enum lnote, const char *,
 		    const char *, ...)
 		    __attribute__((__format__(__printf__, 4, 5)));
+void		 listener_check(const struct lconf *, char ***, size_t *);
 
 /* sink.c */
 #define SINK_WRITE_BATCH (256 * 1024)		/* write at once */
@@ -804,6 +812,11 @@ struct sink_ops {
 	 * -1 with errno set.
 	 */
 	int		 (*writebuf)(struct sink *);
+	/*
+	 * Optional, for -t: what can be told of listener lc's output
+	 * without opening it.  Returns 0, or -1 with a cause.
+	 */
+	int		 (*check)(const struct lconf *, char **);
 };
 
 /*

@@ -25,8 +25,11 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+
+#include <fcntl.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1668,6 +1671,122 @@ START_TEST(test_laddr_conflict)
 }
 END_TEST
 
+/* The lines applying the config names: listen, file, user, group. */
+START_TEST(test_key_lines)
+{
+	struct config	*conf;
+	struct lconf	*a, *b, *c;
+
+	conf = load_text("[tcplogd]\n"		/* 1 */
+	    "user = root\n"			/* 2 */
+	    "group = root\n"			/* 3 */
+	    "file = /tmp/global.log\n"		/* 4 */
+	    "[listener a]\n"			/* 5 */
+	    "listen = 127.0.0.1:0, [::1]:0\n"	/* 6 */
+	    "output = file\n"			/* 7 */
+	    "[listener b]\n"			/* 8 */
+	    "output = file\n"			/* 9 */
+	    "file = /tmp/own.log\n"		/* 10 */
+	    "listen = 127.0.0.1:0\n");		/* 11 */
+	ck_assert_ptr_nonnull(conf);
+	a = find(conf, "a");
+	b = find(conf, "b");
+	ck_assert_uint_eq(a->naddrs, 2);
+	ck_assert_int_eq(a->addrs[0].line, 6);
+	ck_assert_int_eq(a->addrs[1].line, 6);
+	ck_assert_int_eq(a->file_line, 4);
+	ck_assert_int_eq(b->addrs[0].line, 11);
+	ck_assert_int_eq(b->file_line, 10);
+	ck_assert_str_eq(a->path, conf->path);
+	ck_assert_int_eq(conf->user_line, 2);
+	ck_assert_int_eq(conf->group_line, 3);
+	config_free(conf);
+
+	/* No file key anywhere: the listener's header. */
+	conf = load_text("[tcplogd]\n[listener c]\nlisten = 127.0.0.1:0\n");
+	ck_assert_ptr_nonnull(conf);
+	c = find(conf, "c");
+	ck_assert_int_eq(c->file_line, 2);
+	ck_assert_int_eq(conf->user_line, 0);
+	config_free(conf);
+}
+END_TEST
+
+/* Errors in applying the config read as errors in loading it. */
+START_TEST(test_config_cause)
+{
+	char	*cause;
+
+	config_cause(&cause, "tcplogd.conf", 12, "listen %s: %s",
+	    "127.0.0.1:80", "Permission denied");
+	ck_assert_str_eq(cause, "tcplogd.conf:12: listen 127.0.0.1:80: "
+	    "Permission denied");
+	free(cause);
+	config_cause(&cause, "tcplogd.conf", 0, "no line");
+	ck_assert_str_eq(cause, "tcplogd.conf: no line");
+	free(cause);
+	config_cause(&cause, NULL, 3, "no file");
+	ck_assert_str_eq(cause, "no file");
+	free(cause);
+}
+END_TEST
+
+/*
+ * -t's check of an output file (no socket, nothing opened): the cause
+ * names the line of the file key, as opening it at start would.
+ */
+START_TEST(test_file_check)
+{
+	struct config	*conf;
+	struct lconf	*lc;
+	char		*dir, *text, *cause, *want, *path;
+	const char	*tmp = getenv("TMPDIR");
+
+	xasprintf(&dir, "%s/check_config.d.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	xasprintf(&text, "[tcplogd]\nfile = %s/missing/a.log\n"
+	    "[listener a]\nlisten = 127.0.0.1:0\noutput = file\n"
+	    "[listener b]\nlisten = 127.0.0.1:0\noutput = file\n"
+	    "file = %s/b.log\n", dir, dir);
+	conf = load_text(text);
+	ck_assert_ptr_nonnull(conf);
+	lc = find(conf, "a");
+	ck_assert_int_eq(sink_file_ops.check(lc, &cause), -1);
+	xasprintf(&want, "%s:2: file %s/missing/a.log: No such file or "
+	    "directory", conf->path, dir);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+	free(want);
+
+	/* Missing in a directory it may write: fine, and not made. */
+	lc = find(conf, "b");
+	ck_assert_int_eq(sink_file_ops.check(lc, &cause), 0);
+	xasprintf(&path, "%s/b.log", dir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* A directory at the path. */
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(sink_file_ops.check(lc, &cause), -1);
+	xasprintf(&want, "%s:9: file %s: not a regular file (a directory)",
+	    conf->path, path);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+	free(want);
+	ck_assert_int_eq(rmdir(path), 0);
+
+	/* A regular file. */
+	ck_assert_int_eq(close(open(path, O_CREAT | O_WRONLY, 0600)), 0);
+	ck_assert_int_eq(sink_file_ops.check(lc, &cause), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	config_free(conf);
+	free(path);
+	free(text);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1765,6 +1884,12 @@ config_suite(void)
 	tcase_add_test(tc, test_err_conflict);
 	tcase_add_test(tc, test_err_conflict_any);
 	tcase_add_test(tc, test_err_conflict_self);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("applying");
+	tcase_add_test(tc, test_key_lines);
+	tcase_add_test(tc, test_config_cause);
+	tcase_add_test(tc, test_file_check);
 	suite_add_tcase(s, tc);
 
 	return (s);

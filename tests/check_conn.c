@@ -616,7 +616,7 @@ note_one(struct cfix *f, int i)
 	char	peer[32];
 
 	(void)snprintf(peer, sizeof peer, "10.0.0.%d:%d", i % 250, 1000 + i);
-	listener_note(&f->l, NOTE_REFUSE_PEER, peer, "refused (test %d)", i);
+	listener_note(&f->l, NOTE_REFUSE_PEER, peer, "test %d", i);
 	return (1);
 }
 
@@ -639,27 +639,27 @@ START_TEST(test_notes)
 	log_init(0, "tcplogd");
 	/* A flood: one line at once, the rest held back. */
 	text = stderr_lines(f, note_one, 100);
-	ck_assert_str_eq(text, "tcplogd: main: 10.0.0.0:1000: refused "
-	    "(test 0)\n");
+	ck_assert_str_eq(text, "tcplogd: listener main: refused "
+	    "10.0.0.0:1000 (test 0)\n");
 	free(text);
 	/* The second ends: the first held back, and 98 more. */
 	text = stderr_lines(f, note_wait, 10);
-	ck_assert_str_eq(text, "tcplogd: main: 10.0.0.1:1001: refused "
-	    "(test 1) (98 more)\n");
+	ck_assert_str_eq(text, "tcplogd: listener main: refused "
+	    "10.0.0.1:1001 (test 1) (98 more)\n");
 	free(text);
 	ck_assert_int_eq(evtimer_pending(f->l.ev_note, NULL), 0);
 	/* A quiet second since: the next is said at once again. */
 	text = stderr_lines(f, note_one, 1);
-	ck_assert_str_eq(text, "tcplogd: main: 10.0.0.0:1000: refused "
-	    "(test 0)\n");
+	ck_assert_str_eq(text, "tcplogd: listener main: refused "
+	    "10.0.0.0:1000 (test 0)\n");
 	free(text);
 	/* Again held back within the second, said when it ends. */
 	text = stderr_lines(f, note_one, 3);
 	ck_assert_str_eq(text, "");
 	free(text);
 	text = stderr_lines(f, note_wait, 10);
-	ck_assert_str_eq(text, "tcplogd: main: 10.0.0.0:1000: refused "
-	    "(test 0) (2 more)\n");
+	ck_assert_str_eq(text, "tcplogd: listener main: refused "
+	    "10.0.0.0:1000 (test 0) (2 more)\n");
 	free(text);
 	cfix_free(f);
 }

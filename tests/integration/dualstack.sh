@@ -56,9 +56,9 @@ grep -q "^allow4 $peer: v4 in\$" "$OUT" || fail "allow4: $(cat "$OUT")"
 grep -q 'ffff' "$OUT" && fail "a mapped address in the records: $(cat "$OUT")"
 
 printf 'v4 out\n' | tsend -e half -f - 127.0.0.1 "$p1" > /dev/null 2>&1
-wait_match "$ERR" '^tcplogd: deny4: 127\.0\.0\.1:[0-9]+: refused \(not allowed by allow/deny\)$'
+wait_match "$ERR" '^tcplogd: listener deny4: refused 127\.0\.0\.1:[0-9]+ \(not allowed by allow/deny\)$'
 printf 'v6 out\n' | tsend -e half -f - ::1 "$p2" > /dev/null 2>&1
-wait_match "$ERR" '^tcplogd: allow4: \[::1\]:[0-9]+: refused \(not allowed by allow/deny\)$'
+wait_match "$ERR" '^tcplogd: listener allow4: refused \[::1\]:[0-9]+ \(not allowed by allow/deny\)$'
 grep -q 'out$' "$OUT" && fail "a refused client was served: $(cat "$OUT")"
 grep -q 'ffff' "$ERR" && fail "a mapped address in the diagnostics"
 stop_daemon

@@ -115,8 +115,8 @@ check_generated "$DIR/b.out" "$DIR/shared.b" b "$nconn" "$nline" "$size"
 [ "$(wc -l < "$DIR/shared.log")" -eq $((2 * nconn * (nline + 2))) ] ||
     fail "shared.log: $(wc -l < "$DIR/shared.log") lines"
 
-# 4. A file that cannot be opened at startup: exit 1, one line naming it,
-# no "ready".  A good listener first does not change that.
+# 4. A file that cannot be opened at startup: exit 1, one line naming it
+# and the config line of its file key, no "ready".  A good listener first does not change that.
 # bad_file NAME PATH ERROR: run tcplogd with a listener writing PATH.
 bad_file()
 {
@@ -138,9 +138,10 @@ bad_file()
 	check_sanitizer "$DIR/$1.err"
 	[ "$bf_rc" -eq 1 ] ||
 	    fail "$1: exit status $bf_rc, not 1: $(cat "$DIR/$1.err")"
-	grep -Fqx "tcplogd: file $2: cannot open: $3" "$DIR/$1.err" ||
-	    fail "$1: no line \"tcplogd: file $2: cannot open: $3\":" \
-	    "$(cat "$DIR/$1.err")"
+	bf_want="tcplogd: $DIR/$1.conf:$(conf_line file "$2" "$DIR/$1.conf"):"
+	bf_want="$bf_want file $2: $3"
+	grep -Fqx "$bf_want" "$DIR/$1.err" ||
+	    fail "$1: no line \"$bf_want\": $(cat "$DIR/$1.err")"
 	[ "$(grep -Fc "$2" "$DIR/$1.err")" -eq 1 ] ||
 	    fail "$1: not one line naming $2: $(cat "$DIR/$1.err")"
 	grep -q '^tcplogd: ready' "$DIR/$1.err" && fail "$1: said ready"

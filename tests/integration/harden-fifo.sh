@@ -32,7 +32,7 @@ wait_pid "$spid" 20
 rc=$?
 check_sanitizer "$ERR"
 [ "$rc" -eq 1 ] || fail "startup with a FIFO: exit $rc, not 1"
-grep -Fqx "tcplogd: file $DIR/start.log: cannot open: $fifo_why" "$ERR" ||
+grep -Fqx "tcplogd: $CONF:$(conf_line file "$DIR/start.log"): file $DIR/start.log: $fifo_why" "$ERR" ||
     fail "no line naming the FIFO at startup: $(cat "$ERR")"
 
 # 2. Renamed, and a FIFO made at the name: writes go on to the old file.
@@ -64,7 +64,7 @@ config_global timestamps=no
 config_listener main output=file "file=$DIR/new.log"
 kill -HUP "$DPID"
 wait_match "$ERR" '^tcplogd: reload failed: keeping the running configuration$'
-grep -Fqx "tcplogd: file $DIR/new.log: cannot open: $fifo_why" "$ERR" ||
+grep -Fqx "tcplogd: $CONF:$(conf_line file "$DIR/new.log"): file $DIR/new.log: $fifo_why" "$ERR" ||
     fail "no line naming the FIFO on reload: $(cat "$ERR")"
 send five
 wait_match "$DIR/out.log.1" ': five$'

@@ -837,3 +837,21 @@ jpeer_re()
 {
 	jpeer "$1" | sed 's/[].[]/\\&/g'
 }
+
+# refusals_said LISTENER REASON: how many refused connections the daemon's
+# diagnostics (in $ERR) said for LISTENER whose reason is REASON (an ERE
+# without parentheses).  A listener says them at most once a second per
+# reason: "listener NAME: refused PEER (REASON)", then the same naming
+# the first peer held back, with " (N more)".
+refusals_said()
+{
+	sed -En "s|^tcplogd: listener $1: refused [^ ]+ \\($2\\)( \\(([0-9]+) more\\))?\$|x\\2|p" \
+	    "$ERR" | awk '{ n += 1 + substr($0, 2) } END { print n + 0 }'
+}
+
+# conf_line KEY VALUE [FILE]: the line number of "KEY = VALUE" in FILE
+# (default $CONF), as diagnostics name it ("FILE:LINE: ...").
+conf_line()
+{
+	awk -v kv="$1 = $2" '$0 == kv { print NR; exit }' "${3:-$CONF}"
+}

@@ -48,9 +48,9 @@ refused r3 127.0.0.1 "$(port_of denywins)"
 if [ -n "$have_v6" ]; then
 	served v6-ok ::1 "$(port_of v6)"
 fi
-wait_match "$ERR" '^tcplogd: closed: 127\.0\.0\.1:[0-9]+: refused \(not allowed by allow/deny\)$'
-wait_match "$ERR" '^tcplogd: nobody: 127\.0\.0\.1:[0-9]+: refused \(not allowed by allow/deny\)$'
-wait_match "$ERR" '^tcplogd: denywins: 127\.0\.0\.1:[0-9]+: refused \(not allowed by allow/deny\)$'
+wait_match "$ERR" '^tcplogd: listener closed: refused 127\.0\.0\.1:[0-9]+ \(not allowed by allow/deny\)$'
+wait_match "$ERR" '^tcplogd: listener nobody: refused 127\.0\.0\.1:[0-9]+ \(not allowed by allow/deny\)$'
+wait_match "$ERR" '^tcplogd: listener denywins: refused 127\.0\.0\.1:[0-9]+ \(not allowed by allow/deny\)$'
 grep -Eq '^(closed|nobody|denywins) .* connected$' "$OUT" &&
     fail "records for a refused peer"
 kill -USR1 "$DPID"
@@ -69,7 +69,7 @@ tsend_bg "$DIR/h1.out" "$DIR/h1.err" -v -e hold 127.0.0.1 "$port"
 tsend_bg "$DIR/h2.out" "$DIR/h2.err" -v -e hold 127.0.0.1 "$port"
 wait_count "$OUT" '^peer .* connected$' 2
 refused r4 127.0.0.1 "$port"
-wait_match "$ERR" '^tcplogd: peer: 127\.0\.0\.1:[0-9]+: refused \(max_per_peer reached\)$'
+wait_match "$ERR" '^tcplogd: listener peer: refused 127\.0\.0\.1:[0-9]+ \(max_per_peer reached\)$'
 
 printf 'complete\nno newline' > "$DIR/idle.in"
 tsend_bg "$DIR/idle.out" "$DIR/idle.err" -v -e hold -f "$DIR/idle.in" \
@@ -115,7 +115,7 @@ ln -s "$DIR/elsewhere" "$DIR/link.log"
 write_config output=file "file=$DIR/link.log"
 "$TCPLOGD" -f "$CONF" -P "$PORTS" > "$DIR/o5" 2> "$DIR/e5"
 [ $? -eq 1 ] || fail "a symlinked output file was accepted"
-grep -q "^tcplogd: file $DIR/link.log: cannot open: Too many levels of symbolic links\$" \
+grep -Fqx "tcplogd: $CONF:$(conf_line file "$DIR/link.log"): file $DIR/link.log: Too many levels of symbolic links" \
     "$DIR/e5" || fail "no symlink error: $(cat "$DIR/e5")"
 [ -e "$DIR/elsewhere" ] && fail "tcplogd wrote through the symlink"
 

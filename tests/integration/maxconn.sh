@@ -18,7 +18,7 @@ hold()
 # said_refusals: how many refusals of main the diagnostics counted.
 said_refusals()
 {
-	notes_said main 'refused \(max_connections reached: [0-9]+ open on this listener, [0-9]+ in all\)'
+	refusals_said main 'max_connections reached: [0-9]+ open on this listener, [0-9]+ in all'
 }
 
 # shellcheck disable=SC2317 # called by wait_until
@@ -44,7 +44,7 @@ hold h1 "$port"
 hold h2 "$port"
 wait_count "$OUT" ' connected$' 2
 refused r1 "$port"
-wait_match "$ERR" '^tcplogd: main: 127\.0\.0\.1:[0-9]+: refused \(max_connections reached: 2 open on this listener, 2 in all\)$'
+wait_match "$ERR" '^tcplogd: listener main: refused 127\.0\.0\.1:[0-9]+ \(max_connections reached: 2 open on this listener, 2 in all\)$'
 # A burst of refused connections.
 tsend -v -c 5 -e hold 127.0.0.1 "$port" > "$DIR/burst.out" ||
     fail "burst: tcplogd-send failed"
@@ -62,7 +62,7 @@ grep -Eq '^tcplogd: listener main: accepted (2|8) refused 6 active 2 records 0 b
 # fewer lines (the burst may straddle two seconds).
 wait_until 10 said_refusals_are 6 ||
     fail "refusals said: $(said_refusals), not 6: $(grep refused "$ERR")"
-[ "$(grep -c 'refused (max_connections' "$ERR")" -le 4 ] ||
+[ "$(grep -c ' (max_connections reached' "$ERR")" -le 4 ] ||
     fail "a line for every refusal: $(grep refused "$ERR")"
 # One ends: a new client is served.
 # shellcheck disable=SC2154 # set by hold
@@ -85,7 +85,7 @@ hold h4 "$(port_of a)"
 hold h5 "$(port_of b)"
 wait_count "$OUT" ' connected$' 3
 refused r2 "$(port_of b)"
-wait_match "$ERR" '^tcplogd: b: 127\.0\.0\.1:[0-9]+: refused \(max_connections reached: 1 open on this listener, 3 in all\)$'
+wait_match "$ERR" '^tcplogd: listener b: refused 127\.0\.0\.1:[0-9]+ \(max_connections reached: 1 open on this listener, 3 in all\)$'
 refused r3 "$(port_of a)"
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener b: accepted [0-9]+ refused 1 active 1 '

@@ -130,14 +130,14 @@ wait_match "$ERR" '^tcplogd: main: 127\.0\.0\.1:[0-9]+: no complete PROXY header
 # 6. The client is what allow, deny and max_per_peer see.
 printf 'PROXY TCP4 192.0.2.44 203.0.113.1 5000 514\r\ndenied\n' > "$DIR/deny"
 send deny
-wait_match "$ERR" '^tcplogd: main: 192\.0\.2\.44:5000: refused \(not allowed by allow/deny\)$'
+wait_match "$ERR" '^tcplogd: listener main: refused 192\.0\.2\.44:5000 \(not allowed by allow/deny\)$'
 printf 'PROXY TCP4 198.51.100.8 203.0.113.1 5001 514\r\nfirst\n' > "$DIR/p1"
 tsend_bg "$DIR/p1.send" "$DIR/p1.err" -v -e hold -f "$DIR/p1" 127.0.0.1 "$port"
 hold_pid=$BG_PID
 wait_match "$OUT" '"peer":"198.51.100.8:5001",.*"data":"first"'
 printf 'PROXY TCP4 198.51.100.8 203.0.113.1 5002 514\r\nsecond\n' > "$DIR/p2"
 send p2
-wait_match "$ERR" '^tcplogd: main: 198\.51\.100\.8:5002: refused \(max_per_peer reached\)$'
+wait_match "$ERR" '^tcplogd: listener main: refused 198\.51\.100\.8:5002 \(max_per_peer reached\)$'
 grep -q '"data":"second"' "$OUT" && fail "max_per_peer let the second in"
 grep -q '"data":"denied"' "$OUT" && fail "deny let the client in"
 # Other clients from the same balancer are not held back by it.
@@ -155,7 +155,7 @@ tsend -e half -f "$DIR/v2local" 127.0.0.1 "$p_v1" > /dev/null 2>&1
 wait_match "$ERR" '^tcplogd: v1only: 127\.0\.0\.1:[0-9]+: no PROXY v1 header$'
 p_o=$(port_of other)
 tsend -e half -f "$DIR/v2local" 127.0.0.1 "$p_o" > /dev/null 2>&1
-wait_match "$ERR" '^tcplogd: other: 127\.0\.0\.1:[0-9]+: refused \(not in proxy_from\)$'
+wait_match "$ERR" '^tcplogd: listener other: refused 127\.0\.0\.1:[0-9]+ \(not in proxy_from\)$'
 tsend -e half -B 127.0.0.2 -f "$DIR/v2local" 127.0.0.1 "$p_o" > /dev/null 2>&1
 kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener other: accepted 1 refused 1 .* health_checks 1 proxy_errors 0$'

@@ -18,7 +18,7 @@ cap=$((nslow / 2))
 # refused_total: the connections the diagnostics say were refused.
 refused_total()
 {
-	notes_said main 'refused \(max_per_peer reached\)'
+	refusals_said main 'max_per_peer reached'
 }
 
 # shellcheck disable=SC2317 # called by wait_until

@@ -113,14 +113,19 @@ fails=$(counter_of h tls_failures)
 wait_until 5 notes_are h "$fails" 'TLS handshake timed out after [0-9]+ s' ||
     fail "the diagnostics told of $(tls_notes h 'timed out') handshake" \
     "timeouts, not $fails"
-wait_until 5 notes_are h "$ref" 'refused \(max_' ||
-    fail "the diagnostics told of $(tls_notes h 'refused') refusals," \
-    "not $ref"
-[ "$(tls_notes h 'refused \(max_per_peer')" -gt 0 ] ||
+refusals_are()	# N
+{
+	[ $(($(refusals_said h 'max_per_peer reached') +
+	    $(refusals_said h 'max_connections reached[^()]*'))) -eq "$1" ]
+}
+wait_until 5 refusals_are "$ref" ||
+    fail "the diagnostics told of $(grep -c ': refused ' "$ERR") refusal" \
+    "lines, not $ref refusals"
+[ "$(refusals_said h 'max_per_peer reached')" -gt 0 ] ||
     fail "no refusal for max_per_peer"
-[ "$(tls_notes h 'refused \(max_connections')" -gt 0 ] ||
+[ "$(refusals_said h 'max_connections reached[^()]*')" -gt 0 ] ||
     fail "no refusal for max_connections"
-sed -En 's/^tcplogd: h: .*refused \(max_connections reached: ([0-9]+) open on this listener.*/\1/p' \
+sed -En 's/^tcplogd: listener h: refused .* \(max_connections reached: ([0-9]+) open on this listener.*/\1/p' \
     "$ERR" | while read -r o; do
 	[ "$o" -le "$m" ] || fail "a refusal with $o open, max_connections $m"
 done || exit 1
