@@ -261,6 +261,9 @@ static const struct config_key config_keys[] = {
 	  CONFIG(user), .check = config_user },
 	{ .name = "group", .where = IN_GLOBAL, .type = CONFIG_STRING,
 	  CONFIG(group), .check = config_group },
+	/* Output files' group, set at every open (sink_file.c). */
+	{ .name = "file_group", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(file_group), .check = config_group },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 

@@ -291,6 +291,7 @@ struct lconf {
 	struct cidr		*proxy_from;	/* owned; the balancers */
 	size_t			 nproxy_from;
 	u_int			 proxy_timeout;	/* seconds */
+	char			*file_group;	/* owned, or NULL: the process's */
 	TAILQ_ENTRY(lconf)	 entry;
 };
 TAILQ_HEAD(lconf_list, lconf);
