@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "tcplogd.h"
@@ -470,15 +471,15 @@ daemon_reload_config(struct daemon *d)
 
 	conf = config_load(d->opts->config, &errors, &nerrors);
 	for (i = 0; i < nerrors; i++)
-		log_warnx("%s", errors[i]);
+		log_errx("%s", errors[i]);
 	config_errors_free(errors, nerrors);
 	if (conf == NULL) {
-		log_warnx("reload failed: keeping the running configuration");
+		log_errx("reload failed: keeping the running configuration");
 		return;
 	}
 	if (daemon_apply(d, conf, &cause) != 0) {
-		log_warnx("%s", cause);
-		log_warnx("reload failed: keeping the running configuration");
+		log_errx("%s", cause);
+		log_errx("reload failed: keeping the running configuration");
 		free(cause);
 		config_free(conf);
 		return;
@@ -764,7 +765,7 @@ daemon_run(const struct daemon_opts *opts)
 	d.conf = config_load(opts->config, &errors, &nerrors);
 	if (opts->check_only) {
 		for (i = 0; i < nerrors; i++)
-			fprintf(stderr, "%s\n", errors[i]);
+			log_plain(LOG_ERR, "%s", errors[i]);
 		config_errors_free(errors, nerrors);
 		if (d.conf == NULL)
 			return (EX_CONFIG);
@@ -774,7 +775,7 @@ daemon_run(const struct daemon_opts *opts)
 	}
 	if (d.conf == NULL) {
 		for (i = 0; i < nerrors; i++)
-			log_warnx("%s", errors[i]);
+			log_errx("%s", errors[i]);
 		config_errors_free(errors, nerrors);
 		return (EX_CONFIG);
 	}
@@ -837,7 +838,7 @@ daemon_run(const struct daemon_opts *opts)
 	rc = daemon_apply(&d, d.conf, &cause);
 	listener_inherit_done();
 	if (rc != 0) {
-		log_warnx("%s", cause);
+		log_errx("%s", cause);
 		free(cause);
 		goto out;
 	}
