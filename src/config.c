@@ -265,6 +265,9 @@ static const struct config_key config_keys[] = {
 	  CONFIG(group), .check = config_group },
 	{ .name = "control", .where = IN_GLOBAL, .type = CONFIG_STRING,
 	  CONFIG(control), .check = config_control },
+	/* Output files' group, set at every open (sink_file.c). */
+	{ .name = "file_group", .where = ANYWHERE, .type = CONFIG_STRING,
+	  LCONF(file_group), .check = config_group },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 

@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "tcplogd.h"
@@ -192,7 +193,7 @@ daemon_drop_privileges(const struct config *conf)
 		return (0);
 	}
 	if (daemon_setids(conf, &uid, &gid, &cause) != 0) {
-		log_warnx("%s", cause);
+		log_errx("%s", cause);
 		free(cause);
 		return (-1);
 	}
@@ -768,21 +769,21 @@ daemon_reload_config(struct daemon *d, struct control_answer *ans)
 
 	conf = config_load(d->opts->config, &errors, &nerrors);
 	for (i = 0; i < nerrors; i++) {
-		log_warnx("%s", errors[i]);
+		log_errx("%s", errors[i]);
 		control_answer_add(ans, "%s", errors[i]);
 	}
 	config_errors_free(errors, nerrors);
 	if (conf == NULL) {
-		log_warnx("reload failed: keeping the running configuration");
+		log_errx("reload failed: keeping the running configuration");
 		return (-1);
 	}
 	daemon_changes(d, conf, &changes);
 	if (daemon_apply(d, conf, &errs) != 0) {
 		for (i = 0; i < errs.n; i++) {
-			log_warnx("%s", errs.lines[i]);
+			log_errx("%s", errs.lines[i]);
 			control_answer_add(ans, "%s", errs.lines[i]);
 		}
-		log_warnx("reload failed: keeping the running configuration");
+		log_errx("reload failed: keeping the running configuration");
 		control_answer_free(&errs);
 		control_answer_free(&changes);
 		config_free(conf);
@@ -1170,7 +1171,7 @@ daemon_run(const struct daemon_opts *opts)
 	d.conf = config_load(opts->config, &errors, &nerrors);
 	if (opts->check_only) {
 		for (i = 0; i < nerrors; i++)
-			fprintf(stderr, "%s\n", errors[i]);
+			log_plain(LOG_ERR, "%s", errors[i]);
 		config_errors_free(errors, nerrors);
 		if (d.conf == NULL)
 			return (EX_CONFIG);
@@ -1184,7 +1185,7 @@ daemon_run(const struct daemon_opts *opts)
 	}
 	if (d.conf == NULL) {
 		for (i = 0; i < nerrors; i++)
-			log_warnx("%s", errors[i]);
+			log_errx("%s", errors[i]);
 		config_errors_free(errors, nerrors);
 		return (EX_CONFIG);
 	}
@@ -1247,7 +1248,7 @@ daemon_run(const struct daemon_opts *opts)
 	rc = daemon_apply(&d, d.conf, &errs);
 	listener_inherit_done();
 	for (i = 0; i < errs.n; i++)
-		log_warnx("%s", errs.lines[i]);
+		log_errx("%s", errs.lines[i]);
 	control_answer_free(&errs);
 	if (rc != 0)
 		goto out;

@@ -33,10 +33,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "tcplogd.h"
 #include "log.h"
 
@@ -63,6 +59,9 @@ static int	lsocks_adopt(struct lsocks *, struct event_base *,
 		    const struct lconf *, int *, char **);
 static int	listener_same_addr(const struct sockaddr_storage *,
 		    const struct laddr *);
+static void	listener_passed_warn(const struct lconf *, const char *);
+static void	lsocks_take_passed(struct lsocks *, struct listener_list *,
+		    const struct lconf *);
 static int	listener_refusal(struct listener *, const struct sockaddr *);
 static int	listener_refusal_client(struct listener *,
 		    const struct sockaddr *);
@@ -355,28 +354,30 @@ lsocks_take(struct lsocks *set, struct listener_list *running,
 }
 
 /*
- * Take the sockets systemd passed: sd_listen_fds_with_names(), each a
- * listening TCP socket named after its listener.  They arrive blocking,
- * and libevent would then hang in accept(): make them non-blocking.
+ * Take the sockets systemd passed (activation.c), each a listening TCP
+ * socket named after its listener.  They arrive blocking, and libevent
+ * would then hang in accept(): make them non-blocking.
  */
 void
 listener_inherit(void)
 {
-#ifdef HAVE_LIBSYSTEMD
 	struct inherited	*in;
 	socklen_t		 len;
-	char			**names = NULL;
+	char			**names, *cause;
 	int			 n, i, fd;
 
-	if ((n = sd_listen_fds_with_names(1, &names)) <= 0) {
-		if (n < 0)
-			log_warnx("socket activation: %s", strerror(-n));
+	if ((n = activation_listen_fds(&names, &cause)) <= 0) {
+		if (n < 0) {
+			log_warnx("socket activation: %s: no socket taken",
+			    cause);
+			free(cause);
+		}
 		return;
 	}
 	inherited = xcalloc(n, sizeof *inherited);
 	for (i = 0; i < n; i++) {
-		fd = SD_LISTEN_FDS_START + i;
-		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+		fd = ACTIVATION_FDS_START + i;
+		if (!activation_is_listening(fd)) {
 			log_warnx("socket activation: descriptor %d (%s) is "
 			    "not a listening TCP socket, closed", fd, names[i]);
 			close(fd);
@@ -392,15 +393,8 @@ listener_inherit(void)
 		conn_peer_string((struct sockaddr *)&in->ss, in->bound,
 		    sizeof in->bound);
 		evutil_make_socket_nonblocking(fd);
-		evutil_make_socket_closeonexec(fd);
 	}
 	free(names);
-#else
-	if (getenv("LISTEN_FDS") != NULL) {
-		log_warnx("socket activation is not available (built without "
-		    "libsystemd): binding the listen addresses instead");
-	}
-#endif
 }
 
 /* Close the passed sockets no listener took. */
@@ -491,12 +485,70 @@ lsocks_adopt(struct lsocks *set, struct event_base *base,
 				break;
 			}
 		}
-		if (ls.laddr == NULL)
+		if (ls.laddr == NULL) {
+			listener_passed_warn(lc, in->bound);
 			ls.laddr = xstrdup(in->bound);
+			ls.passed = 1;
+		}
 		ls.fresh = ls.inherited = 1;
 		lsocks_add(set, &ls);
 	}
 	return (0);
+}
+
+/*
+ * A passed socket whose address is not in listen =: served, as are the
+ * addresses of listen = (tcplogd binds them itself), but a socket unit
+ * and a config that disagree are most likely a mistake, so say it once.
+ */
+static void
+listener_passed_warn(const struct lconf *lc, const char *bound)
+{
+	char	*list = NULL, *next;
+	size_t	 j;
+
+	for (j = 0; j < lc->naddrs; j++) {
+		xasprintf(&next, "%s%s%s", list == NULL ? "" : list,
+		    list == NULL ? "" : ", ", lc->addrs[j].text);
+		free(list);
+		list = next;
+	}
+	log_warnx("listener %s: the socket systemd passed for %s is not in "
+	    "its listen = %s: serving both", lc->name, bound,
+	    list == NULL ? "" : list);
+	free(list);
+}
+
+/*
+ * On reload, keep the passed sockets of lc's listener that stand for no
+ * address of its listen = (the others go with their address): systemd
+ * passes them only once.
+ */
+static void
+lsocks_take_passed(struct lsocks *set, struct listener_list *running,
+    const struct lconf *lc)
+{
+	struct listener	*l;
+	struct lsock	*ls, copy;
+	size_t		 i;
+
+	if (running == NULL)
+		return;
+	TAILQ_FOREACH(l, running, entry) {
+		if (strcmp(l->conf->name, lc->name) != 0)
+			continue;
+		for (i = 0; i < l->socks.n; i++) {
+			ls = &l->socks.v[i];
+			if (!ls->passed || ls->taken)
+				continue;
+			copy = *ls;
+			copy.laddr = xstrdup(ls->laddr);
+			copy.from = ls;
+			copy.fresh = 0;
+			lsocks_add(set, &copy);
+			ls->taken = 1;
+		}
+	}
 }
 
 /*
@@ -541,6 +593,7 @@ lsocks_prepare(struct lsocks *set, struct event_base *base,
 			*cause = NULL;
 		}
 	}
+	lsocks_take_passed(set, running, lc);
 	free(covered);
 	return (0);
 

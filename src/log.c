@@ -35,6 +35,8 @@
 
 #include "log.h"
 
+#define LOG_PLAIN	0x100	/* with a priority: no "tcplogd: " */
+
 static void	log_vwrite(int, const char *, const char *, va_list)
 		    __attribute__((__format__(__printf__, 3, 0)));
 static void	log_event_cb(int, const char *);
@@ -113,7 +115,11 @@ log_write_all(const char *p, size_t len)
 	}
 }
 
-/* Format one line and write it at once; errno is preserved. */
+/*
+ * Format one line and write it at once; errno is preserved.  pri may
+ * carry LOG_PLAIN: no program prefix outside the journal (for -t, whose
+ * lines are the config errors alone).
+ */
 static void
 log_vwrite(int pri, const char *suffix, const char *fmt, va_list ap)
 {
@@ -121,7 +127,9 @@ log_vwrite(int pri, const char *suffix, const char *fmt, va_list ap)
 	int	 n, m, saved_errno = errno;
 
 	if (log_journal)
-		n = snprintf(line, sizeof line, "<%d>", pri);
+		n = snprintf(line, sizeof line, "<%d>", pri & ~LOG_PLAIN);
+	else if (pri & LOG_PLAIN)
+		n = 0;
 	else
 		n = snprintf(line, sizeof line, "%s: ", log_procname);
 	if (n < 0)
@@ -141,6 +149,32 @@ log_vwrite(int pri, const char *suffix, const char *fmt, va_list ap)
 	line[n++] = '\n';
 	log_write_all(line, n);
 	errno = saved_errno;
+}
+
+/*
+ * Errors: what failed is not done (a config that is refused, a reload
+ * that is not applied, a start that ends), where warnings are about what
+ * goes on anyway.  journalctl -p err shows them.
+ */
+void
+log_errx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_ERR, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* A line as it is, at priority pri ("<pri>" for the journal). */
+void
+log_plain(int pri, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(pri | LOG_PLAIN, NULL, fmt, ap);
+	va_end(ap);
 }
 
 /* Warning with strerror(errno). */

@@ -27,6 +27,10 @@
 
 void	log_init(int, const char *);
 int	log_is_journal(int);
+void	log_errx(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+void	log_plain(int, const char *, ...)
+	    __attribute__((__format__(__printf__, 2, 3)));
 void	log_warn(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
 void	log_warnx(const char *, ...)

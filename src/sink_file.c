@@ -48,6 +48,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ struct file_state {
 	struct timespec since;	/* looking since, CLOCK_MONOTONIC */
 	int	force;		/* do not hold output: flushing to close */
 	int	stay;		/* gave up following: until the next reopen */
+	gid_t	gid;		/* file_group, or -1: the process's */
 };
 
 static int	file_open(struct sink *, const struct lconf *, char **);
@@ -96,6 +98,8 @@ static enum file_moved file_events(struct file_state *);
 static int	file_follow(struct sink *);
 static int	file_renamed(struct sink *);
 static void	file_switch(struct sink *, int);
+static int	file_chgrp(const struct sink *, int, const char **);
+static void	file_configure(struct sink *, const struct config *);
 
 /*
  * Look for a rename before each write (1), or only in the events after
@@ -109,6 +113,7 @@ const struct sink_ops sink_file_ops = {
 	.owns_format = 1,
 	.open = file_open,
 	.same = file_same,
+	.configure = file_configure,
 	.write = sink_buffered_write,
 	.write_lines = sink_buffered_write_lines,
 	.reopen = file_reopen,
@@ -286,12 +291,43 @@ file_renamed(struct sink *s)
 	return (sb.st_dev != st->dev || sb.st_ino != st->ino);
 }
 
-/* Write to fd (a new open of the path) from now on. */
+/*
+ * Give the file at fd the group of file_group, whether tcplogd created
+ * it or found it (logrotate's create copies the old file's group, but
+ * another program may make the file): the process must be in that group
+ * or be root.  On failure *why says why.
+ */
+static int
+file_chgrp(const struct sink *s, int fd, const char **why)
+{
+	struct file_state	*st = s->state;
+	struct stat		 sb;
+
+	if (st->gid == (gid_t)-1)
+		return (0);
+	if (fstat(fd, &sb) == 0 && sb.st_gid == st->gid)
+		return (0);
+	if (fchown(fd, (uid_t)-1, st->gid) == -1) {
+		*why = strerror(errno);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Write to fd (a new open of the path) from now on.  A file_group that
+ * cannot be set is said, but the file is written all the same: records
+ * are not held back for a group.
+ */
 static void
 file_switch(struct sink *s, int fd)
 {
 	struct file_state	*st = s->state;
+	const char		*why;
 
+	if (file_chgrp(s, fd, &why) != 0)
+		log_warnx("%s: cannot set its group (file_group): %s",
+		    s->name, why);
 	close(s->fd);
 	sink_buffered_setfd(s, fd);
 	st->moved = st->looking = st->stay = 0;
@@ -404,6 +440,7 @@ static int
 file_open(struct sink *s, const struct lconf *lc, char **cause)
 {
 	struct file_state	*st;
+	struct group		*gr;
 	const char		*why;
 	int			 fd;
 
@@ -411,17 +448,74 @@ file_open(struct sink *s, const struct lconf *lc, char **cause)
 	s->name = xstrdup(lc->file);
 	s->path = xstrdup(lc->file);
 	s->mode = lc->file_mode;
+	st = s->state = xcalloc(1, sizeof *st);
+	st->ifd = st->wd = -1;
+	st->gid = (gid_t)-1;
+	if (lc->file_group != NULL) {
+		if ((gr = getgrnam(lc->file_group)) == NULL) {
+			config_cause(cause, lc->path, lc->file_line, "file %s: "
+			    "file_group %s: no such group", s->path, lc->file_group);
+			goto fail;
+		}
+		st->gid = gr->gr_gid;
+	}
 
 	if ((fd = file_open_fd(s, 1, &why)) == -1) {
 		file_cause(cause, lc, why);
-		return (-1);
+		goto fail;
 	}
-	st = s->state = xcalloc(1, sizeof *st);
-	st->ifd = st->wd = -1;
+	if (file_chgrp(s, fd, &why) != 0) {
+		config_cause(cause, lc->path, lc->file_line, "file %s: cannot "
+		    "set its group to %s (file_group): %s", s->path,
+		    lc->file_group, why);
+		close(fd);
+		goto fail;
+	}
 	s->auto_ts = 1;
 	sink_buffered_init(s, fd);
 	file_watch(s);
 	return (0);
+
+fail:
+	free(st);
+	s->state = NULL;
+	return (-1);
+}
+
+/*
+ * After a reload: the file_group of the first listener writing to this
+ * file applies at once, and at every open from now on.
+ */
+static void
+file_configure(struct sink *s, const struct config *conf)
+{
+	struct file_state	*st = s->state;
+	struct lconf		*lc;
+	struct group		*gr;
+	const char		*why;
+	gid_t			 gid = (gid_t)-1;
+
+	TAILQ_FOREACH(lc, &conf->listeners, entry) {
+		if ((lc->outputs & OUTPUT_FILE) && lc->file != NULL &&
+		    strcmp(lc->file, s->path) == 0)
+			break;
+	}
+	if (lc == NULL || st == NULL)
+		return;
+	if (lc->file_group != NULL) {
+		if ((gr = getgrnam(lc->file_group)) == NULL) {
+			log_warnx("%s: file_group %s: no such group, keeping "
+			    "the file's", s->name, lc->file_group);
+			return;
+		}
+		gid = gr->gr_gid;
+	}
+	if (gid == st->gid)
+		return;
+	st->gid = gid;
+	if (file_chgrp(s, s->fd, &why) != 0)
+		log_warnx("%s: cannot set its group (file_group): %s",
+		    s->name, why);
 }
 
 /* Why lc's file cannot be opened: "FILE:LINE: file PATH: why". */

@@ -300,6 +300,7 @@ struct lconf {
 	struct cidr		*proxy_from;	/* owned; the balancers */
 	size_t			 nproxy_from;
 	u_int			 proxy_timeout;	/* seconds */
+	char			*file_group;	/* owned, or NULL: the process's */
 	TAILQ_ENTRY(lconf)	 entry;
 };
 TAILQ_HEAD(lconf_list, lconf);
@@ -669,6 +670,7 @@ struct lsock {
 	int			 inherited;	/* and passed by systemd */
 	int			 taken;		/* a prepared set has it */
 	struct lsock		*from;		/* taken from this one */
+	int			 passed;	/* by systemd, not in listen = */
 };
 
 /* A listener's sockets, or those prepared for it. */
@@ -1035,5 +1037,13 @@ char		*xstrdup(const char *);
 char		*xstrndup(const char *, size_t);
 int		 xasprintf(char **, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
+
+/* activation.c */
+#define ACTIVATION_FDS_START	3	/* SD_LISTEN_FDS_START */
+#define ACTIVATION_MAX_FDS	65536
+int		 activation_parse(const char *, const char *, const char *,
+		    pid_t, char ***, char **);
+int		 activation_listen_fds(char ***, char **);
+int		 activation_is_listening(int);
 
 #endif /* TCPLOGD_H */

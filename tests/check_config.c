@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 
 #include <fcntl.h>
+#include <grp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1395,6 +1396,50 @@ END_TEST
  * A relative or empty path is refused where it is given; output = file
  * without any file is refused at the listener's section header.
  */
+/*
+ * file_group: none by default (the process's group); in [tcplogd] a
+ * default, in a listener its own; only a group the system knows.
+ */
+START_TEST(test_file_group)
+{
+	static const char *const want[] = {
+		":4: file_group: no such group 'no-such-group-tcplogd'",
+		NULL
+	};
+	struct config	*conf;
+	struct lconf	*lc;
+	struct group	*gr;
+	char		*name, *text;
+
+	/* The test's own group: one that surely exists. */
+	ck_assert_ptr_nonnull(gr = getgrgid(getegid()));
+	name = xstrdup(gr->gr_name);
+	conf = load_text("[listener a]\nlisten = 127.0.0.1:0\n");
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_ptr_null(find(conf, "a")->file_group);
+	config_free(conf);
+
+	xasprintf(&text, "[tcplogd]\nfile_group = %s\n"
+	    "[listener a]\nlisten = 127.0.0.1:0\n"
+	    "[listener b]\nlisten = 127.0.0.1:0\nfile_group = root\n", name);
+	conf = load_text(text);
+	free(text);
+	ck_assert_ptr_nonnull(conf);
+	lc = find(conf, "a");
+	ck_assert_ptr_nonnull(lc->file_group);
+	ck_assert_str_eq(lc->file_group, name);
+	lc = find(conf, "b");
+	ck_assert_ptr_nonnull(lc->file_group);
+	ck_assert_str_eq(lc->file_group, "root");
+	config_free(conf);
+	free(name);
+
+	check_text_errors("[listener a]\nlisten = 127.0.0.1:0\n"
+	    "output = file\nfile_group = no-such-group-tcplogd\n"
+	    "file = /tmp/x.log\n", want);
+}
+END_TEST
+
 START_TEST(test_err_file)
 {
 	static const char *const want[] = {
@@ -1865,6 +1910,7 @@ config_suite(void)
 	tcase_add_test(tc, test_file_mode);
 	tcase_add_test(tc, test_err_file_mode);
 	tcase_add_test(tc, test_err_file);
+	tcase_add_test(tc, test_file_group);
 	tcase_add_test(tc, test_err_file_global);
 	tcase_add_test(tc, test_err_file_twice);
 	suite_add_tcase(s, tc);

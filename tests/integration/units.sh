@@ -7,8 +7,12 @@
 # and systemd-analyze security --offline rates the service's exposure at
 # most 1.5 (the shipped config: a port >= 1024, no capabilities).  The
 # socket unit passes its sockets to the listener of the shipped config
-# that has the same addresses.  Needs systemd-analyze (Debian package
-# systemd), not systemd as PID 1.
+# that has the same addresses.  The service runs as the static user
+# tcplogd with group adm (so that adm reads the logs), which the
+# sysusers.d file makes (systemd-sysusers --root, into a scratch
+# directory), and turns journald's rate limit off with an interval
+# greater than 0 (0 keeps journald's default).  Needs systemd-analyze
+# and systemd-sysusers (Debian package systemd), not systemd as PID 1.
 #
 # TCPLOGD_UNITS: the directory of the generated tcplogd.service
 # (default: systemd/ beside the src/ of $TCPLOGD, i.e. the build tree).
@@ -23,10 +27,12 @@ command -v systemd-analyze > /dev/null 2>&1 ||
 : "${TCPLOGD_UNITS:=$(dirname "$TCPLOGD")/../systemd}"
 service=$TCPLOGD_UNITS/tcplogd.service
 socket=$top_srcdir/systemd/tcplogd.socket
+sysusers=$top_srcdir/systemd/tcplogd.sysusers
 shipped=$top_srcdir/etc/tcplogd.conf
 [ -f "$service" ] || hard_error "no $service: run make first"
 [ -f "$socket" ] || hard_error "no $socket"
 [ -f "$shipped" ] || hard_error "no $shipped"
+[ -f "$sysusers" ] || hard_error "no $sysusers"
 
 # 1. make substituted every path, and the Exec lines are as shipped.
 if grep -n '@[A-Za-z_]*@' "$service"; then
@@ -38,6 +44,34 @@ grep -Eq '^ExecReload=/[^ ]*/tcplogctl reload$' "$service" ||
     fail "$service: no ExecReload=SBINDIR/tcplogctl reload"
 grep -qx 'RuntimeDirectory=tcplogd' "$service" ||
     fail "$service: no RuntimeDirectory=tcplogd (tcplogctl's default socket)"
+
+# The user, the logs directory and journald's rate limit.
+for want in User=tcplogd Group=adm LogsDirectory=tcplogd \
+    LogsDirectoryMode=0750 PrivateUsers=yes; do
+	grep -qx "$want" "$service" || fail "$service: no $want"
+done
+if grep -q '^DynamicUser=' "$service"; then
+	fail "$service: DynamicUser= (the logs would be root's alone)"
+fi
+rl=$(sed -n 's/^LogRateLimitIntervalSec=//p' "$service")
+case $rl in
+[1-9]*us)
+	;;
+*)
+	fail "$service: LogRateLimitIntervalSec=$rl (0 keeps the limit)"
+	;;
+esac
+if command -v systemd-sysusers > /dev/null 2>&1; then
+	mkdir -p "$DIR/root/etc" || hard_error "mkdir failed"
+	systemd-sysusers --root="$DIR/root" "$sysusers" \
+	    > "$DIR/sysusers.out" 2>&1 ||
+	    fail "systemd-sysusers: $(cat "$DIR/sysusers.out")"
+	grep -q '^tcplogd:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' \
+	    "$DIR/root/etc/passwd" ||
+	    fail "$sysusers made no user tcplogd: $(cat "$DIR/sysusers.out")"
+else
+	log "no systemd-sysusers: $sysusers not tried"
+fi
 
 # 2. A copy that runs the built daemon on a test config.  Paths with
 # characters a unit file or sed would treat specially are not tried.
