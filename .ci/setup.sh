@@ -27,11 +27,12 @@ top=$(pwd)
 # where systemd is PID 1 (its postinst runs deb-systemd-invoke under
 # /run/systemd/system; there is no init script any more), and even then
 # the tests that read syslog use a private /dev/log (syslog.sh).
+# systemd-pid1.sh boots a debootstrap tree with systemd-nspawn.
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 libevent-dev libinih-dev libsystemd-dev check mandoc util-linux bsdutils
 procps jq logrotate systemd valgrind clang libclang-rt-14-dev python3 rsyslog
 libssl-dev openssl socat rsyslog-openssl haproxy
-lnav"
+lnav debootstrap systemd-container"
 
 install_packages() {
 	missing=
