@@ -46,24 +46,6 @@ static int	 log_debug_on;
 static int	 log_journal;
 static const char *log_procname = "tcplogd";
 
-/* Does fd match the JOURNAL_STREAM device:inode set by systemd? */
-int
-log_is_journal(int fd)
-{
-	const char		*s;
-	struct stat		 st;
-	unsigned long long	 dev, ino;
-
-	if ((s = getenv("JOURNAL_STREAM")) == NULL)
-		return (0);
-	if (sscanf(s, "%llu:%llu", &dev, &ino) != 2)
-		return (0);
-	if (fstat(fd, &st) == -1)
-		return (0);
-	return ((unsigned long long)st.st_dev == dev &&
-	    (unsigned long long)st.st_ino == ino);
-}
-
 /* Set up logging; route libevent's own messages to debug. */
 void
 log_init(int debug, const char *procname)

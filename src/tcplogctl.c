@@ -41,6 +41,7 @@
 #include <ini.h>
 
 #include "ctl_msg.h"
+#include "log.h"
 
 /* Where the unit's RuntimeDirectory=tcplogd puts the daemon's socket. */
 #define CTL_SOCKET_DEFAULT	"/run/tcplogd/control"
@@ -82,6 +83,9 @@ struct ctl_cmd {
 };
 
 static void	usage(FILE *);
+
+/* Before each error line: "<3>" when stderr is the journal, else "". */
+static const char *ctl_errpfx = "";
 static long	ctl_now(void);
 static int	ctl_wait(struct ctl *, short, long);
 static void	ctl_connect(struct ctl *);
@@ -167,6 +171,17 @@ main(int argc, char **argv)
 
 	memset(&ctl, 0, sizeof ctl);
 	ctl.fd = -1;
+#ifdef __GLIBC__
+	/*
+	 * Run by the unit (ExecReload=), stderr is the journal: errors must
+	 * reach it at priority err, and warnx() starts its lines with the
+	 * program's name.
+	 */
+	if (log_is_journal(STDERR_FILENO)) {
+		ctl_errpfx = "<3>";
+		program_invocation_short_name = "<3>tcplogctl";
+	}
+#endif
 	/* "+": options after the command are the command's. */
 	while ((ch = getopt_long(argc, argv, "+s:f:jt:Vh", longopts,
 	    NULL)) != -1) {
@@ -559,6 +574,7 @@ ctl_daemon_error(const char *word, const struct reply *r)
 	size_t	i;
 
 	for (i = 0; i < r->nbody; i++) {
+		fputs(ctl_errpfx, stderr);
 		ctl_print_safe(stderr, r->body[i]);
 		fputc('\n', stderr);
 	}
