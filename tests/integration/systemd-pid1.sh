@@ -80,8 +80,8 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
     skip "no overlayfs"
 
 # The tree: Debian 12 minbase with what the unit and the checks need.
-# procps: the unit's ExecReload=/bin/kill (every Debian but minbase has
-# it).
+# procps: kill(1) and ps, which every Debian but minbase has and which a
+# unit or a user's drop-in may call.
 packages="systemd systemd-sysv dbus libpam-systemd libnss-systemd logrotate
 netcat-openbsd procps libevent-2.1-7 libinih1 libsystemd0 libssl3"
 suite=bookworm
