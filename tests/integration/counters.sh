@@ -23,7 +23,7 @@ start_daemon
 # counters NAME: the last counters line of listener NAME.
 counters()
 {
-	grep "^tcplogd: listener $1: " "$ERR" | tail -n 1
+	grep "^tcplogd: listener $1: accepted " "$ERR" | tail -n 1
 }
 
 # f: one overlong line, a partial line; then 10 lines of 8 + 1 bytes.

@@ -185,7 +185,7 @@ kill -USR1 "$DPID"
 wait_match "$ERR" '^tcplogd: listener s: '
 counters()
 {
-	grep "^tcplogd: listener $1: " "$ERR" | tail -n 1 |
+	grep "^tcplogd: listener $1: accepted " "$ERR" | tail -n 1 |
 	    sed -E 's/ output_bytes [0-9]+//'
 }
 # size FILE...: their bytes together.

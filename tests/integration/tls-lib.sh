@@ -226,10 +226,10 @@ sclient()
 # counters_now LISTENER: the counters line of LISTENER, asked for now.
 counters_now()
 {
-	cn_n=$(grep -c "^tcplogd: listener $1: " "$ERR")
+	cn_n=$(grep -c "^tcplogd: listener $1: accepted " "$ERR")
 	kill -USR1 "$DPID"
-	wait_count "$ERR" "^tcplogd: listener $1: " $((cn_n + 1))
-	grep "^tcplogd: listener $1: " "$ERR" | tail -n 1
+	wait_count "$ERR" "^tcplogd: listener $1: accepted " $((cn_n + 1))
+	grep "^tcplogd: listener $1: accepted " "$ERR" | tail -n 1
 }
 
 failures_reach()	# LISTENER N
