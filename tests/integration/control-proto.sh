@@ -68,7 +68,7 @@ wait_match "$OUT" '^main .* disconnected '
 ctl stats 'stats other' 'stats nosuch' > "$DIR/r"
 grep -Eq '^- type=listener name=main accepted=1 refused=0 active=0 records=2 bytes=8 overlong=0 partial=0 output_bytes=[0-9]+ pauses=0 framing_errors=0 parse_errors=0 tls_failures=0 health_checks=0 proxy_errors=0$' "$DIR/r" ||
     fail "stats: $(cat "$DIR/r")"
-grep -Eq '^- type=output name=stdout listeners=main,other written=[0-9]+ dropped=0 errors=0 stalls=0$' "$DIR/r" ||
+grep -Eq '^- type=output name=stdout listeners=main,other written=[0-9]+ dropped=0 errors=0 stalls=0 output_errors=0$' "$DIR/r" ||
     fail "stats of stdout: $(cat "$DIR/r")"
 [ "$(grep -c '^- type=listener name=other ' "$DIR/r")" -eq 2 ] ||
     fail "stats other: $(cat "$DIR/r")"
@@ -113,7 +113,7 @@ grep -Eq "^- $CONF:[0-9]+: bogus: unknown key\$" "$DIR/r" ||
     fail "reload failure: $(cat "$DIR/r")"
 sed -i '/^bogus/d' "$CONF"
 ctl reload > "$DIR/r"
-grep -q '^- file /nonexistent/dir/f.log: cannot open: ' "$DIR/r" ||
+grep -Eq "^- $CONF:[0-9]+: file /nonexistent/dir/f.log: No such file or directory$" "$DIR/r" ||
     fail "reload apply error: $(cat "$DIR/r")"
 [ "$(tail -n 1 "$DIR/r")" = 'error reload failed: keeping the running configuration' ] ||
     fail "reload apply failure: $(cat "$DIR/r")"
@@ -143,7 +143,7 @@ sed -n 2p "$DIR/tap1" | grep -qx ok || fail "tap: $(cat "$DIR/tap1")"
 grep -Eq '^[0-9-]+T[0-9:.]+Z main 127.0.0.1:[0-9]+: to main$' "$DIR/tap1" ||
     fail "tap text: $(cat "$DIR/tap1")"
 ! grep -q 'to other' "$DIR/tap1" || fail "tap main has other's record"
-grep -Eq '^\{"time":"[^"]+","listener":"other","peer":"127.0.0.1:[0-9]+","event":"data","data":"to other"\}$' "$DIR/tap2" ||
+grep -Eq '^\{"time":"[^"]+","listener":"other","peer":"127.0.0.1:[0-9]+","peer_ip":"127.0.0.1","peer_port":[0-9]+,"event":"data","data":"to other"\}$' "$DIR/tap2" ||
     fail "tap json: $(cat "$DIR/tap2")"
 ctl status | grep -q ' taps=2$' || fail "status does not count 2 taps"
 kill "$t1" "$t2"
@@ -162,7 +162,11 @@ except OSError:
     pass
 got = b""
 while True:
-    b = s.recv(4096)
+    # The daemon closes with our line unread: the reply, then a reset.
+    try:
+        b = s.recv(4096)
+    except ConnectionResetError:
+        break
     if not b:
         break
     got += b
