@@ -178,8 +178,10 @@ main(int argc, char **argv)
 	 * program's name.
 	 */
 	if (log_is_journal(STDERR_FILENO)) {
+		static char	journal_name[] = "<3>tcplogctl";
+
 		ctl_errpfx = "<3>";
-		program_invocation_short_name = "<3>tcplogctl";
+		program_invocation_short_name = journal_name;
 	}
 #endif
 	/* "+": options after the command are the command's. */
