@@ -840,6 +840,7 @@ daemon_ctl_reopen(struct control_answer *ans, void *arg)
 	struct daemon		*d = arg;
 	struct control_answer	 failed = { NULL, 0 };
 	size_t			 n, i;
+	int			 rc;
 
 	n = daemon_reopen(d, &failed);
 	log_info("control: reopened %zu output file%s", n, n == 1 ? "" : "s");
@@ -847,8 +848,9 @@ daemon_ctl_reopen(struct control_answer *ans, void *arg)
 	    n == 1 ? "" : "s");
 	for (i = 0; i < failed.n; i++)
 		control_answer_add(ans, "%s", failed.lines[i]);
+	rc = failed.n == 0 ? 0 : -1;
 	control_answer_free(&failed);
-	return (i == 0 ? 0 : -1);
+	return (rc);
 }
 
 /*

@@ -197,8 +197,23 @@ done
 wait_until 10 eval '[ "$(cat "$DIR"/tapn.* | grep -cx ok)" -eq 16 ]' ||
     fail "16 taps not all ok"
 ctl 'tap text' | grep -qx 'error too many taps' || fail "a 17th tap"
+# At most 32 clients, taps included: 16 idle ones more (each has 5 s).
+i=0
+while [ "$i" -lt 16 ]; do
+	ctl_bg "$DIR/idle.$i"
+	taps="$taps $BG_PID"
+	i=$((i + 1))
+done
+wait_until 10 eval '[ "$(cat "$DIR"/idle.* | grep -c "^tcplogd-control ")" -eq 16 ]' ||
+    fail "16 idle clients not all greeted"
+# Sending nothing: the daemon closes at once, a write could fail first.
+timeout $((10 * scale)) socat -u "UNIX-CONNECT:$CTL" - > "$DIR/r" 2>&1
+[ "$(sed 1d "$DIR/r")" = 'error too many clients' ] ||
+    fail "a 33rd client: $(cat "$DIR/r")"
 # shellcheck disable=SC2086
 kill $taps
+wait_until 10 eval 'ctl status | grep -q " taps=0\$"' ||
+    fail "the taps' slots were not freed"
 
 # reload and reopen need the daemon's uid (or root).
 if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
