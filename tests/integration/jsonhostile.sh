@@ -111,8 +111,11 @@ session()
 	    fail "$s_l: no connected record first"
 	# Both kinds of data records occur, where records are small enough
 	# for some to be valid UTF-8: lines, or raw records of 100 bytes at
-	# most (a raw read of 16 KiB of this input never is).
+	# most (a raw read of 16 KiB of this input never is).  Not for paced
+	# small chunks (-d): which of them the kernel joins into one read is
+	# up to the scheduler, and joined ones may all hold invalid bytes.
 	[ "$s_l" = raw ] && return 0
+	case " $* " in *" -d "*) return 0 ;; esac
 	grep -q '"data":' "$DIR/recs" || fail "$s_l: no data record"
 	grep -q '"data_base64":' "$DIR/recs" || fail "$s_l: no data_base64 record"
 }
