@@ -111,6 +111,9 @@ static char	*ctl_conf_reader(char *, int, void *);
 static char	*ctl_conf_socket(const char *);
 static void	ctl_write(int, const char *, size_t);
 static void	ctl_tap_output(struct ctl *, int, int);
+static int	ctl_query(struct ctl *, const char *, int, char **,
+		    struct reply *, struct ctl_record **, size_t *);
+static void	ctl_json_records(const struct ctl_record *, size_t);
 static int	cmd_simple(struct ctl *, const char *, int, char **, int);
 static int	cmd_stats(struct ctl *, const char *, int, char **, int);
 static int	cmd_status(struct ctl *, const char *, int, char **, int);
@@ -804,6 +807,35 @@ cmd_simple(struct ctl *ctl, const char *word, int argc, char **argv,
 	return (0);
 }
 
+/*
+ * Send word with its arguments: 0 with the reply and its records, or
+ * the exit status of an error reply, said on stderr.
+ */
+static int
+ctl_query(struct ctl *ctl, const char *word, int argc, char **argv,
+    struct reply *r, struct ctl_record **recs, size_t *n)
+{
+	int	rc;
+
+	if (ctl_request(ctl, word, argc, argv, r) != 0) {
+		rc = ctl_daemon_error(word, r);
+		ctl_reply_free(r);
+		return (rc);
+	}
+	ctl_records(r, recs, n);
+	return (0);
+}
+
+/* One JSON object a line, for -j. */
+static void
+ctl_json_records(const struct ctl_record *recs, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		ctl_json_record(stdout, &recs[i]);
+}
+
 /* stats [LISTENER ...]: blocks, or JSON lines. */
 static int
 cmd_stats(struct ctl *ctl, const char *word, int argc, char **argv,
@@ -811,19 +843,14 @@ cmd_stats(struct ctl *ctl, const char *word, int argc, char **argv,
 {
 	struct reply		 r;
 	struct ctl_record	*recs;
-	size_t			 n, i;
+	size_t			 n;
 	int			 rc;
 
-	if (ctl_request(ctl, "stats", argc, argv, &r) != 0) {
-		rc = ctl_daemon_error("stats", &r);
-		ctl_reply_free(&r);
+	if ((rc = ctl_query(ctl, "stats", argc, argv, &r, &recs, &n)) != 0)
 		return (rc);
-	}
-	ctl_records(&r, &recs, &n);
-	if (json) {
-		for (i = 0; i < n; i++)
-			ctl_json_record(stdout, &recs[i]);
-	} else
+	if (json)
+		ctl_json_records(recs, n);
+	else
 		ctl_print_block(recs, n, NULL, NULL);
 	ctl_records_free(recs, n);
 	ctl_reply_free(&r);
@@ -846,15 +873,10 @@ cmd_status(struct ctl *ctl, const char *word, int argc, char **argv,
 	long long		 s;
 	int			 rc;
 
-	if (ctl_request(ctl, "status", 0, NULL, &r) != 0) {
-		rc = ctl_daemon_error("status", &r);
-		ctl_reply_free(&r);
+	if ((rc = ctl_query(ctl, "status", 0, NULL, &r, &recs, &n)) != 0)
 		return (rc);
-	}
-	ctl_records(&r, &recs, &n);
 	if (json) {
-		for (i = 0; i < n; i++)
-			ctl_json_record(stdout, &recs[i]);
+		ctl_json_records(recs, n);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -892,19 +914,14 @@ cmd_conns(struct ctl *ctl, const char *word, int argc, char **argv,
 {
 	struct reply		 r;
 	struct ctl_record	*recs;
-	size_t			 n, i;
+	size_t			 n;
 	int			 rc;
 
-	if (ctl_request(ctl, "conns", argc, argv, &r) != 0) {
-		rc = ctl_daemon_error("conns", &r);
-		ctl_reply_free(&r);
+	if ((rc = ctl_query(ctl, "conns", argc, argv, &r, &recs, &n)) != 0)
 		return (rc);
-	}
-	ctl_records(&r, &recs, &n);
-	if (json) {
-		for (i = 0; i < n; i++)
-			ctl_json_record(stdout, &recs[i]);
-	} else
+	if (json)
+		ctl_json_records(recs, n);
+	else
 		ctl_print_table(recs, n, "conn", NULL);
 	ctl_records_free(recs, n);
 	ctl_reply_free(&r);
