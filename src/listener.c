@@ -52,6 +52,7 @@ static int	lsocks_bind_any(struct lsocks *, struct event_base *,
 static void	lsocks_drop_last(struct lsocks *);
 static int	lsocks_take(struct lsocks *, struct listener_list *,
 		    const struct lconf *, const struct laddr *);
+static void	lsocks_take_one(struct lsocks *, struct lsock *);
 static int	lsocks_take_from(struct lsocks *, struct listener *,
 		    const struct laddr *, int);
 static void	lsocks_release(struct lsocks *);
@@ -300,12 +301,26 @@ lsocks_bind_any(struct lsocks *set, struct event_base *base,
 	return (-1);
 }
 
+/* Put running socket ls into set, for a prepared listener to reuse. */
+static void
+lsocks_take_one(struct lsocks *set, struct lsock *ls)
+{
+	struct lsock	copy;
+
+	copy = *ls;
+	copy.laddr = xstrdup(ls->laddr);
+	copy.from = ls;
+	copy.fresh = 0;
+	lsocks_add(set, &copy);
+	ls->taken = 1;
+}
+
 /* Take up to want sockets of l bound for this listen text. */
 static int
 lsocks_take_from(struct lsocks *set, struct listener *l,
     const struct laddr *la, int want)
 {
-	struct lsock	*ls, copy;
+	struct lsock	*ls;
 	size_t		 i;
 	int		 got = 0;
 
@@ -313,12 +328,7 @@ lsocks_take_from(struct lsocks *set, struct listener *l,
 		ls = &l->socks.v[i];
 		if (ls->taken || strcmp(ls->laddr, la->text) != 0)
 			continue;
-		copy = *ls;
-		copy.laddr = xstrdup(ls->laddr);
-		copy.from = ls;
-		copy.fresh = 0;
-		lsocks_add(set, &copy);
-		ls->taken = 1;
+		lsocks_take_one(set, ls);
 		got++;
 	}
 	return (got);
@@ -529,7 +539,7 @@ lsocks_take_passed(struct lsocks *set, struct listener_list *running,
     const struct lconf *lc)
 {
 	struct listener	*l;
-	struct lsock	*ls, copy;
+	struct lsock	*ls;
 	size_t		 i;
 
 	if (running == NULL)
@@ -541,12 +551,7 @@ lsocks_take_passed(struct lsocks *set, struct listener_list *running,
 			ls = &l->socks.v[i];
 			if (!ls->passed || ls->taken)
 				continue;
-			copy = *ls;
-			copy.laddr = xstrdup(ls->laddr);
-			copy.from = ls;
-			copy.fresh = 0;
-			lsocks_add(set, &copy);
-			ls->taken = 1;
+			lsocks_take_one(set, ls);
 		}
 	}
 }
